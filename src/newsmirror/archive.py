@@ -1,0 +1,237 @@
+"""The archive on disk: posts, atomic writes, the per-source lists and the sources table.
+
+A post is written to a temporary file and then linked into place, so it never exists half-written and never
+replaces another post; the state database is only a cache of what these files say.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+from .models import Article
+from .postformat import post_filename, render_post
+
+POSTS_DIR = "_posts"
+ARCHIVED_DIR = "archived"
+LISTS_DIR = "lists"
+SOURCES_PAGE = "sources.md"
+STATE_DIR = ".newsmirror"
+
+
+class ArchiveError(Exception):
+    """A problem with the archive directory itself (read-only, disk full, …); str() is one line."""
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` in one step: readers see the old file or the new one, never a part."""
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name[:40]}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide posts from a web server running as another user
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    data = text.encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, data)
+    return True
+
+
+def create_exclusive(path: Path, data: bytes) -> bool:
+    """Write a new file at `path` unless one exists; atomic, never overwrites. False when the name is taken."""
+    fd, temp = tempfile.mkstemp(prefix=".new.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide posts from a web server running as another user
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        try:
+            os.link(temp, path)  # fails if the name exists: no window in which a post could be replaced
+        except FileExistsError:
+            return False
+        except OSError:  # a file system without hard links: claim the name, then move the full file onto it
+            try:
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+            except FileExistsError:
+                return False
+            os.replace(temp, path)
+        return True
+    finally:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Canonical URLs: one article, one key, however the feed decorated its address.
+
+_TRACKING_PARAMETERS = re.compile(
+    r"^(?:utm_\w*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|yclid|_hsenc|_hsmi|mkt_tok|oly_anon_id|"
+    r"oly_enc_id|vero_id|wt_mc|wt\.mc_id|at_medium|at_campaign|cmpid|ncid|ocid|sr_share|spm|share_token|"
+    r"from_rss|rss|feed|ref_src|__twitter_impression)$",
+    re.IGNORECASE,
+)
+
+
+def canonical_url(url: str) -> str:
+    """The identity of an article address: https, lower-case host, no default port, fragment or tracking."""
+    url = url.strip()
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower().rstrip(".")
+        port = parts.port
+    except ValueError:
+        return url
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return url
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    path = quote(unquote(parts.path or "/"), safe="/:@!$&'()*+,;=-._~%")
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMETERS.match(k)]
+    return urlunsplit(("https", netloc, path, urlencode(sorted(query), doseq=True), ""))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class PostSummary:
+    """What the indexes need of a post."""
+
+    path: str  # relative to the archive root, with forward slashes
+    title: str
+    date: datetime | None
+    source: str
+
+
+class Archive:
+    def __init__(self, root: Path):
+        self.root = root
+        self.posts_dir = root / POSTS_DIR
+        self.archived_dir = root / ARCHIVED_DIR
+        self.state_dir = root / STATE_DIR
+        self._taken_names: set[str] | None = None
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def iter_post_paths(self) -> Iterator[Path]:
+        """Every post: `_posts/` (with sub-folders, as Jekyll allows) and rotated `archived/*/` folders."""
+        for top in (self.posts_dir, self.archived_dir):
+            if not top.is_dir():
+                continue
+            stack = [top]
+            while stack:
+                folder = stack.pop()
+                with os.scandir(folder) as entries:
+                    for entry in entries:
+                        if entry.name.startswith("."):
+                            continue
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append(Path(entry.path))
+                        elif entry.name.endswith((".md", ".markdown", ".html")) and entry.is_file(follow_symlinks=False):
+                            yield Path(entry.path)
+
+    def _names_in_posts(self) -> set[str]:
+        if self._taken_names is None:
+            self._taken_names = set()
+            if self.posts_dir.is_dir():
+                self._taken_names = {name.casefold() for name in os.listdir(self.posts_dir)}
+        return self._taken_names
+
+    def write_post(self, article: Article) -> Path:
+        """Write a new post; a name already taken (even differing only in case) gets `-2`, `-3`, …"""
+        self.posts_dir.mkdir(parents=True, exist_ok=True)
+        data = render_post(article).encode("utf-8")
+        taken = self._names_in_posts()
+        for suffix in range(1, 10_000):
+            name = post_filename(article, suffix)
+            if name.casefold() in taken:
+                continue
+            path = self.posts_dir / name
+            if create_exclusive(path, data):
+                taken.add(name.casefold())
+                return path
+            taken.add(name.casefold())
+        raise ArchiveError(f"no free file name for {post_filename(article)!r}")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Indexes: lists/<source>.md and sources.md
+
+
+def _list_file_name(source: str) -> str:
+    name = re.sub(r'[\x00-\x1f/\\:*?"<>|]', "_", source).strip(". ") or "source"
+    return name + ".md"
+
+
+def _md_text(text: str) -> str:
+    return re.sub(r"([\\`*_\[\]{}<>|#$])", r"\\\1", re.sub(r"\s+", " ", text)).replace("&", "&amp;")
+
+
+def _yaml_title(text: str) -> str:
+    from .postformat import yaml_quoted
+
+    return yaml_quoted(text)
+
+
+def render_source_list(source: str, posts: list[PostSummary], limit: int) -> str:
+    """The latest posts of one source, newest first, linking to the post files (readable on a git host too)."""
+    lines = ["---", "layout: list", f"title: {_yaml_title(source)}", f"source: {_yaml_title(source)}", "---", ""]
+    for post in sorted(posts, key=lambda p: (p.date is not None, p.date or datetime.min, p.path), reverse=True)[:limit]:
+        day = post.date.strftime("%Y-%m-%d") if post.date else "----------"
+        lines.append(f"- {day} [{_md_text(post.title)}](../{quote(post.path)})")
+    return "\n".join(lines) + "\n"
+
+
+def render_sources_page(rows: list[tuple[str, int, datetime | None]]) -> str:
+    lines = ["---", "layout: page", 'title: "Sources"', "---", "", "| source | posts | last update |", "|---|---:|---|"]
+    for source, count, last in sorted(rows, key=lambda r: r[0]):
+        when = last.strftime("%Y-%m-%d %H:%M UTC") if last else "—"
+        link = f"[{_md_text(source)}](lists/{quote(_list_file_name(source))})"
+        lines.append(f"| {link} | {count} | {when} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_indexes(archive: Archive, summaries: list[PostSummary], sources: list[str], limit: int) -> list[Path]:
+    """Rewrite lists/<source>.md and sources.md where their text changes; returns the files written."""
+    by_source: dict[str, list[PostSummary]] = {name: [] for name in sources}
+    for summary in summaries:
+        by_source.setdefault(summary.source, []).append(summary)
+    written = []
+    rows = []
+    for source, posts in by_source.items():
+        path = archive.root / LISTS_DIR / _list_file_name(source)
+        if write_if_changed(path, render_source_list(source, posts, limit)):
+            written.append(path)
+        last = max((p.date for p in posts if p.date), default=None)
+        rows.append((source, len(posts), last))
+    page = archive.root / SOURCES_PAGE
+    if write_if_changed(page, render_sources_page(rows)):
+        written.append(page)
+    return written

@@ -1,0 +1,238 @@
+"""The `newsmirror` command: parses arguments, calls one function per command, prints the outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from . import __version__
+from .config import (
+    CONFIG_NAME,
+    ConfigError,
+    SourceConfig,
+    load_config,
+    sources_from_opml,
+    sources_from_subs_json,
+    sources_to_opml,
+    sources_to_subs_json,
+    write_sources,
+)
+from .state import LockedError
+
+app = typer.Typer(
+    help="Mirror news feeds into a Jekyll-compatible archive and a fast, searchable static site.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+sources_app = typer.Typer(help="List, add, remove, check, import and export sources.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+
+console = Console()
+errors = Console(stderr=True)
+
+DirOption = Annotated[
+    Path | None, typer.Option("-C", "--directory", help="The archive directory (default: the current one).")
+]
+
+
+def _root(directory: Path | None) -> Path:
+    return (directory or Path.cwd()).resolve()
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    for line in message.splitlines():
+        errors.print(f"[red]error[/] {escape(line)}", highlight=False)
+    return typer.Exit(code)
+
+
+def _config(directory: Path | None):
+    try:
+        return load_config(_root(directory))
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"newsmirror {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+) -> None:
+    """newsmirror."""
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Where to create the archive.")] = Path("."),
+    title: Annotated[str, typer.Option(help="The site's title.")] = "newsmirror",
+    force: Annotated[bool, typer.Option(help="Write the scaffold files again into an existing archive.")] = False,
+) -> None:
+    """Create a ready archive: settings with default Chinese-language sources, and the site around the posts."""
+    from .scaffold import InitError, init_archive
+
+    try:
+        written = init_archive(directory.resolve(), title=title, force=force)
+    except InitError as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"Created an archive in {escape(str(directory.resolve()))} ({len(written)} files).")
+    console.print("Next: [bold]newsmirror fetch -C " + escape(str(directory)) + "[/]")
+
+
+@app.command()
+def fetch(
+    directory: DirOption = None,
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")] = None,
+    proxy: Annotated[str | None, typer.Option(help="Proxy URL (http://, socks5://); default: HTTPS_PROXY/ALL_PROXY.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    wait: Annotated[float, typer.Option(help="Seconds to wait for another run on this archive to finish.")] = 0.0,
+) -> None:
+    """Fetch every enabled source and write each new article as a post."""
+    from .pipeline import run_fetch
+    from .report import RichProgress, print_report
+
+    config = _config(directory)
+    names = source or None
+    shown = names or [s.name for s in config.sources if s.enabled]
+    try:
+        with RichProgress(errors, shown) as progress:
+            report = run_fetch(config, names=names, proxy=proxy, progress=progress, wait=wait)
+    except LockedError as exc:
+        raise _fail(str(exc), code=3) from None
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    print_report(console, errors, report, as_json)
+    if not report.succeeded:
+        raise typer.Exit(1)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# sources
+
+
+@sources_app.command("list")
+def sources_list(directory: DirOption = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the sources."""
+    config = _config(directory)
+    if as_json:
+        print(json.dumps([{"name": s.name, "url": s.url, "enabled": s.enabled} for s in config.sources], ensure_ascii=False, indent=2))
+        return
+    table = Table("name", "url", "enabled", "category", "full text")
+    for s in config.sources:
+        table.add_row(escape(s.name), escape(s.url), "yes" if s.enabled else "no", escape(s.category or s.name), s.fulltext)
+    console.print(table)
+
+
+@sources_app.command("add")
+def sources_add(
+    name: str,
+    url: str,
+    directory: DirOption = None,
+    category: Annotated[str, typer.Option(help="Category (default: the name).")] = "",
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable; default: the name).")] = None,
+) -> None:
+    """Add a source."""
+    config = _config(directory)
+    if config.source(name):
+        raise _fail(f"{config.path}: a source named {name!r} exists already")
+    try:
+        write_sources(config.path, [*config.sources, SourceConfig(name=name, url=url, category=category, tags=tag or [])])
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"Added {escape(name)}.")
+
+
+@sources_app.command("remove")
+def sources_remove(name: str, directory: DirOption = None) -> None:
+    """Remove a source (its posts stay in the archive)."""
+    config = _config(directory)
+    if not config.source(name):
+        raise _fail(f"{config.path}: no source named {name!r}")
+    write_sources(config.path, [s for s in config.sources if s.name != name])
+    console.print(f"Removed {escape(name)}; its posts stay in the archive.")
+
+
+@sources_app.command("check")
+def sources_check(
+    names: Annotated[list[str] | None, typer.Argument(help="Sources to check (default: all).")] = None,
+    directory: DirOption = None,
+    proxy: Annotated[str | None, typer.Option()] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Fetch and parse each source without writing anything; say which answer."""
+    from .sourcecheck import check_sources
+
+    config = _config(directory)
+    chosen = [s for s in config.sources if not names or s.name in names]
+    results = asyncio.run(check_sources(config, chosen, proxy=proxy))
+    if as_json:
+        print(json.dumps([r.__dict__ for r in results], ensure_ascii=False, indent=2))
+    else:
+        table = Table("source", "status", "items", "newest", "time")
+        for r in results:
+            status = "[green]ok[/]" if r.ok else f"[red]{escape(r.error or '')}[/]"
+            table.add_row(escape(r.name), status, str(r.items), r.newest or "—", f"{r.seconds:.1f} s")
+        console.print(table)
+    if chosen and not any(r.ok for r in results):
+        raise typer.Exit(1)
+
+
+@sources_app.command("import")
+def sources_import(
+    file: Annotated[Path, typer.Argument(help="subs.json ([{site, url}]) or an OPML file.", exists=True, dir_okay=False)],
+    directory: DirOption = None,
+) -> None:
+    """Add the sources of a subs.json or OPML file (names already present are skipped)."""
+    config = _config(directory)
+    data = file.read_bytes()
+    try:
+        if data.lstrip()[:1] in (b"[", b"{"):
+            incoming = sources_from_subs_json(data.decode("utf-8-sig"), str(file))
+        else:
+            incoming = sources_from_opml(data, str(file))
+    except (ConfigError, UnicodeDecodeError) as exc:
+        raise _fail(str(exc)) from None
+    names = {s.name for s in config.sources}
+    urls = {s.url for s in config.sources}
+    added = [s for s in incoming if s.name not in names and s.url not in urls]
+    try:
+        write_sources(config.path, [*config.sources, *added])
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"Imported {len(added)} sources ({len(incoming) - len(added)} already present).")
+
+
+@sources_app.command("export")
+def sources_export(
+    directory: DirOption = None,
+    format: Annotated[str, typer.Option("--format", help="opml or subs.json")] = "opml",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default: standard output).")] = None,
+) -> None:
+    """Write the sources as OPML or as a legacy subs.json."""
+    config = _config(directory)
+    if format not in ("opml", "subs.json", "subs", "json"):
+        raise _fail(f"unknown format {format!r}: use opml or subs.json")
+    text = sources_to_opml(config.sources, config.site.title) if format == "opml" else sources_to_subs_json(config.sources)
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def main() -> None:
+    app(prog_name="newsmirror")
+
+
+__all__ = ["CONFIG_NAME", "app", "main"]

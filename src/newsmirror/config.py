@@ -1,0 +1,353 @@
+"""newsmirror.toml → typed configuration; subs.json and OPML in and out.
+
+Every problem is reported with the file, the source and the key before anything is fetched.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+import typing
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+from typing import Literal, get_args, get_origin
+from urllib.parse import urlsplit
+from xml.etree import ElementTree
+
+CONFIG_NAME = "newsmirror.toml"
+
+
+class ConfigError(Exception):
+    """One or more problems in the configuration; str() lists every one, a line each."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(slots=True)
+class SourceConfig:
+    name: str
+    url: str
+    enabled: bool = True
+    category: str = ""  # default: the source name
+    tags: list[str] = field(default_factory=list)  # default: [source name]
+    comments: bool = True
+    include: list[str] = field(default_factory=list)  # regular expressions on titles; any must match
+    exclude: list[str] = field(default_factory=list)  # regular expressions on titles; none may match
+    author: str = ""  # overrides the default author (the source name) when the feed names none
+    fulltext: Literal["never", "auto", "always"] = "never"
+    content_selector: str = ""
+    remove_selectors: list[str] = field(default_factory=list)
+    mirror_images: bool | None = None  # None: the site-wide setting
+    convert: str = ""  # OpenCC conversion, e.g. "t2s", "s2t"
+    max_items: int = 0  # 0: every item in the feed
+
+
+@dataclass(slots=True)
+class SiteConfig:
+    title: str = "newsmirror"
+    description: str = "新闻镜像"
+    url: str = ""  # e.g. https://user.github.io
+    baseurl: str = ""  # e.g. /mirror
+    language: str = "zh-CN"
+    list_limit: int = 100  # posts per lists/<source>.md
+    mirror_images: bool = False
+    comments_provider: Literal["", "giscus", "utterances"] = ""
+    comments_repo: str = ""
+    posts_per_page: int = 30
+
+
+@dataclass(slots=True)
+class FetchConfig:
+    concurrency: int = 16
+    per_host: int = 4
+    timeout: float = 30.0  # seconds for one whole request, body included
+    retries: int = 2
+    max_bytes: int = 20 * 1024 * 1024
+    max_redirects: int = 5
+    proxy: str = ""
+    user_agent: str = ""
+
+
+@dataclass(slots=True)
+class PublishConfig:
+    remotes: list[str] = field(default_factory=list)  # default: every remote of the repository
+    branch: str = ""
+
+
+@dataclass(slots=True)
+class Config:
+    path: Path
+    site: SiteConfig = field(default_factory=SiteConfig)
+    fetch: FetchConfig = field(default_factory=FetchConfig)
+    publish: PublishConfig = field(default_factory=PublishConfig)
+    sources: list[SourceConfig] = field(default_factory=list)
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    def source(self, name: str) -> SourceConfig | None:
+        return next((s for s in self.sources if s.name == name), None)
+
+
+def _type_problem(value: object, annotation: object) -> str | None:
+    """None when `value` fits `annotation`, else what was expected."""
+    if isinstance(annotation, str):  # postponed annotations
+        annotation = eval(annotation, {**globals(), **vars(typing)})  # noqa: S307 - our own annotations only
+    origin = get_origin(annotation)
+    if origin is Literal:
+        allowed = get_args(annotation)
+        return None if value in allowed else "one of " + ", ".join(repr(a) for a in allowed)
+    if origin is list:
+        (item,) = get_args(annotation)
+        if not isinstance(value, list) or not all(isinstance(v, item) for v in value):
+            return f"a list of {item.__name__}"
+        return None
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        options = get_args(annotation)
+        if value is None and type(None) in options:
+            return None
+        problems = [_type_problem(value, opt) for opt in options if opt is not type(None)]
+        return None if any(p is None for p in problems) else " or ".join(p for p in problems if p)
+    if annotation is float:
+        return None if isinstance(value, int | float) and not isinstance(value, bool) else "a number"
+    if annotation is int:
+        return None if isinstance(value, int) and not isinstance(value, bool) else "a whole number"
+    if annotation is bool:
+        return None if isinstance(value, bool) else "true or false"
+    if annotation is str:
+        return None if isinstance(value, str) else "a string"
+    return None
+
+
+def _build(cls, table: object, where: str, problems: list[str]):
+    if not isinstance(table, dict):
+        problems.append(f"{where}: expected a table")
+        return None
+    known = {f.name: f for f in fields(cls) if f.name != "path"}
+    values = {}
+    for key, value in table.items():
+        spec = known.get(key)
+        if spec is None:
+            problems.append(f"{where}: unknown key {key!r}")
+            continue
+        expected = _type_problem(value, spec.type)
+        if expected:
+            problems.append(f"{where}: {key} = {value!r} is not {expected}")
+            continue
+        values[key] = value
+    for name, spec in known.items():
+        if spec.default is MISSING and spec.default_factory is MISSING and name not in values:
+            problems.append(f"{where}: missing required key {name!r}")
+    if any(p.startswith(where + ":") for p in problems):
+        return None
+    return cls(**values)
+
+
+def _check_source(source: SourceConfig, where: str, problems: list[str]) -> None:
+    import re
+
+    if not source.name.strip():
+        problems.append(f"{where}: name is empty")
+    parts = urlsplit(source.url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        problems.append(f"{where}: url {source.url!r} is not an http(s) address")
+    for key in ("include", "exclude"):
+        for pattern in getattr(source, key):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                problems.append(f"{where}: {key} pattern {pattern!r} is not a valid regular expression ({exc})")
+    if source.convert:
+        from .convert import known_conversions
+
+        if source.convert not in known_conversions():
+            problems.append(f"{where}: convert = {source.convert!r} is not one of {', '.join(known_conversions())}")
+
+
+def parse_config(text: str, path: Path) -> Config:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
+    problems: list[str] = []
+    sections = {"site": SiteConfig, "fetch": FetchConfig, "publish": PublishConfig}
+    built: dict[str, object] = {}
+    for key in data:
+        if key not in sections and key != "sources":
+            problems.append(f"{path}: unknown key {key!r}")
+    for key, cls in sections.items():
+        built[key] = _build(cls, data.get(key, {}), f"{path} [{key}]", problems)
+    raw_sources = data.get("sources", [])
+    sources: list[SourceConfig] = []
+    if not isinstance(raw_sources, list):
+        problems.append(f"{path}: sources must be an array of tables ([[sources]])")
+        raw_sources = []
+    seen_names: set[str] = set()
+    for index, raw in enumerate(raw_sources, start=1):
+        label = raw.get("name") if isinstance(raw, dict) and isinstance(raw.get("name"), str) else f"#{index}"
+        where = f"{path} source {label!r}" if not label.startswith("#") else f"{path} source {label}"
+        source = _build(SourceConfig, raw, where, problems)
+        if source is None:
+            continue
+        _check_source(source, where, problems)
+        if source.name in seen_names:
+            problems.append(f"{where}: a source with this name is already defined")
+        seen_names.add(source.name)
+        sources.append(source)
+    if problems:
+        raise ConfigError(problems)
+    return Config(path=path, sources=sources, **built)  # type: ignore[arg-type]
+
+
+def load_config(root: Path) -> Config:
+    path = root / CONFIG_NAME
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: not found (run `newsmirror init` to create an archive)"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: cannot be read: {exc}"]) from None
+    return parse_config(text, path)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Writing sources back. tomllib only reads, so the [[sources]] tables are written here; the rest of the file
+# (comments, site settings) is kept as the user wrote it.
+
+
+def _toml_string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return _toml_string(str(value))
+
+
+def source_to_toml(source: SourceConfig) -> str:
+    lines = ["[[sources]]"]
+    for spec in fields(SourceConfig):
+        value = getattr(source, spec.name)
+        default = spec.default if spec.default is not MISSING else (
+            spec.default_factory() if spec.default_factory is not MISSING else MISSING
+        )
+        if spec.name in ("name", "url") or value != default:
+            if value is None:
+                continue
+            lines.append(f"{spec.name} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def write_sources(config_path: Path, sources: list[SourceConfig]) -> None:
+    """Replace every [[sources]] table in the file, keeping everything before the first one."""
+    from .archive import atomic_write_text
+
+    text = config_path.read_text(encoding="utf-8") if config_path.exists() else ""
+    head = text
+    marker = text.find("[[sources]]")
+    if marker != -1:
+        head = text[:marker]
+    head = head.rstrip() + "\n\n" if head.strip() else ""
+    body = "\n".join(source_to_toml(s) for s in sources)
+    new_text = head + body
+    parse_config(new_text, config_path)  # never write a file we could not read back
+    atomic_write_text(config_path, new_text)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# subs.json and OPML
+
+
+def sources_from_subs_json(text: str, origin: str = "subs.json") -> list[SourceConfig]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError([f"{origin}: not valid JSON: {exc}"]) from None
+    if not isinstance(data, list):
+        raise ConfigError([f"{origin}: expected a list of {{\"site\": …, \"url\": …}}"])
+    sources, problems = [], []
+    for index, item in enumerate(data, start=1):
+        if not isinstance(item, dict) or not isinstance(item.get("site"), str) or not isinstance(item.get("url"), str):
+            problems.append(f"{origin}: entry {index} lacks a string 'site' and 'url'")
+            continue
+        sources.append(SourceConfig(name=item["site"].strip(), url=item["url"].strip()))
+    if problems:
+        raise ConfigError(problems)
+    return sources
+
+
+def sources_to_subs_json(sources: list[SourceConfig]) -> str:
+    return json.dumps([{"site": s.name, "url": s.url} for s in sources], ensure_ascii=False, indent=2) + "\n"
+
+
+def sources_from_opml(data: bytes, origin: str = "OPML") -> list[SourceConfig]:
+    try:
+        root = ElementTree.fromstring(data)  # noqa: S314 - OPML has no entities worth expanding; a user's own file
+    except ElementTree.ParseError as exc:
+        raise ConfigError([f"{origin}: not valid XML: {exc}"]) from None
+    sources = []
+    for outline in root.iter("outline"):
+        url = outline.get("xmlUrl")
+        if not url:
+            continue
+        name = outline.get("title") or outline.get("text") or urlsplit(url).netloc
+        parent_category = outline.get("category", "")
+        sources.append(SourceConfig(name=name.strip(), url=url.strip(), category=parent_category))
+    return sources
+
+
+def sources_to_opml(sources: list[SourceConfig], title: str = "newsmirror") -> str:
+    opml = ElementTree.Element("opml", version="2.0")
+    head = ElementTree.SubElement(opml, "head")
+    ElementTree.SubElement(head, "title").text = title
+    body = ElementTree.SubElement(opml, "body")
+    for source in sources:
+        attributes = {"type": "rss", "text": source.name, "title": source.name, "xmlUrl": source.url}
+        if source.category:
+            attributes["category"] = source.category
+        ElementTree.SubElement(body, "outline", attributes)
+    ElementTree.indent(opml)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(opml, encoding="unicode") + "\n"
+
+
+DEFAULT_SOURCES: list[tuple[str, str]] = [
+    ("大纪元", "https://www.epochtimes.com/gb/n24hr.xml"),
+    ("美国之音", "https://www.voachinese.com/api/zm_yql-vomx-tpeybti"),
+    ("BBC中文", "https://feeds.bbci.co.uk/zhongwen/simp/rss.xml"),
+    ("德国之声", "https://rss.dw.com/rdf/rss-chi-all"),
+    ("法广", "https://www.rfi.fr/cn/rss"),
+    ("自由亚洲电台", "https://www.rfa.org/mandarin/yataibaodao/rss2.xml"),
+    ("纽约时报中文网", "https://cn.nytimes.com/rss/"),
+    ("中国数字时代", "https://chinadigitaltimes.net/chinese/feed/"),
+    ("FT中文网", "https://www.ftchinese.com/rss/news"),
+    ("端传媒", "https://theinitium.com/feed"),
+]
+
+
+def default_config_text(title: str = "newsmirror") -> str:
+    head = f"""# newsmirror archive settings. Every key has a default; see README.md for all of them.
+
+[site]
+title = {_toml_string(title)}
+description = "新闻镜像"
+url = ""        # e.g. "https://user.github.io"
+baseurl = ""    # e.g. "/mirror" when the site is not at the root of its host
+mirror_images = false
+
+[fetch]
+concurrency = 16
+per_host = 4
+timeout = 30
+retries = 2
+proxy = ""      # e.g. "socks5://127.0.0.1:1080"; HTTPS_PROXY / ALL_PROXY are used when empty
+
+"""
+    return head + "\n".join(source_to_toml(SourceConfig(name=n, url=u)) for n, u in DEFAULT_SOURCES)

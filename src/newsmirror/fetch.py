@@ -1,0 +1,241 @@
+"""The one polite HTTP client: limits per host, retries, conditional GET, size caps, proxy, address guard."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import os
+import random
+import socket
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from . import __version__
+from .config import FetchConfig
+
+USER_AGENT = f"newsmirror/{__version__} (news feed mirror; +https://pypi.org/project/newsmirror/)"
+_RETRY_STATUSES = {429, 500, 502, 503, 504}
+_REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+
+
+class FetchError(Exception):
+    """A request that did not give a usable answer; str() is one line saying why."""
+
+    def __init__(self, message: str, status: int | None = None, retryable: bool = False):
+        super().__init__(message)
+        self.status = status
+        self.retryable = retryable
+
+
+@dataclass(slots=True)
+class Validators:
+    """What the last answer said, for a conditional GET next time."""
+
+    etag: str = ""
+    last_modified: str = ""
+
+
+@dataclass(slots=True)
+class FetchResult:
+    url: str  # the address asked for
+    final_url: str  # after redirects
+    status: int
+    content: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    validators: Validators = field(default_factory=Validators)
+    elapsed: float = 0.0
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def charset(self) -> str | None:
+        for part in self.headers.get("content-type", "").split(";")[1:]:
+            key, _, value = part.partition("=")
+            if key.strip().lower() == "charset" and value.strip():
+                return value.strip().strip("\"'").lower()
+        return None
+
+
+def _is_public_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+async def check_public_host(url: str) -> None:
+    """Refuse addresses that resolve to loopback, private, link-local or other non-public networks."""
+    host = urlsplit(url).hostname
+    if not host:
+        raise FetchError(f"no host in {url}")
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise FetchError(f"DNS lookup failed for {host}: {exc.strerror}") from None
+    for info in infos:
+        address = str(info[4][0])
+        if not _is_public_address(address):
+            raise FetchError(f"refused: {host} resolves to the non-public address {address} (use --allow-private)")
+
+
+def _describe(exc: Exception, url: str, timeout: float) -> FetchError:
+    host = urlsplit(url).hostname or url
+    if isinstance(exc, FetchError):
+        return exc
+    if isinstance(exc, TimeoutError | httpx.TimeoutException):
+        return FetchError(f"timed out after {timeout:g} s", retryable=True)
+    if isinstance(exc, httpx.ConnectError):
+        text = str(exc)
+        if "Name or service not known" in text or "nodename nor servname" in text or "Temporary failure in name" in text or "No address associated" in text:
+            return FetchError(f"DNS lookup failed for {host}", retryable=False)
+        return FetchError(f"connection to {host} failed: {text or type(exc).__name__}", retryable=True)
+    if isinstance(exc, httpx.TooManyRedirects):
+        return FetchError("too many redirects")
+    if isinstance(exc, httpx.DecodingError):
+        return FetchError(f"the response could not be decompressed: {exc}")
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return FetchError(f"the connection to {host} broke: {exc or type(exc).__name__}", retryable=True)
+    if isinstance(exc, httpx.ProxyError):
+        return FetchError(f"the proxy refused or failed: {exc}", retryable=True)
+    if isinstance(exc, httpx.HTTPError | OSError):
+        return FetchError(f"{type(exc).__name__}: {exc}", retryable=True)
+    raise exc
+
+
+def proxy_from_environment() -> str:
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "HTTP_PROXY", "http_proxy"):
+        value = os.environ.get(name, "").strip()
+        if value:
+            return value
+    return ""
+
+
+class Fetcher:
+    """Use as `async with Fetcher(config) as fetcher: await fetcher.get(url)`."""
+
+    def __init__(self, config: FetchConfig | None = None, proxy: str | None = None, backoff: float = 0.5):
+        self.config = config or FetchConfig()
+        chosen = proxy if proxy is not None else (self.config.proxy or proxy_from_environment())
+        self.proxy = chosen or None
+        self.backoff = backoff
+        self._global = asyncio.Semaphore(max(1, self.config.concurrency))
+        self._per_host: dict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(max(1, self.config.per_host))
+        )
+        self._client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> Fetcher:
+        limits = httpx.Limits(max_connections=max(1, self.config.concurrency), max_keepalive_connections=32)
+        self._client = httpx.AsyncClient(
+            headers={"User-Agent": self.config.user_agent or USER_AGENT},
+            timeout=httpx.Timeout(self.config.timeout, connect=min(self.config.timeout, 15.0)),
+            limits=limits,
+            proxy=self.proxy,
+            trust_env=False,  # the proxy is chosen above, so that --proxy wins over the environment
+            follow_redirects=False,  # followed by hand, so that every hop can be checked
+        )
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    async def get(
+        self,
+        url: str,
+        *,
+        validators: Validators | None = None,
+        max_bytes: int | None = None,
+        public_only: bool = False,
+        accept: str = "*/*",
+    ) -> FetchResult:
+        """GET with retries on timeouts, broken connections, 429 and 5xx; raises FetchError with a one-line cause."""
+        attempts = 1 + max(0, self.config.retries)
+        for attempt in range(1, attempts + 1):
+            try:
+                return await self._get_once(url, validators, max_bytes or self.config.max_bytes, public_only, accept)
+            except Exception as exc:  # noqa: BLE001 - every failure becomes a one-line FetchError
+                error = _describe(exc, url, self.config.timeout)
+                if not error.retryable or attempt == attempts:
+                    raise error from None
+            await asyncio.sleep(self.backoff * (2 ** (attempt - 1)) * (0.5 + random.random()))
+        raise AssertionError("unreachable")
+
+    async def _get_once(
+        self, url: str, validators: Validators | None, max_bytes: int, public_only: bool, accept: str
+    ) -> FetchResult:
+        assert self._client is not None, "use Fetcher as an async context manager"
+        started = time.monotonic()
+        current = url
+        seen: set[str] = set()
+        headers = {"Accept": accept}
+        if validators is not None:
+            if validators.etag:
+                headers["If-None-Match"] = validators.etag
+            if validators.last_modified:
+                headers["If-Modified-Since"] = validators.last_modified
+        for _hop in range(self.config.max_redirects + 1):
+            scheme = urlsplit(current).scheme
+            if scheme not in ("http", "https"):
+                raise FetchError(f"refused: {scheme or 'a relative'} address {current!r}")
+            if public_only:
+                await check_public_host(current)
+            seen.add(current)
+            host = urlsplit(current).netloc.lower()
+            # The deadline starts once a slot is ours: waiting behind other requests is not the server's fault.
+            async with self._global, self._per_host[host], asyncio.timeout(self.config.timeout):
+                async with self._client.stream("GET", current, headers=headers) as response:
+                    if response.status_code in _REDIRECT_STATUSES and "location" in response.headers:
+                        target = urljoin(current, response.headers["location"].strip())
+                        if target in seen:
+                            raise FetchError(f"redirect loop at {target}")
+                        current = target
+                        continue
+                    if response.status_code == 304:
+                        body = b""
+                    elif response.status_code >= 400:
+                        reason = response.reason_phrase or ""
+                        raise FetchError(
+                            f"HTTP {response.status_code} {reason}".rstrip(),
+                            status=response.status_code,
+                            retryable=response.status_code in _RETRY_STATUSES,
+                        )
+                    else:
+                        body = await self._read_capped(response, max_bytes)
+                    return FetchResult(
+                        url=url,
+                        final_url=current,
+                        status=response.status_code,
+                        content=body,
+                        headers={k.lower(): v for k, v in response.headers.items()},
+                        validators=Validators(
+                            etag=response.headers.get("etag", ""),
+                            last_modified=response.headers.get("last-modified", ""),
+                        ),
+                        elapsed=time.monotonic() - started,
+                    )
+        raise FetchError(f"too many redirects (more than {self.config.max_redirects})")
+
+    @staticmethod
+    async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_bytes and "content-encoding" not in response.headers:
+            raise FetchError(f"response too large ({int(declared)} bytes, the limit is {max_bytes})")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():  # decompressed bytes: a gzip bomb stops at the cap too
+            size += len(chunk)
+            if size > max_bytes:
+                raise FetchError(f"response too large (more than {max_bytes} bytes)")
+            chunks.append(chunk)
+        return b"".join(chunks)

@@ -1,0 +1,55 @@
+"""The few records that travel through the pipeline: Entry → Article → Post."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+
+@dataclass(slots=True)
+class Entry:
+    """One item as a feed describes it, before any decision is made about it."""
+
+    source: str
+    title: str
+    link: str
+    guid: str
+    author: str
+    published: datetime | None  # UTC-aware; None when missing or unparseable
+    content: str  # HTML as the source sent it (content:encoded / Atom content, else summary)
+    has_full_content: bool = True  # False when only a summary/description was given
+    video_id: str | None = None  # YouTube entries
+
+
+@dataclass(slots=True)
+class Article:
+    """Everything one post needs, decided and normalised: what the post format writes."""
+
+    title: str
+    date: datetime  # UTC-aware
+    author: str
+    link: str
+    source: str
+    content: str  # safe HTML, one line per the mirror format
+    tags: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    comments: bool = True
+    guid: str = ""
+
+
+@dataclass(slots=True)
+class Post:
+    """A post read back from disk."""
+
+    path: Path
+    title: str
+    date: datetime | None
+    author: str
+    link: str
+    source: str
+    content: str
+    tags: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    comments: bool = True
+    front_matter: dict = field(default_factory=dict)

@@ -1,0 +1,274 @@
+"""One run: sources → fetched feeds → entries → articles → posts on disk, returning a RunReport. No printing."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .archive import Archive, ArchiveError, canonical_url, write_indexes
+from .config import Config, SourceConfig
+from .convert import convert_html, convert_text
+from .feeds import FeedError, parse_feed
+from .fetch import Fetcher, FetchError
+from .models import Article, Entry
+from .sanitize import html_to_text, sanitize_html
+from .state import ArchiveLock, State, fingerprint_key, guid_key
+
+
+@dataclass(slots=True)
+class SourceReport:
+    name: str
+    url: str
+    status: str = "pending"  # ok | not_modified | error
+    new: int = 0
+    existing: int = 0
+    filtered: int = 0
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    posts: list[str] = field(default_factory=list)  # archive-relative paths written this run
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "error"
+
+
+@dataclass(slots=True)
+class RunReport:
+    started: datetime
+    finished: datetime | None = None
+    sources: list[SourceReport] = field(default_factory=list)
+    indexes_written: list[str] = field(default_factory=list)
+
+    @property
+    def new_posts(self) -> int:
+        return sum(s.new for s in self.sources)
+
+    @property
+    def succeeded(self) -> bool:
+        """At least one source answered usefully (or there was nothing to fetch)."""
+        return not self.sources or any(not s.failed for s in self.sources)
+
+    def to_dict(self) -> dict:
+        return {
+            "started": self.started.isoformat(),
+            "finished": self.finished.isoformat() if self.finished else None,
+            "new_posts": self.new_posts,
+            "sources": [asdict(s) for s in self.sources],
+            "indexes_written": self.indexes_written,
+        }
+
+
+class Progress:
+    """What a run tells its watcher; the CLI draws bars from it, tests and the library ignore it."""
+
+    def source_started(self, name: str) -> None: ...
+
+    def source_items(self, name: str, done: int, total: int) -> None: ...
+
+    def source_finished(self, report: SourceReport) -> None: ...
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Entry → Article
+
+_UNTITLED = "（无标题）"
+_TITLE_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
+
+
+def normalise_title(entry: Entry) -> str:
+    title = _TITLE_CONTROL.sub(" ", entry.title)
+    title = re.sub(r"\s+", " ", title).strip()
+    if title:
+        return title
+    text = re.sub(r"\s+", " ", html_to_text(entry.content)).strip()
+    return text[:50] or _UNTITLED
+
+
+def entry_keys(entry: Entry) -> list[str]:
+    """Every key under which this article may already be known."""
+    keys = []
+    if entry.link:
+        keys.append(canonical_url(entry.link))
+    if entry.guid:
+        keys.append(guid_key(entry.source, entry.guid))
+        if entry.guid.startswith(("http://", "https://")):
+            keys.append(canonical_url(entry.guid))
+    if not entry.link:
+        keys.append(fingerprint_key(entry.source, normalise_title(entry)))
+    return keys
+
+
+def passes_filters(title: str, source: SourceConfig) -> bool:
+    if source.include and not any(re.search(p, title) for p in source.include):
+        return False
+    return not any(re.search(p, title) for p in source.exclude)
+
+
+def build_article(entry: Entry, source: SourceConfig, content: str, now: datetime) -> Article:
+    title = normalise_title(entry)
+    if source.convert:
+        title = convert_text(title, source.convert)
+        content = convert_html(content, source.convert)
+    return Article(
+        title=title,
+        date=entry.published or now,
+        author=entry.author or source.author or source.name,
+        link=entry.link,
+        source=source.name,
+        content=content,
+        tags=list(source.tags) or [source.name],
+        categories=[source.category or source.name],
+        comments=source.comments,
+        guid=entry.guid,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class Run:
+    """Everything one run shares: the archive, its state, the HTTP client, what is known already."""
+
+    def __init__(self, config: Config, state: State, fetcher: Fetcher, now: datetime, progress: Progress):
+        self.config = config
+        self.archive = state.archive
+        self.state = state
+        self.fetcher = fetcher
+        self.now = now
+        self.progress = progress
+        self.known: set[str] = state.known_urls() | state.known_keys() | state.fingerprints_on_disk()
+
+    async def article_content(self, entry: Entry, source: SourceConfig, report: SourceReport) -> str:
+        """The post's HTML: the feed's content, made safe."""
+        return sanitize_html(entry.content, base_url=entry.link)
+
+    async def fetch_source(self, source: SourceConfig) -> SourceReport:
+        report = SourceReport(name=source.name, url=source.url)
+        started = time.monotonic()
+        self.progress.source_started(source.name)
+        try:
+            await self._fetch_source(source, report)
+        except (FetchError, FeedError, ArchiveError) as exc:
+            report.status = "error"
+            report.errors.append(str(exc))
+        except OSError as exc:  # disk full, read-only archive: the run goes on with the other sources
+            report.status = "error"
+            report.errors.append(f"cannot write to the archive: {exc.strerror or exc}")
+        report.seconds = time.monotonic() - started
+        error = report.errors[0] if report.status == "error" else None
+        try:
+            self.state.record_outcome(source.name, self.now, error, report.status == "not_modified")
+        except Exception as exc:  # noqa: BLE001 - health is a nicety; never lose the report for it
+            report.warnings.append(f"could not record source health: {exc}")
+        self.progress.source_finished(report)
+        return report
+
+    async def _fetch_source(self, source: SourceConfig, report: SourceReport) -> None:
+        validators, previous_hash = self.state.validators(source.url)
+        result = await self.fetcher.get(
+            source.url,
+            validators=validators,
+            accept="application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8",
+        )
+        if result.not_modified:
+            report.status = "not_modified"
+            return
+        body_hash = hashlib.sha256(result.content).hexdigest()
+        if body_hash == previous_hash:  # servers without validators: same bytes, same items
+            report.status = "not_modified"
+            self.state.save_validators(source.url, result.validators, body_hash)
+            return
+        feed = parse_feed(
+            result.content, source.name, charset=result.charset, content_type=result.content_type, now=self.now
+        )
+        report.warnings.extend(feed.warnings)
+        if not feed.entries:
+            raise FeedError("the feed has no items")
+        entries = feed.entries[: source.max_items] if source.max_items else feed.entries
+        # Oldest first, so that when two articles want one file name the later one gets the suffix.
+        ordered = sorted(entries, key=lambda e: (e.published is None, e.published or self.now))
+        for done, entry in enumerate(ordered, start=1):
+            await self._take_entry(entry, source, report)
+            self.progress.source_items(source.name, done, len(ordered))
+        report.status = "ok"
+        self.state.save_validators(source.url, result.validators, body_hash)
+
+    async def _take_entry(self, entry: Entry, source: SourceConfig, report: SourceReport) -> None:
+        keys = entry_keys(entry)
+        if any(key in self.known for key in keys):
+            report.existing += 1
+            return
+        title = normalise_title(entry)
+        if not passes_filters(title, source):
+            report.filtered += 1
+            return
+        self.known.update(keys)  # also guards against the same item twice in one feed
+        content = await self.article_content(entry, source, report)
+        article = build_article(entry, source, content, self.now)
+        path = self.archive.write_post(article)
+        self.state.record_post(path, article.link, article.title, article.date, article.source, keys)
+        report.new += 1
+        report.posts.append(self.archive.relative(path))
+
+
+async def _run_sources(run: Run, sources: list[SourceConfig]) -> list[SourceReport]:
+    return list(await asyncio.gather(*(run.fetch_source(s) for s in sources)))
+
+
+def select_sources(config: Config, names: list[str] | None) -> list[SourceConfig]:
+    if names:
+        wanted = set(names)
+        unknown = wanted - {s.name for s in config.sources}
+        if unknown:
+            raise ValueError("no source named " + ", ".join(sorted(unknown)))
+        return [s for s in config.sources if s.name in wanted]
+    return [s for s in config.sources if s.enabled]
+
+
+def run_fetch(
+    config: Config,
+    *,
+    names: list[str] | None = None,
+    proxy: str | None = None,
+    progress: Progress | None = None,
+    wait: float = 0.0,
+    now: datetime | None = None,
+    run_factory: Callable[..., Run] = Run,
+) -> RunReport:
+    """Fetch every selected source into the archive. Raises LockedError when another run holds the archive."""
+    archive = Archive(config.root)
+    now = now or datetime.now(UTC).replace(microsecond=0)
+    report = RunReport(started=datetime.now(UTC))
+    sources = select_sources(config, names)
+    with ArchiveLock(archive, wait=wait):
+        state = State.open(archive)
+        try:
+            state.sync_with_disk()
+
+            async def main() -> list[SourceReport]:
+                async with Fetcher(config.fetch, proxy=proxy) as fetcher:
+                    run = run_factory(config, state, fetcher, now, progress or Progress())
+                    return await _run_sources(run, sources)
+
+            report.sources = asyncio.run(main())
+            if report.new_posts or not (archive.root / "sources.md").exists():
+                written = write_indexes(
+                    archive, state.summaries(), [s.name for s in config.sources], config.site.list_limit
+                )
+                report.indexes_written = [archive.relative(p) for p in written]
+            report.finished = datetime.now(UTC)
+            state.record_run(report.started, report.finished, report.to_dict())
+        finally:
+            state.close()
+    return report
+
+
+def default_root(directory: Path | None) -> Path:
+    return (directory or Path.cwd()).resolve()

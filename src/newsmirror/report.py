@@ -1,0 +1,92 @@
+"""How a run is shown: progress bars while it runs, a table (or JSON) when it ends."""
+
+from __future__ import annotations
+
+import json
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .pipeline import Progress as RunProgress
+from .pipeline import RunReport, SourceReport
+
+
+class RichProgress(RunProgress):
+    """A bar per source, drawn only on a terminal (plain logs in CI get the final table alone)."""
+
+    def __init__(self, console: Console, names: list[str]):
+        self.console = console
+        self.bars = Progress(
+            TextColumn("{task.description}", justify="left"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[state]}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        )
+        self.tasks: dict[str, TaskID] = {
+            name: self.bars.add_task(name, total=None, state="waiting", start=False) for name in names
+        }
+
+    def __enter__(self) -> RichProgress:
+        self.bars.__enter__()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.bars.__exit__(*exc_info)
+
+    def source_started(self, name: str) -> None:
+        self.bars.start_task(self.tasks[name])
+        self.bars.update(self.tasks[name], state="fetching")
+
+    def source_items(self, name: str, done: int, total: int) -> None:
+        self.bars.update(self.tasks[name], completed=done, total=total, state="writing")
+
+    def source_finished(self, report: SourceReport) -> None:
+        state = {"ok": "done", "not_modified": "unchanged", "error": "error"}.get(report.status, report.status)
+        task = self.tasks[report.name]
+        total = self.bars.tasks[task].total or 1
+        self.bars.update(task, completed=total, total=total, state=state)
+
+
+_STATUS_STYLE = {"ok": "green", "not_modified": "dim", "error": "red"}
+
+
+def summary_table(report: RunReport) -> Table:
+    table = Table(title=f"newsmirror fetch: {report.new_posts} new posts", title_justify="left")
+    for heading, justify in (("source", "left"), ("status", "left"), ("new", "right"), ("already had", "right"),
+                             ("filtered", "right"), ("errors", "right"), ("time", "right")):  # fmt: skip
+        table.add_column(heading, justify=justify)  # type: ignore[arg-type]
+    for source in report.sources:
+        status = source.status.replace("_", " ")
+        table.add_row(
+            escape(source.name),
+            f"[{_STATUS_STYLE.get(source.status, '')}]{status}[/]",
+            str(source.new),
+            str(source.existing),
+            str(source.filtered),
+            str(len(source.errors)),
+            f"{source.seconds:.1f} s",
+        )
+    return table
+
+
+def print_problems(console: Console, report: RunReport) -> None:
+    """One line per problem, naming the source and the cause."""
+    for source in report.sources:
+        for error in source.errors:
+            console.print(f"[red]error[/] {escape(source.name)} ({escape(source.url)}): {escape(error)}", highlight=False)
+        for warning in source.warnings:
+            console.print(f"[yellow]warning[/] {escape(source.name)}: {escape(warning)}", highlight=False)
+
+
+def print_report(console: Console, errors: Console, report: RunReport, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    print_problems(errors, report)
+    console.print(summary_table(report))

@@ -1,0 +1,210 @@
+"""One sanitizer policy for every post: nh3 with an allowlist made for articles.
+
+Before nh3 runs, image tags are prepared (lazy-loading attributes become a real src, tracking pixels go) and
+iframes of allowed video hosts are rewritten to privacy-friendly embeds; nh3 then drops everything not on the
+allowlist and makes every link and image URL absolute against the article's address.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import nh3
+
+ALLOWED_TAGS = {
+    "a", "abbr", "acronym", "address", "article", "aside", "audio", "b", "bdi", "bdo", "blockquote", "br",
+    "caption", "center", "cite", "code", "col", "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt",
+    "em", "figcaption", "figure", "font", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup",
+    "hr", "i", "iframe", "img", "ins", "kbd", "li", "main", "mark", "nav", "ol", "p", "picture", "pre", "q",
+    "rp", "rt", "ruby", "s", "samp", "section", "small", "source", "span", "strike", "strong", "sub",
+    "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "tt", "u", "ul", "var",
+    "video", "wbr",
+}  # fmt: skip
+# Removed together with everything inside them (the rest lose only their tags).
+REMOVED_WITH_CONTENT = {"script", "style", "noscript", "template", "title", "textarea", "select", "object",
+                        "embed", "applet", "frameset", "frame", "svg", "math", "button", "head", "noembed",
+                        "noframes", "xmp", "iframe_disallowed"}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "*": {"title", "lang", "dir"},
+    "a": {"href", "name"},
+    "img": {"src", "alt", "width", "height"},
+    "iframe": {"src", "width", "height", "allowfullscreen", "frameborder"},
+    "video": {"src", "poster", "controls", "width", "height", "preload"},
+    "audio": {"src", "controls", "preload"},
+    "source": {"src", "type", "media"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+    "del": {"cite", "datetime"},
+    "ins": {"cite", "datetime"},
+    "time": {"datetime"},
+    "td": {"colspan", "rowspan", "align", "valign"},
+    "th": {"colspan", "rowspan", "align", "valign", "scope"},
+    "col": {"span"},
+    "colgroup": {"span"},
+    "ol": {"start", "reversed", "type"},
+    "li": {"value"},
+    "font": {"color"},
+    "details": {"open"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "data"}  # data: is narrowed to images in _filter_attribute
+URL_ATTRIBUTES = {"href", "src", "poster", "cite"}
+_SAFE_DATA_IMAGE = re.compile(r"^data:image/(?:png|jpe?g|gif|webp|avif|bmp);base64,[A-Za-z0-9+/=\s]+$", re.I)
+
+# Video hosts whose players may be embedded, as (host pattern, rewrite to a privacy-friendly embed URL).
+_YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{6,20}$")
+TRACKER_HOSTS = {
+    "pixel.wp.com", "stats.wordpress.com", "www.google-analytics.com", "google-analytics.com",
+    "pixel.quantserve.com", "b.scorecardresearch.com", "sb.scorecardresearch.com", "pi.feedsportal.com",
+    "feeds.feedburner.com", "feedproxy.google.com", "ad.doubleclick.net", "stats.g.doubleclick.net",
+    "www.facebook.com", "analytics.twitter.com", "t.co", "pixel.facebook.com", "counter.theconversation.com",
+    "www.googletagmanager.com", "bat.bing.com", "sp.analytics.yahoo.com", "mf.feeds.reuters.com",
+}  # fmt: skip
+_TRACKER_PATHS = ("/~r/", "/~ff/", "/tr?", "/pixel", "/beacon", "/__utm.gif", "/collect?")
+
+_START_TAG = re.compile(r"<(img|iframe)\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>", re.IGNORECASE)
+_ATTRIBUTE = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+)))?""")
+_LAZY_SOURCES = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url", "data-echo")
+_EMPTY_IFRAME = re.compile(r"<iframe(?![^>]*\ssrc=)[^>]*>\s*</iframe>", re.IGNORECASE)
+_PLACEHOLDER_SRC = re.compile(r"^(?:data:image/(?:gif|png|svg)|about:blank|$)|(?:blank|placeholder|spacer|lazy|loading)\.(?:gif|png|svg)", re.I)
+
+
+def _attributes(text: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for match in _ATTRIBUTE.finditer(text):
+        name = match.group(1).lower()
+        value = next((g for g in match.group(2, 3, 4) if g is not None), "")
+        found.setdefault(name, html.unescape(value))
+    return found
+
+
+def _render_tag(name: str, attributes: dict[str, str]) -> str:
+    parts = [name] + [f'{k}="{html.escape(v, quote=True)}"' for k, v in attributes.items()]
+    return "<" + " ".join(parts) + ">"
+
+
+def _largest_srcset_candidate(srcset: str) -> str:
+    best, best_size = "", -1.0
+    for candidate in srcset.split(","):
+        bits = candidate.strip().split()
+        if not bits:
+            continue
+        size = 1.0
+        if len(bits) > 1:
+            try:
+                size = float(bits[1][:-1])
+            except ValueError:
+                size = 1.0
+        if size > best_size:
+            best, best_size = bits[0], size
+    return best
+
+
+def is_tracker(url: str, attributes: dict[str, str] | None = None) -> bool:
+    if attributes is not None and attributes.get("width", "").strip() in ("0", "1", "1px") and attributes.get(
+        "height", ""
+    ).strip() in ("0", "1", "1px"):
+        return True
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if host in TRACKER_HOSTS:
+        return True
+    path = parts.path + ("?" + parts.query if parts.query else "")
+    return any(marker in path for marker in _TRACKER_PATHS) and host.endswith(("feedburner.com", "wp.com", "facebook.com"))
+
+
+def privacy_embed_url(url: str) -> str | None:
+    """An allowed video player's embed URL, rewritten to its privacy-friendly form; None for any other frame."""
+    if url.startswith("//"):
+        url = "https:" + url
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().removeprefix("www.").removeprefix("m.")
+    path = parts.path
+    if host in ("youtube.com", "youtube-nocookie.com", "youtu.be"):
+        video = ""
+        if host == "youtu.be":
+            video = path.strip("/")
+        elif path.startswith(("/embed/", "/v/", "/shorts/")):
+            video = path.split("/")[2]
+        elif path == "/watch":
+            video = parse_qs(parts.query).get("v", [""])[0]
+        return f"https://www.youtube-nocookie.com/embed/{video}" if _YOUTUBE_ID.match(video) else None
+    if host in ("player.vimeo.com", "vimeo.com"):
+        video = path.rstrip("/").split("/")[-1]
+        return f"https://player.vimeo.com/video/{video}?dnt=1" if video.isdigit() else None
+    if host == "player.bilibili.com" and path == "/player.html":
+        return f"https://player.bilibili.com/player.html?{parts.query}&autoplay=0"
+    if host in ("dailymotion.com", "geo.dailymotion.com") and "/embed/video/" in path:
+        video = path.rsplit("/", 1)[-1]
+        return f"https://www.dailymotion.com/embed/video/{video}" if video.isalnum() else None
+    return None
+
+
+def _prepare_tag(match: re.Match[str], base_url: str) -> str:
+    name = match.group(1).lower()
+    attributes = _attributes(match.group(2))
+    if name == "iframe":
+        embed = privacy_embed_url(urljoin(base_url, attributes.get("src", "").strip()))
+        if embed is None:
+            return "<iframe>"  # the empty frame is removed after cleaning
+        attributes["src"] = embed
+        return _render_tag("iframe", attributes)
+    src = attributes.get("src", "").strip()
+    lazy = next((attributes[k].strip() for k in _LAZY_SOURCES if attributes.get(k, "").strip()), "")
+    if lazy and (not src or _PLACEHOLDER_SRC.search(src)):
+        src = lazy
+    if not src or _PLACEHOLDER_SRC.search(src):
+        srcset = attributes.get("srcset") or attributes.get("data-srcset") or ""
+        src = _largest_srcset_candidate(srcset) or src
+    if src and is_tracker(urljoin(base_url, src), attributes):
+        return ""
+    attributes["src"] = src
+    for key in ("srcset", "data-srcset", "sizes", "loading", *_LAZY_SOURCES):
+        attributes.pop(key, None)
+    return _render_tag("img", attributes)
+
+
+@lru_cache(maxsize=1)
+def _allowed_attributes() -> dict[str, set[str]]:
+    return {tag: set(values) for tag, values in ALLOWED_ATTRIBUTES.items()}
+
+
+def sanitize_html(fragment: str, base_url: str = "") -> str:
+    """Article HTML → safe article HTML. Clean markup comes back unchanged."""
+    if not fragment:
+        return ""
+    if "<img" in fragment or "<IMG" in fragment or "<iframe" in fragment.lower():
+        fragment = _START_TAG.sub(lambda m: _prepare_tag(m, base_url), fragment)
+
+    def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+        if attribute not in URL_ATTRIBUTES:
+            return value
+        value = value.strip()
+        if value.lower().startswith("data:"):
+            return value if tag == "img" and attribute == "src" and _SAFE_DATA_IMAGE.match(value) else None
+        if tag == "iframe":
+            return value if privacy_embed_url(value) == value else None
+        if not base_url or value.startswith("#"):
+            return value
+        return urljoin(base_url, value)
+
+    cleaned = nh3.clean(
+        fragment,
+        tags=ALLOWED_TAGS,
+        clean_content_tags=REMOVED_WITH_CONTENT,
+        attributes=_allowed_attributes(),
+        attribute_filter=_filter_attribute,
+        url_schemes=URL_SCHEMES,
+        link_rel=None,
+        strip_comments=True,
+    )
+    if "<iframe" in cleaned:
+        cleaned = _EMPTY_IFRAME.sub("", cleaned)
+    return cleaned
+
+
+def html_to_text(fragment: str) -> str:
+    """Visible text of an HTML fragment (for lengths, summaries and search), tags and entities resolved."""
+    return html.unescape(re.sub(r"<[^>]+>", " ", fragment))

@@ -1,0 +1,37 @@
+"""What `newsmirror init` writes: the settings file and the files around the posts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..archive import POSTS_DIR, STATE_DIR, write_if_changed
+from ..config import CONFIG_NAME, default_config_text
+
+GITIGNORE = f"""# newsmirror's cache (rebuilt from the posts when missing) and build output
+{STATE_DIR}/
+_site/
+.jekyll-cache/
+.sass-cache/
+"""
+
+
+class InitError(Exception):
+    pass
+
+
+def init_archive(root: Path, title: str = "newsmirror", force: bool = False) -> list[Path]:
+    """Create a ready archive at `root`; refuses to overwrite an existing newsmirror.toml unless `force`."""
+    config_path = root / CONFIG_NAME
+    if config_path.exists() and not force:
+        raise InitError(f"{config_path} exists already; pass --force to write the scaffold files again")
+    root.mkdir(parents=True, exist_ok=True)
+    (root / POSTS_DIR).mkdir(exist_ok=True)
+    written = []
+    if not config_path.exists():
+        write_if_changed(config_path, default_config_text(title))
+        written.append(config_path)
+    gitignore = root / ".gitignore"
+    if not gitignore.exists():
+        write_if_changed(gitignore, GITIGNORE)
+        written.append(gitignore)
+    return written

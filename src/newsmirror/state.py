@@ -1,0 +1,308 @@
+"""The SQLite cache under the archive: what posts exist and which articles they hold, HTTP validators,
+source health and run history. Only a cache: deleted or corrupt, it is rebuilt from the posts on disk.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .archive import Archive, PostSummary, canonical_url
+from .fetch import Validators
+from .postformat import PostFormatError, parse_front_matter, split_front_matter
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS posts (
+    path TEXT PRIMARY KEY, mtime_ns INTEGER, url TEXT, title TEXT, date TEXT, source TEXT, error TEXT
+);
+CREATE INDEX IF NOT EXISTS posts_url ON posts(url);
+CREATE TABLE IF NOT EXISTS keys (key TEXT PRIMARY KEY, path TEXT);
+CREATE TABLE IF NOT EXISTS http (
+    url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, body_hash TEXT, checked_at TEXT
+);
+CREATE TABLE IF NOT EXISTS health (
+    source TEXT PRIMARY KEY, last_success TEXT, last_error TEXT, last_error_at TEXT,
+    consecutive_failures INTEGER DEFAULT 0, last_not_modified TEXT, not_modified_count INTEGER DEFAULT 0,
+    fetch_count INTEGER DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, started TEXT, finished TEXT, report TEXT);
+"""
+
+
+class LockedError(Exception):
+    """Another run holds the archive."""
+
+
+class ArchiveLock:
+    """An exclusive lock on the archive for one run; a second run waits up to `wait` seconds, then gives up."""
+
+    def __init__(self, archive: Archive, wait: float = 0.0):
+        self.path = archive.state_dir / "lock"
+        self.wait = wait
+        self._handle = None
+
+    def __enter__(self) -> ArchiveLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+")  # noqa: SIM115 - held for the whole run
+        deadline = time.monotonic() + self.wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another process"
+                    handle.close()
+                    raise LockedError(
+                        f"another newsmirror run ({holder}) is working on this archive; try again later or pass --wait"
+                    ) from None
+                time.sleep(0.2)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        self._handle = handle
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._handle is not None:
+            self._handle.close()  # closing releases the flock
+            self._handle = None
+
+
+def guid_key(source: str, guid: str) -> str:
+    return f"guid:{source}\x1f{guid}"
+
+
+def fingerprint_key(source: str, title: str) -> str:
+    """For items with neither link nor guid: the same title from the same source is the same item."""
+    return "fp:" + hashlib.sha1(f"{source}\x1f{title}".encode()).hexdigest()
+
+
+@dataclass(slots=True)
+class SourceHealth:
+    source: str
+    last_success: str | None = None
+    last_error: str | None = None
+    last_error_at: str | None = None
+    consecutive_failures: int = 0
+    last_not_modified: str | None = None
+    not_modified_count: int = 0
+    fetch_count: int = 0
+
+
+def _read_header(path: Path) -> dict:
+    with open(path, "rb") as handle:
+        head = handle.read(64 * 1024)
+    text = head.decode("utf-8", errors="replace")
+    header, _ = split_front_matter(text)
+    return parse_front_matter(header)
+
+
+def _iso(value: object) -> str | None:
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).isoformat()
+    if isinstance(value, str):
+        return value
+    return None
+
+
+def _first(value: object) -> str:
+    if isinstance(value, list):
+        return str(value[0]) if value else ""
+    return "" if value is None else str(value)
+
+
+class State:
+    """Open with `State.open(archive)`; every method commits its own work."""
+
+    def __init__(self, archive: Archive, connection: sqlite3.Connection):
+        self.archive = archive
+        self.db = connection
+
+    @classmethod
+    def open(cls, archive: Archive) -> State:
+        archive.state_dir.mkdir(parents=True, exist_ok=True)
+        path = archive.state_dir / "state.sqlite"
+        try:
+            connection = cls._connect(path)
+        except sqlite3.DatabaseError:
+            # A corrupt cache is set aside and rebuilt from the posts; nothing in it is irreplaceable.
+            for suffix in ("", "-wal", "-shm"):
+                candidate = Path(str(path) + suffix)
+                if candidate.exists():
+                    candidate.rename(Path(f"{path}{suffix}.corrupt-{int(time.time())}"))
+            connection = cls._connect(path)
+        return cls(archive, connection)
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            ok = connection.execute("PRAGMA quick_check").fetchone()
+            if not ok or ok[0] != "ok":
+                raise sqlite3.DatabaseError(f"quick_check: {ok}")
+            connection.executescript(_SCHEMA)
+            version = connection.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if version is None:
+                connection.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            elif version[0] != str(SCHEMA_VERSION):
+                raise sqlite3.DatabaseError(f"schema version {version[0]}")
+        except sqlite3.DatabaseError:
+            connection.close()
+            raise
+        return connection
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- the posts on disk ------------------------------------------------------------------------------------
+
+    def sync_with_disk(self) -> int:
+        """Bring the posts table in line with the files: read new or changed posts, forget removed ones.
+
+        Returns how many files were read. Cheap when nothing changed (one directory walk, one stat a file).
+        """
+        known = {row[0]: row[1] for row in self.db.execute("SELECT path, mtime_ns FROM posts")}
+        seen: set[str] = set()
+        rows = []
+        for path in self.archive.iter_post_paths():
+            relative = self.archive.relative(path)
+            seen.add(relative)
+            try:
+                mtime = path.stat().st_mtime_ns
+            except FileNotFoundError:
+                continue
+            if known.get(relative) == mtime:
+                continue
+            rows.append(self._row_for(path, relative, mtime))
+        gone = [p for p in known if p not in seen]
+        self.db.execute("BEGIN")
+        try:
+            self.db.executemany("INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            self.db.executemany("DELETE FROM posts WHERE path = ?", [(p,) for p in gone])
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return len(rows)
+
+    def _row_for(self, path: Path, relative: str, mtime: int) -> tuple:
+        try:
+            header = _read_header(path)
+        except (PostFormatError, OSError) as exc:
+            return (relative, mtime, None, None, None, None, str(exc))
+        link = header.get("from")
+        url = canonical_url(str(link)) if link else None
+        title = header.get("title")
+        source = _first(header.get("categories")) or _first(header.get("tags"))
+        return (relative, mtime, url, None if title is None else str(title), _iso(header.get("date")), source, None)
+
+    def record_post(self, path: Path, url: str, title: str, date: datetime, source: str, keys: Iterable[str]) -> None:
+        relative = self.archive.relative(path)
+        mtime = path.stat().st_mtime_ns
+        self.db.execute("BEGIN")
+        try:
+            self.db.execute(
+                "INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                (relative, mtime, canonical_url(url) or None, title, date.astimezone(UTC).isoformat(), source),
+            )
+            self.db.executemany("INSERT OR IGNORE INTO keys VALUES (?, ?)", [(k, relative) for k in keys])
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def remember_keys(self, keys: Iterable[str], path: str) -> None:
+        self.db.executemany("INSERT OR IGNORE INTO keys VALUES (?, ?)", [(k, path) for k in keys])
+
+    def known_urls(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT url FROM posts WHERE url IS NOT NULL")}
+
+    def known_keys(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT key FROM keys")}
+
+    def fingerprints_on_disk(self) -> set[str]:
+        """Keys for posts without a `from:` address, so that link-less items stay deduplicated after a rebuild."""
+        return {
+            fingerprint_key(source or "", title or "")
+            for title, source in self.db.execute("SELECT title, source FROM posts WHERE url IS NULL AND error IS NULL")
+        }
+
+    def summaries(self) -> list[PostSummary]:
+        result = []
+        for path, title, date, source in self.db.execute(
+            "SELECT path, title, date, source FROM posts WHERE error IS NULL"
+        ):
+            moment = None
+            if date:
+                try:
+                    moment = datetime.fromisoformat(date.replace("Z", "+00:00"))
+                    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+                except ValueError:
+                    moment = None
+            result.append(PostSummary(path=path, title=title or "", date=moment, source=source or ""))
+        return result
+
+    def unreadable_posts(self) -> list[tuple[str, str]]:
+        return list(self.db.execute("SELECT path, error FROM posts WHERE error IS NOT NULL ORDER BY path"))
+
+    # -- HTTP validators --------------------------------------------------------------------------------------
+
+    def validators(self, url: str) -> tuple[Validators, str | None]:
+        row = self.db.execute("SELECT etag, last_modified, body_hash FROM http WHERE url = ?", (url,)).fetchone()
+        if row is None:
+            return Validators(), None
+        return Validators(etag=row[0] or "", last_modified=row[1] or ""), row[2]
+
+    def save_validators(self, url: str, validators: Validators, body_hash: str | None) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO http VALUES (?, ?, ?, ?, ?)",
+            (url, validators.etag, validators.last_modified, body_hash, datetime.now(UTC).isoformat()),
+        )
+
+    # -- source health ----------------------------------------------------------------------------------------
+
+    def record_outcome(self, source: str, when: datetime, error: str | None, not_modified: bool) -> None:
+        stamp = when.astimezone(UTC).isoformat()
+        self.db.execute("INSERT OR IGNORE INTO health (source) VALUES (?)", (source,))
+        if error:
+            self.db.execute(
+                "UPDATE health SET last_error = ?, last_error_at = ?, consecutive_failures = consecutive_failures + 1,"
+                " fetch_count = fetch_count + 1 WHERE source = ?",
+                (error, stamp, source),
+            )
+        else:
+            self.db.execute(
+                "UPDATE health SET last_success = ?, consecutive_failures = 0, fetch_count = fetch_count + 1,"
+                " last_not_modified = CASE WHEN ? THEN ? ELSE last_not_modified END,"
+                " not_modified_count = not_modified_count + ? WHERE source = ?",
+                (stamp, not_modified, stamp, int(not_modified), source),
+            )
+
+    def health(self) -> dict[str, SourceHealth]:
+        rows = self.db.execute(
+            "SELECT source, last_success, last_error, last_error_at, consecutive_failures, last_not_modified,"
+            " not_modified_count, fetch_count FROM health"
+        )
+        return {row[0]: SourceHealth(*row) for row in rows}
+
+    def record_run(self, started: datetime, finished: datetime, report: dict) -> None:
+        self.db.execute(
+            "INSERT INTO runs (started, finished, report) VALUES (?, ?, ?)",
+            (started.isoformat(), finished.isoformat(), json.dumps(report, ensure_ascii=False)),
+        )
