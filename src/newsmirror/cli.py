@@ -98,6 +98,7 @@ def fetch(
     proxy: Annotated[str | None, typer.Option(help="Proxy URL (http://, socks5://); default: HTTPS_PROXY/ALL_PROXY.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     wait: Annotated[float, typer.Option(help="Seconds to wait for another run on this archive to finish.")] = 0.0,
+    publish: Annotated[bool, typer.Option("--publish", help="Then commit and push, as `newsmirror publish`.")] = False,
 ) -> None:
     """Fetch every enabled source and write each new article as a post."""
     from .pipeline import run_fetch
@@ -114,7 +115,8 @@ def fetch(
     except ValueError as exc:
         raise _fail(str(exc)) from None
     print_report(console, errors, report, as_json)
-    if not report.succeeded:
+    published_ok = _publish_and_print(config, None, as_json=False) if publish else True
+    if not report.succeeded or not published_ok:
         raise typer.Exit(1)
 
 
@@ -229,6 +231,37 @@ def sources_export(
         output.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# running for years: publish, run, rotate, import, status, doctor
+
+
+def _publish_and_print(config, remotes: list[str] | None, as_json: bool) -> bool:
+    from .publish import GitError, PublishError, publish_archive
+
+    try:
+        report = publish_archive(config, remotes)
+    except (PublishError, GitError) as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        console.print(escape(report.summary()), highlight=False)
+    for remote in report.failed_remotes:
+        errors.print(f"[red]error[/] push to {escape(remote.name)}: {escape(remote.error or '')}", highlight=False)
+    return report.succeeded
+
+
+@app.command()
+def publish(
+    directory: DirOption = None,
+    remote: Annotated[list[str] | None, typer.Option("--remote", "-r", help="Only this remote (repeatable).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+) -> None:
+    """Commit what the runs added, pull --rebase and push to every remote (or those in [publish] remotes)."""
+    if not _publish_and_print(_config(directory), remote or None, as_json):
+        raise typer.Exit(1)
 
 
 def main() -> None:

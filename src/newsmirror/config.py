@@ -72,8 +72,10 @@ class FetchConfig:
 
 @dataclass(slots=True)
 class PublishConfig:
+    enabled: bool = False  # `newsmirror run` publishes after each fetch (as `fetch --publish` does)
     remotes: list[str] = field(default_factory=list)  # default: every remote of the repository
-    branch: str = ""
+    branch: str = ""  # default: the current branch
+    retries: int = 2  # a push rejected because the remote moved on: pull --rebase and push again
 
 
 @dataclass(slots=True)
@@ -95,7 +97,7 @@ class Config:
 def _type_problem(value: object, annotation: object) -> str | None:
     """None when `value` fits `annotation`, else what was expected."""
     if isinstance(annotation, str):  # postponed annotations
-        annotation = eval(annotation, {**globals(), **vars(typing)})  # noqa: S307 - our own annotations only
+        annotation = eval(annotation, {**globals(), **vars(typing)})
     origin = get_origin(annotation)
     if origin is Literal:
         allowed = get_args(annotation)
@@ -290,7 +292,7 @@ def sources_to_subs_json(sources: list[SourceConfig]) -> str:
 
 def sources_from_opml(data: bytes, origin: str = "OPML") -> list[SourceConfig]:
     try:
-        root = ElementTree.fromstring(data)  # noqa: S314 - OPML has no entities worth expanding; a user's own file
+        root = ElementTree.fromstring(data)
     except ElementTree.ParseError as exc:
         raise ConfigError([f"{origin}: not valid XML: {exc}"]) from None
     sources = []
