@@ -51,7 +51,7 @@ class LocalServer:
             def log_message(self, *args) -> None:  # keep test output clean
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            def do_GET(self) -> None:
                 path = self.path
                 with server._lock:
                     server.hits[path] = server.hits.get(path, 0) + 1

@@ -6,6 +6,7 @@ replaces another post; the state database is only a cache of what these files sa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
@@ -38,10 +39,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             handle.write(data)
         os.replace(temp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
-        except FileNotFoundError:
-            pass
         raise
 
 
@@ -80,10 +79,8 @@ def create_exclusive(path: Path, data: bytes) -> bool:
             os.replace(temp, path)
         return True
     finally:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
-        except FileNotFoundError:
-            pass
 
 
 # ---------------------------------------------------------------------------------------------------------------

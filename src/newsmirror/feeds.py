@@ -72,7 +72,7 @@ def _normal_codec(name: str | None) -> str | None:
 
 
 def decode_document(data: bytes, declared: str | None = None) -> tuple[str, str]:
-    """Bytes → (text, codec used). Order: BOM, XML declaration, HTTP charset, UTF-8, then detection."""
+    """Bytes → (text, codec used). Order: BOM, UTF-8, XML declaration, HTTP charset, then detection."""
     for bom, codec in _BOMS:
         if data.startswith(bom):
             return data[len(bom) :].decode(codec, errors="replace"), codec
@@ -82,7 +82,9 @@ def decode_document(data: bytes, declared: str | None = None) -> tuple[str, str]
         return data.decode("utf-16-be", errors="replace"), "utf-16-be"
     candidates: list[str] = []
     match = _XML_DECL_ENCODING.match(data[:512])
-    for name in (match.group(1).decode("ascii") if match else None, declared, "utf-8"):
+    # UTF-8 first: bytes that decode as UTF-8 almost never are anything else, while declarations are often wrong
+    # (servers default to ISO-8859-1; CMSes keep a GBK declaration after moving to UTF-8).
+    for name in ("utf-8", match.group(1).decode("ascii") if match else None, declared):
         codec = _normal_codec(name)
         if codec and codec not in candidates and not codec.startswith("utf-16") and not codec.startswith("utf-32"):
             candidates.append(codec)
@@ -194,7 +196,7 @@ def _make_entry(
         guid=guid,
         author=_author_name(author),
         published=parse_date(date_text, now),
-        content=content if content.strip() else summary,
+        content=(content if content.strip() else summary).strip(),
         has_full_content=bool(content.strip()),
         video_id=video_id,
     )
@@ -311,7 +313,8 @@ def _parse_atom(root, source: str, now: datetime) -> ParsedFeed:
             )
         )
     feed_link = next(
-        (l.get("href", "") for l in root.findall("atom:link", NS) if l.get("rel", "alternate") == "alternate"), ""
+        (link.get("href", "") for link in root.findall("atom:link", NS) if link.get("rel", "alternate") == "alternate"),
+        "",
     )
     return ParsedFeed(title=clean_title(_child_text(root, "atom:title")), link=feed_link, entries=entries)
 
@@ -388,8 +391,8 @@ def _parse_with_feedparser(text: str, source: str, now: datetime, why: str) -> P
         if item.get("content"):
             content = item["content"][0].get("value", "")
         summary = item.get("summary", "")
-        if item.get("media_description") and not content:
-            content = text_to_html(item["media_description"])
+        if item.get("yt_videoid") and not content:  # YouTube: the media:description is the content
+            content, summary = text_to_html(summary), ""
         guid = item.get("id", "")
         entries.append(
             _make_entry(
@@ -406,7 +409,10 @@ def _parse_with_feedparser(text: str, source: str, now: datetime, why: str) -> P
                 video_id=item.get("yt_videoid"),
             )
         )
+    entries = [e for e in entries if e.title or e.link or e.guid or e.content]
     warnings = []
+    if not entries and parsed.get("bozo"):
+        raise FeedError(f"malformed XML, no item could be read: {why}")
     if not entries and not parsed.get("version"):
         raise FeedError(f"not a feed: {why}")
     if parsed.get("bozo") and entries:

@@ -164,7 +164,7 @@ class Fetcher:
         for attempt in range(1, attempts + 1):
             try:
                 return await self._get_once(url, validators, max_bytes or self.config.max_bytes, public_only, accept)
-            except Exception as exc:  # noqa: BLE001 - every failure becomes a one-line FetchError
+            except Exception as exc:
                 error = _describe(exc, url, self.config.timeout)
                 if not error.retryable or attempt == attempts:
                     raise error from None
@@ -193,37 +193,41 @@ class Fetcher:
             seen.add(current)
             host = urlsplit(current).netloc.lower()
             # The deadline starts once a slot is ours: waiting behind other requests is not the server's fault.
-            async with self._global, self._per_host[host], asyncio.timeout(self.config.timeout):
-                async with self._client.stream("GET", current, headers=headers) as response:
-                    if response.status_code in _REDIRECT_STATUSES and "location" in response.headers:
-                        target = urljoin(current, response.headers["location"].strip())
-                        if target in seen:
-                            raise FetchError(f"redirect loop at {target}")
-                        current = target
-                        continue
-                    if response.status_code == 304:
-                        body = b""
-                    elif response.status_code >= 400:
-                        reason = response.reason_phrase or ""
-                        raise FetchError(
-                            f"HTTP {response.status_code} {reason}".rstrip(),
-                            status=response.status_code,
-                            retryable=response.status_code in _RETRY_STATUSES,
-                        )
-                    else:
-                        body = await self._read_capped(response, max_bytes)
-                    return FetchResult(
-                        url=url,
-                        final_url=current,
+            async with (
+                self._global,
+                self._per_host[host],
+                asyncio.timeout(self.config.timeout),
+                self._client.stream("GET", current, headers=headers) as response,
+            ):
+                if response.status_code in _REDIRECT_STATUSES and "location" in response.headers:
+                    target = urljoin(current, response.headers["location"].strip())
+                    if target in seen:
+                        raise FetchError(f"redirect loop at {target}")
+                    current = target
+                    continue
+                if response.status_code == 304:
+                    body = b""
+                elif response.status_code >= 400:
+                    reason = response.reason_phrase or ""
+                    raise FetchError(
+                        f"HTTP {response.status_code} {reason}".rstrip(),
                         status=response.status_code,
-                        content=body,
-                        headers={k.lower(): v for k, v in response.headers.items()},
-                        validators=Validators(
-                            etag=response.headers.get("etag", ""),
-                            last_modified=response.headers.get("last-modified", ""),
-                        ),
-                        elapsed=time.monotonic() - started,
+                        retryable=response.status_code in _RETRY_STATUSES,
                     )
+                else:
+                    body = await self._read_capped(response, max_bytes)
+                return FetchResult(
+                    url=url,
+                    final_url=current,
+                    status=response.status_code,
+                    content=body,
+                    headers={k.lower(): v for k, v in response.headers.items()},
+                    validators=Validators(
+                        etag=response.headers.get("etag", ""),
+                        last_modified=response.headers.get("last-modified", ""),
+                    ),
+                    elapsed=time.monotonic() - started,
+                )
         raise FetchError(f"too many redirects (more than {self.config.max_redirects})")
 
     @staticmethod

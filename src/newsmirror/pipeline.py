@@ -165,7 +165,7 @@ class Run:
         error = report.errors[0] if report.status == "error" else None
         try:
             self.state.record_outcome(source.name, self.now, error, report.status == "not_modified")
-        except Exception as exc:  # noqa: BLE001 - health is a nicety; never lose the report for it
+        except Exception as exc:
             report.warnings.append(f"could not record source health: {exc}")
         self.progress.source_finished(report)
         return report

@@ -20,6 +20,7 @@ from .fetch import Validators
 from .postformat import PostFormatError, parse_front_matter, split_front_matter
 
 SCHEMA_VERSION = 1
+LEGACY_URLS = "allurls.dat"  # a legacy mirror's list of archived article URLs, one a line
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS posts (
@@ -53,7 +54,7 @@ class ArchiveLock:
 
     def __enter__(self) -> ArchiveLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+")  # noqa: SIM115 - held for the whole run
+        handle = open(self.path, "a+")
         deadline = time.monotonic() + self.wait
         while True:
             try:
@@ -100,6 +101,7 @@ class SourceHealth:
     last_not_modified: str | None = None
     not_modified_count: int = 0
     fetch_count: int = 0
+    failing_since: str | None = None  # when the current run of failures began
 
 
 def _read_header(path: Path) -> dict:
@@ -157,6 +159,9 @@ class State:
             if not ok or ok[0] != "ok":
                 raise sqlite3.DatabaseError(f"quick_check: {ok}")
             connection.executescript(_SCHEMA)
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(health)")}
+            if "failing_since" not in columns:  # added after schema 1 shipped; an old cache gains it in place
+                connection.execute("ALTER TABLE health ADD COLUMN failing_since TEXT")
             version = connection.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if version is None:
                 connection.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
@@ -191,6 +196,7 @@ class State:
                 continue
             rows.append(self._row_for(path, relative, mtime))
         gone = [p for p in known if p not in seen]
+        self.sync_legacy_urls()
         self.db.execute("BEGIN")
         try:
             self.db.executemany("INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
@@ -200,6 +206,36 @@ class State:
             self.db.execute("ROLLBACK")
             raise
         return len(rows)
+
+    def sync_legacy_urls(self) -> int:
+        """Load `allurls.dat` (a legacy mirror's archived URLs, one a line) as known keys when it changed.
+
+        The file stays in the archive, so a fresh clone without this cache still knows those articles.
+        """
+        path = self.archive.root / LEGACY_URLS
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            self.db.execute("DELETE FROM keys WHERE path = ?", (LEGACY_URLS,))
+            self.db.execute("DELETE FROM meta WHERE key = 'allurls'")
+            return 0
+        stamp = f"{info.st_mtime_ns}:{info.st_size}"
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'allurls'").fetchone()
+        if row is not None and row[0] == stamp:
+            return 0
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        urls = {canonical_url(line) for line in text.splitlines() if line.strip()}
+        urls.discard("")
+        self.db.execute("BEGIN")
+        try:
+            self.db.execute("DELETE FROM keys WHERE path = ?", (LEGACY_URLS,))
+            self.db.executemany("INSERT OR IGNORE INTO keys VALUES (?, ?)", [(u, LEGACY_URLS) for u in urls])
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('allurls', ?)", (stamp,))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return len(urls)
 
     def _row_for(self, path: Path, relative: str, mtime: int) -> tuple:
         try:
@@ -283,12 +319,13 @@ class State:
         if error:
             self.db.execute(
                 "UPDATE health SET last_error = ?, last_error_at = ?, consecutive_failures = consecutive_failures + 1,"
-                " fetch_count = fetch_count + 1 WHERE source = ?",
-                (error, stamp, source),
+                " fetch_count = fetch_count + 1, failing_since = COALESCE(failing_since, ?) WHERE source = ?",
+                (error, stamp, stamp, source),
             )
         else:
             self.db.execute(
                 "UPDATE health SET last_success = ?, consecutive_failures = 0, fetch_count = fetch_count + 1,"
+                " failing_since = NULL,"
                 " last_not_modified = CASE WHEN ? THEN ? ELSE last_not_modified END,"
                 " not_modified_count = not_modified_count + ? WHERE source = ?",
                 (stamp, not_modified, stamp, int(not_modified), source),
@@ -297,7 +334,7 @@ class State:
     def health(self) -> dict[str, SourceHealth]:
         rows = self.db.execute(
             "SELECT source, last_success, last_error, last_error_at, consecutive_failures, last_not_modified,"
-            " not_modified_count, fetch_count FROM health"
+            " not_modified_count, fetch_count, failing_since FROM health"
         )
         return {row[0]: SourceHealth(*row) for row in rows}
 

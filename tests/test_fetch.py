@@ -1,0 +1,279 @@
+"""The HTTP client against a real local server: retries, limits, redirects, compression, validators, proxy."""
+
+from __future__ import annotations
+
+import asyncio
+import select
+import socket
+import socketserver
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+
+import pytest
+
+from newsmirror.config import FetchConfig
+from newsmirror.fetch import (
+    USER_AGENT,
+    Fetcher,
+    FetchError,
+    check_public_host,
+    proxy_from_environment,
+)
+
+
+def fetch(url: str, config: FetchConfig | None = None, **kwargs):
+    async def go():
+        async with Fetcher(config or FetchConfig(timeout=5, retries=2), backoff=0.01) as fetcher:
+            return await fetcher.get(url, **kwargs)
+
+    return asyncio.run(go())
+
+
+def test_plain_get_sends_our_user_agent(server):
+    url = server.add("/feed.xml", "<rss/>")
+    result = fetch(url)
+    assert result.status == 200 and result.content == b"<rss/>"
+    assert server.requests[-1][1]["user-agent"] == USER_AGENT
+    assert "newsmirror" in USER_AGENT
+
+
+def test_conditional_get_costs_a_304(server):
+    url = server.add("/feed.xml", "<rss>1</rss>")
+    first = fetch(url)
+    assert first.validators.etag
+    second = fetch(url, validators=first.validators)
+    assert second.not_modified and second.content == b""
+    assert server.requests[-1][1]["if-none-match"] == first.validators.etag
+
+
+def test_last_modified_is_sent_back(server):
+    url = server.add("/feed.xml", "<rss/>", etag=False, headers={"Last-Modified": "Sat, 28 Oct 2023 18:43:48 GMT"})
+    first = fetch(url)
+    fetch(url, validators=first.validators)
+    assert server.requests[-1][1]["if-modified-since"] == "Sat, 28 Oct 2023 18:43:48 GMT"
+
+
+def test_5xx_is_retried_then_succeeds(server):
+    calls = {"n": 0}
+
+    def flaky(handler: BaseHTTPRequestHandler) -> None:
+        calls["n"] += 1
+        status, body = (503, b"busy") if calls["n"] < 3 else (200, b"<rss/>")
+        handler.send_response(status)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    url = server.add("/flaky", handler=flaky)
+    assert fetch(url).content == b"<rss/>"
+    assert calls["n"] == 3
+
+
+def test_retries_are_bounded(server):
+    url = server.add("/down", "oops", status=500)
+    with pytest.raises(FetchError, match="HTTP 500"):
+        fetch(url, FetchConfig(retries=2, timeout=5))
+    assert server.hits["/down"] == 3
+
+
+def test_404_is_not_retried(server):
+    url = server.add("/gone", "no", status=404)
+    with pytest.raises(FetchError, match="HTTP 404"):
+        fetch(url)
+    assert server.hits["/gone"] == 1
+
+
+def test_timeout_covers_a_slow_body(server):
+    def drip(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Length", "100")
+        handler.end_headers()
+        try:
+            for _ in range(100):
+                handler.wfile.write(b"x")
+                handler.wfile.flush()
+                time.sleep(0.2)
+        except OSError:
+            pass
+
+    url = server.add("/drip", handler=drip)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="timed out after 1 s"):
+        fetch(url, FetchConfig(timeout=1, retries=0))
+    assert time.monotonic() - started < 5
+
+
+def test_size_cap_stops_large_and_compressed_bodies(server):
+    big = server.add("/big", b"x" * 50_000)
+    with pytest.raises(FetchError, match="too large"):
+        fetch(big, FetchConfig(max_bytes=10_000))
+    bomb = server.add("/bomb", b"\0" * 5_000_000, gzip=True)  # ~5 KB on the wire
+    with pytest.raises(FetchError, match="too large"):
+        fetch(bomb, FetchConfig(max_bytes=1_000_000))
+
+
+def test_gzip_is_decoded(server):
+    url = server.add("/gz", "<rss>中文</rss>", gzip=True)
+    assert fetch(url).content.decode() == "<rss>中文</rss>"
+    assert "gzip" in server.requests[-1][1]["accept-encoding"]
+    assert "br" in server.requests[-1][1]["accept-encoding"]
+
+
+def _redirect(to: str):
+    def handler(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(301)
+        h.send_header("Location", to)
+        h.send_header("Content-Length", "0")
+        h.end_headers()
+
+    return handler
+
+
+def test_redirects_are_followed_within_a_limit(server):
+    final = server.add("/final", "<rss/>")
+    server.add("/r1", handler=_redirect("/r2"))
+    server.add("/r2", handler=_redirect(final))
+    result = fetch(server.url("/r1"))
+    assert result.final_url == final and result.content == b"<rss/>"
+    for i in range(10):
+        server.add(f"/c{i}", handler=_redirect(f"/c{i + 1}"))
+    with pytest.raises(FetchError, match="too many redirects"):
+        fetch(server.url("/c0"), FetchConfig(max_redirects=5))
+
+
+def test_redirect_loop_is_named(server):
+    server.add("/a", handler=_redirect("/b"))
+    server.add("/b", handler=_redirect("/a"))
+    with pytest.raises(FetchError, match="redirect loop"):
+        fetch(server.url("/a"))
+
+
+def test_connection_refused_is_one_line():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(FetchError, match=r"connection to 127\.0\.0\.1 failed") as caught:
+        fetch(f"http://127.0.0.1:{port}/", FetchConfig(retries=0))
+    assert "\n" not in str(caught.value)
+
+
+def test_per_host_limit_is_respected(server):
+    active = {"now": 0, "max": 0}
+    lock = threading.Lock()
+
+    def slow(handler: BaseHTTPRequestHandler) -> None:
+        with lock:
+            active["now"] += 1
+            active["max"] = max(active["max"], active["now"])
+        time.sleep(0.15)
+        with lock:
+            active["now"] -= 1
+        handler.send_response(200)
+        handler.send_header("Content-Length", "2")
+        handler.end_headers()
+        handler.wfile.write(b"ok")
+
+    server.add("/slow", handler=slow)
+
+    async def go():
+        async with Fetcher(FetchConfig(concurrency=10, per_host=2)) as fetcher:
+            await asyncio.gather(*(fetcher.get(server.url(f"/slow?{i}")) for i in range(8)))
+
+    asyncio.run(go())
+    assert active["max"] == 2
+
+
+def test_public_only_refuses_loopback(server):
+    url = server.add("/x", "x")
+    with pytest.raises(FetchError, match=r"non-public address 127\.0\.0\.1"):
+        fetch(url, public_only=True)
+    assert server.hits.get("/x") is None
+    with pytest.raises(FetchError, match="non-public"):
+        asyncio.run(check_public_host("http://[::1]/"))
+
+
+class _ForwardProxy(BaseHTTPRequestHandler):
+    """A real HTTP forward proxy (absolute-form request lines), counting what passes through it."""
+
+    seen: ClassVar[list[str]] = []
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        import urllib.request
+
+        _ForwardProxy.seen.append(self.path)
+        with urllib.request.urlopen(self.path) as upstream:
+            body = upstream.read()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_requests_go_through_the_configured_proxy(server, monkeypatch):
+    url = server.add("/via-proxy", "<rss>proxied</rss>")
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), _ForwardProxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        proxy_url = f"http://127.0.0.1:{proxy.server_address[1]}"
+        assert fetch(url, FetchConfig(proxy=proxy_url)).content == b"<rss>proxied</rss>"
+        monkeypatch.setenv("HTTPS_PROXY", proxy_url)
+        assert proxy_from_environment() == proxy_url
+        assert fetch(url).content == b"<rss>proxied</rss>"  # taken from the environment
+        assert _ForwardProxy.seen.count(url) == 2
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+
+
+class _Socks5Handler(socketserver.BaseRequestHandler):
+    """A minimal real SOCKS5 server (no authentication, CONNECT only), relaying bytes both ways."""
+
+    connects: ClassVar[list[tuple[str, int]]] = []
+
+    def handle(self) -> None:
+        client = self.request
+        _version, methods = client.recv(2)
+        client.recv(methods)
+        client.sendall(b"\x05\x00")
+        _ver, _cmd, _rsv, kind = client.recv(4)
+        if kind == 1:
+            host = socket.inet_ntoa(client.recv(4))
+        elif kind == 3:
+            host = client.recv(client.recv(1)[0]).decode()
+        else:
+            host = socket.inet_ntop(socket.AF_INET6, client.recv(16))
+        port = int.from_bytes(client.recv(2), "big")
+        _Socks5Handler.connects.append((host, port))
+        upstream = socket.create_connection((host, port))
+        client.sendall(b"\x05\x00\x00\x01" + socket.inet_aton("0.0.0.0") + b"\x00\x00")
+        sockets = [client, upstream]
+        while True:
+            readable, _, _ = select.select(sockets, [], [], 5)
+            if not readable:
+                break
+            for sock in readable:
+                data = sock.recv(65536)
+                if not data:
+                    upstream.close()
+                    return
+                (upstream if sock is client else client).sendall(data)
+        upstream.close()
+
+
+def test_socks5_proxy_from_all_proxy(server, monkeypatch):
+    url = server.add("/via-socks", "<rss>socks</rss>")
+    socks = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Socks5Handler)
+    socks.daemon_threads = True
+    threading.Thread(target=socks.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("ALL_PROXY", f"socks5://127.0.0.1:{socks.server_address[1]}")
+        assert fetch(url).content == b"<rss>socks</rss>"
+        assert _Socks5Handler.connects[-1] == ("127.0.0.1", server.port)
+    finally:
+        socks.shutdown()
+        socks.server_close()
