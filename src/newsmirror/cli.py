@@ -264,6 +264,34 @@ def publish(
         raise typer.Exit(1)
 
 
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="The legacy mirror repository to adopt in place.")] = Path("."),
+    repair: Annotated[bool, typer.Option("--repair", help="Rewrite the posts that cannot be read into valid ones.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Adopt an existing mirror (_posts/, archived/, subs.json, allurls.dat) as a newsmirror archive."""
+    from .importer import ArchiveImportError, import_archive
+
+    try:
+        report = import_archive(path, repair=repair)
+    except (ArchiveImportError, LockedError) as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    for broken in report.broken:
+        outcome = f" → repaired ({broken.repair_note})" if broken.repaired else (
+            f" → {broken.repair_note}" if broken.repair_note else "")
+        errors.print(f"[yellow]unreadable[/] {escape(broken.path)}: {escape(broken.reason)}{escape(outcome)}", highlight=False)
+    console.print(
+        f"Imported {report.posts} posts, {len(report.sources_added)} sources, {report.legacy_urls} URLs from "
+        f"allurls.dat; {len(report.broken)} posts could not be read"
+        + (f", {len(report.broken) - len(report.unrepaired)} repaired." if repair else
+           (" (run again with --repair to fix them)." if report.broken else "."))
+    )
+
+
 def main() -> None:
     app(prog_name="newsmirror")
 

@@ -249,15 +249,20 @@ class State:
         return (relative, mtime, url, None if title is None else str(title), _iso(header.get("date")), source, None)
 
     def record_post(self, path: Path, url: str, title: str, date: datetime, source: str, keys: Iterable[str]) -> None:
-        relative = self.archive.relative(path)
-        mtime = path.stat().st_mtime_ns
+        self.record_posts([(path, url, title, date, source, list(keys))])
+
+    def record_posts(self, posts: list[tuple[Path, str, str, datetime, str, list[str]]]) -> None:
+        """Record written posts (path, url, title, date, source, keys) in one transaction."""
+        rows, key_rows = [], []
+        for path, url, title, date, source, keys in posts:
+            relative = self.archive.relative(path)
+            date_text = date.astimezone(UTC).isoformat()
+            rows.append((relative, path.stat().st_mtime_ns, canonical_url(url) or None, title, date_text, source))
+            key_rows.extend((key, relative) for key in keys)
         self.db.execute("BEGIN")
         try:
-            self.db.execute(
-                "INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, NULL)",
-                (relative, mtime, canonical_url(url) or None, title, date.astimezone(UTC).isoformat(), source),
-            )
-            self.db.executemany("INSERT OR IGNORE INTO keys VALUES (?, ?)", [(k, relative) for k in keys])
+            self.db.executemany("INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, NULL)", rows)
+            self.db.executemany("INSERT OR IGNORE INTO keys VALUES (?, ?)", key_rows)
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
