@@ -292,6 +292,34 @@ def import_(
     )
 
 
+@app.command()
+def rotate(
+    older_than: Annotated[str, typer.Option("--older-than", help="Age of the posts to move, e.g. 120d, 8w.")] = "120d",
+    directory: DirOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would move.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+) -> None:
+    """Move posts older than --older-than from _posts/ to archived/YYYY-MM-DD/ (git mv in a repository)."""
+    from .rotate import parse_duration
+    from .rotate import rotate as rotate_posts
+
+    try:
+        age = parse_duration(older_than, default_unit="d")
+    except ValueError as exc:
+        raise _fail(f"--older-than: {exc}") from None
+    try:
+        report = rotate_posts(_config(directory), age, dry_run=dry_run)
+    except LockedError as exc:
+        raise _fail(str(exc), code=3) from None
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    for line in report.skipped:
+        errors.print(f"[yellow]skipped[/] {escape(line)}", highlight=False)
+    verb = "Would move" if dry_run else "Moved"
+    console.print(f"{verb} {len(report.moved)} posts to {escape(report.folder)}/", highlight=False)
+
+
 def main() -> None:
     app(prog_name="newsmirror")
 
