@@ -51,6 +51,11 @@ ALLOWED_ATTRIBUTES = {
 }
 URL_SCHEMES = {"http", "https", "mailto", "data"}  # data: is narrowed to images in _filter_attribute
 URL_ATTRIBUTES = {"href", "src", "poster", "cite"}
+_LINK_SCHEMES = {"http", "https", "mailto"}
+_NUMERIC_ATTRIBUTES = {"width", "height", "colspan", "rowspan", "span", "start", "value"}
+_NUMBER = re.compile(r"^\s*-?\d{1,6}(?:\.\d+)?\s*(?:%|px)?\s*$")
+# A scheme as browsers read it: control characters and white space inside it are ignored ("java\tscript:").
+_SCHEME = re.compile(r"^[\x00-\x20]*([a-z][a-z0-9+.\-\x00-\x20]*?)[\x00-\x20]*:", re.I)
 _SAFE_DATA_IMAGE = re.compile(r"^data:image/(?:png|jpe?g|gif|webp|avif|bmp);base64,[A-Za-z0-9+/=\s]+$", re.I)
 
 # Video hosts whose players may be embedded, as (host pattern, rewrite to a privacy-friendly embed URL).
@@ -67,7 +72,8 @@ _TRACKER_PATHS = ("/~r/", "/~ff/", "/tr?", "/pixel", "/beacon", "/__utm.gif", "/
 _START_TAG = re.compile(r"<(img|iframe)\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>", re.IGNORECASE)
 _ATTRIBUTE = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+)))?""")
 _LAZY_SOURCES = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url", "data-echo")
-_EMPTY_IFRAME = re.compile(r"<iframe(?![^>]*\ssrc=)[^>]*>\s*</iframe>", re.IGNORECASE)
+# A frame whose address was refused goes with whatever it held (nh3 keeps a frame's content as inert text).
+_EMPTY_IFRAME = re.compile(r"<iframe(?![^>]*\ssrc=)[^>]*>.*?</iframe>", re.IGNORECASE | re.DOTALL)
 _PLACEHOLDER_SRC = re.compile(r"^(?:data:image/(?:gif|png|svg)|about:blank|$)|(?:blank|placeholder|spacer|lazy|loading)\.(?:gif|png|svg)", re.I)
 
 
@@ -142,6 +148,19 @@ def privacy_embed_url(url: str) -> str | None:
     return None
 
 
+def pick_lazy_src(attributes: dict[str, str]) -> str:
+    """The picture an <img> will show: its src, unless that is a placeholder and a lazy-loading attribute or
+    srcset names the real one (the largest srcset candidate)."""
+    src = attributes.get("src", "").strip()
+    lazy = next((attributes[k].strip() for k in _LAZY_SOURCES if attributes.get(k, "").strip()), "")
+    if lazy and (not src or _PLACEHOLDER_SRC.search(src)):
+        src = lazy
+    if not src or _PLACEHOLDER_SRC.search(src):
+        srcset = attributes.get("srcset") or attributes.get("data-srcset") or ""
+        src = _largest_srcset_candidate(srcset) or src
+    return src
+
+
 def _prepare_tag(match: re.Match[str], base_url: str) -> str:
     name = match.group(1).lower()
     attributes = _attributes(match.group(2))
@@ -151,16 +170,11 @@ def _prepare_tag(match: re.Match[str], base_url: str) -> str:
             return "<iframe>"  # the empty frame is removed after cleaning
         attributes["src"] = embed
         return _render_tag("iframe", attributes)
-    src = attributes.get("src", "").strip()
-    lazy = next((attributes[k].strip() for k in _LAZY_SOURCES if attributes.get(k, "").strip()), "")
-    if lazy and (not src or _PLACEHOLDER_SRC.search(src)):
-        src = lazy
-    if not src or _PLACEHOLDER_SRC.search(src):
-        srcset = attributes.get("srcset") or attributes.get("data-srcset") or ""
-        src = _largest_srcset_candidate(srcset) or src
+    src = pick_lazy_src(attributes)
     if src and is_tracker(urljoin(base_url, src), attributes):
         return ""
-    attributes["src"] = src
+    if src:
+        attributes["src"] = src
     for key in ("srcset", "data-srcset", "sizes", "loading", *_LAZY_SOURCES):
         attributes.pop(key, None)
     return _render_tag("img", attributes)
@@ -175,20 +189,29 @@ def sanitize_html(fragment: str, base_url: str = "") -> str:
     """Article HTML → safe article HTML. Clean markup comes back unchanged."""
     if not fragment:
         return ""
-    if "<img" in fragment or "<IMG" in fragment or "<iframe" in fragment.lower():
+    lowered = fragment.lower()
+    if "<img" in lowered or "<iframe" in lowered:
         fragment = _START_TAG.sub(lambda m: _prepare_tag(m, base_url), fragment)
 
     def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
         if attribute not in URL_ATTRIBUTES:
+            if attribute in _NUMERIC_ATTRIBUTES and not _NUMBER.match(value):
+                return None  # sizes and spans are numbers; anything else is a smuggling attempt or noise
             return value
         value = value.strip()
         if value.lower().startswith("data:"):
             return value if tag == "img" and attribute == "src" and _SAFE_DATA_IMAGE.match(value) else None
         if tag == "iframe":
             return value if privacy_embed_url(value) == value else None
-        if not base_url or value.startswith("#"):
-            return value
-        return urljoin(base_url, value)
+        if not base_url or not value or value.startswith(("#", "https://", "http://")):
+            absolute = value  # already absolute (most links): urljoin would return it unchanged, at a cost
+        else:
+            absolute = urljoin(base_url, value)
+        # nh3 checks schemes only on the attributes it knows as URLs (not blockquote/q/del/ins cite): check all.
+        scheme = _SCHEME.match(absolute)
+        if scheme and scheme.group(1).lower() not in _LINK_SCHEMES:
+            return None
+        return absolute
 
     cleaned = nh3.clean(
         fragment,

@@ -1,0 +1,427 @@
+"""Article page → article body (and its title, author, date): trafilatura, helped on both sides.
+
+Before trafilatura runs, the page is decoded (header charset, then the page's own declaration, then detection),
+a source's `remove_selectors` and well-known boilerplate (share bars, ads, related lists, comments, hidden
+screen-reader labels, photo credits) are removed, and lazy images get a real `src`, so that trafilatura sees the
+article as a reader would. After it, what trafilatura drops or leaves is mended: figures get their captions back,
+left-over ad labels and the repeated title go. A source's `content_selector` replaces the whole guess.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from urllib.parse import urljoin, urlsplit
+
+import lxml.etree
+import lxml.html
+import trafilatura
+from charset_normalizer import from_bytes
+
+from .sanitize import html_to_text, pick_lazy_src
+
+
+class ExtractError(Exception):
+    """No article could be taken from the page; str() is one line saying why."""
+
+
+@dataclass(slots=True)
+class Extracted:
+    title: str
+    author: str
+    date: datetime | None  # UTC-aware
+    content: str  # HTML fragment, not yet sanitized
+    site_name: str
+    method: str  # "trafilatura" or "selector"
+
+    @property
+    def text_length(self) -> int:
+        return visible_length(self.content)
+
+
+def visible_length(fragment: str) -> int:
+    """Characters of visible text, white space ignored: what "shorter" and "longer" compare."""
+    return len(re.sub(r"\s+", "", html_to_text(fragment)))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Decoding
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+# Labels that browsers read as a superset: decoding GBK pages as GB18030 loses nothing and fails less.
+_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "big5": "big5hkscs", "iso-8859-1": "cp1252",
+              "latin1": "cp1252", "ascii": "cp1252", "us-ascii": "cp1252"}  # fmt: skip
+
+
+def _codec(label: str | None) -> str | None:
+    if not label:
+        return None
+    label = label.strip().lower()
+    label = _SUPERSETS.get(label, label)
+    try:
+        "".encode(label)
+    except LookupError:
+        return None
+    return label
+
+
+def decode_page(content: bytes, charset: str | None = None) -> str:
+    """Bytes of an HTML page → text: the HTTP charset, else the page's <meta> charset, else detection."""
+    if content.startswith(b"\xef\xbb\xbf"):
+        return content[3:].decode("utf-8", errors="replace")
+    declared = _META_CHARSET.search(content[:4096])
+    for label in (charset, declared.group(1).decode("ascii", "ignore") if declared else None):
+        codec = _codec(label)
+        if codec:
+            try:
+                return content.decode(codec)
+            except UnicodeDecodeError:
+                continue
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(content[:200_000]).best()
+    codec = _codec(best.encoding if best else None) or "utf-8"
+    return content.decode(codec, errors="replace")
+
+
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+
+
+def parse_page(text: str) -> lxml.html.HtmlElement:
+    try:
+        tree = lxml.html.document_fromstring(_XML_DECLARATION.sub("", text, count=1) or "<html></html>")
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise ExtractError(f"the page is not readable HTML: {exc}") from None
+    return tree
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Boilerplate removed before extraction: class or id words that news sites use for what is not the article.
+
+_BOILERPLATE_WORDS = (
+    r"share|sharing|sharedaddy|social|sns|ad|ads|adsbygoogle|advert|advertisement|advertising|sponsor|sponsored|"
+    r"promo|related|relatedposts|jp-relatedposts|also-read|dontmiss|recommend|recommended|most-popular|most-read|"
+    r"most-viewed|popular|trending|comment|comments|commentlist|reply|newsletter|subscribe|subscription|"
+    r"support|donate|paywall|breadcrumb|breadcrumbs|visually-hidden|sr-only|screen-reader-text|hidden|print|"
+    r"toolbar|tools|feedback|copyright|credit|tags|tag-list|tags-list|post-navigation|nav|navigation|menu|"
+    r"sidebar|widget|footer|colophon|masthead|banner|outbrain|taboola|teaser-text|byline|author-details|kicker|"
+    r"premium|app-promo|disclaimer-bar|skip-link"
+)
+_BOILERPLATE = re.compile(rf"(?:^|[\s_-])(?:{_BOILERPLATE_WORDS})(?:$|[\s_-]|\d)", re.I)
+# Elements never part of an article body (kept only when they sit inside a chosen content_selector).
+_NEVER = ("script", "style", "noscript", "template", "form", "button", "input", "select", "textarea", "nav", "aside")
+_KEEP_EVEN_IF_MATCHED = {"body", "html", "main", "article"}
+
+
+def _class_words(element: lxml.html.HtmlElement) -> str:
+    return f"{element.get('class', '')} {element.get('id', '')}".strip()
+
+
+def _is_boilerplate(element: lxml.html.HtmlElement) -> bool:
+    if element.tag in _KEEP_EVEN_IF_MATCHED:
+        return False
+    if element.get("hidden") is not None or element.get("aria-hidden") == "true":
+        return True
+    if element.get("role") in ("navigation", "complementary", "banner", "contentinfo"):
+        return True
+    words = _class_words(element)
+    return bool(words) and bool(_BOILERPLATE.search(words))
+
+
+@lru_cache(maxsize=256)
+def _selector(css: str):
+    from lxml.cssselect import CSSSelector  # needs the cssselect package
+
+    try:
+        return CSSSelector(css)
+    except Exception as exc:  # cssselect raises several parse error types
+        raise ExtractError(f"invalid CSS selector {css!r}: {exc}") from None
+
+
+def _drop(element: lxml.html.HtmlElement) -> None:
+    """Remove an element but keep the text that follows it (lxml stores it on the element as .tail)."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail and element.tail.strip():
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
+def remove_selected(tree: lxml.html.HtmlElement, selectors: list[str] | tuple[str, ...]) -> None:
+    for css in selectors:
+        for element in _selector(css)(tree):
+            _drop(element)
+
+
+def _prune_boilerplate(tree: lxml.html.HtmlElement) -> None:
+    for element in list(tree.iter(*_NEVER)):
+        _drop(element)
+    for element in list(tree.iter(lxml.etree.Element)):
+        if element.getparent() is not None and _is_boilerplate(element):
+            _drop(element)
+
+
+def _real_image_sources(tree: lxml.html.HtmlElement) -> None:
+    """Lazy images get the picture they will show (the sanitizer does the same for feed HTML)."""
+    for img in tree.iter("img"):
+        src = pick_lazy_src(dict(img.attrib))
+        if src:
+            img.set("src", src)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# After extraction
+
+_LABELS = re.compile(r"^\s*(?:广告|廣告|advertisement|ad|sponsored|赞助内容|推广|相关内容|相關內容|相关文章|延伸阅读|延伸閱讀|"
+                     r"分享|分享到：?|打印|列印|字号|返回顶部|read more|阅读全文|閱讀全文)\s*$", re.I)  # fmt: skip
+
+
+def _captions(tree: lxml.html.HtmlElement, base_url: str) -> dict[str, str]:
+    """Image address → its caption, for every figure-like block of the page."""
+    found: dict[str, str] = {}
+    for figure in tree.iter("figure"):
+        caption_element = next(figure.iter("figcaption"), None)
+        images = [img for img in figure.iter("img") if img.get("src")]
+        if caption_element is None or not images:
+            continue
+        caption = re.sub(r"\s+", " ", caption_element.text_content()).strip()
+        if caption:
+            found.setdefault(urljoin(base_url, images[0].get("src", "")), caption)
+    # Caption paragraphs next to an image in a wrapper (WordPress, Plone, many CMSs): <div><img><p class=caption>
+    for element in tree.iter(lxml.etree.Element):
+        if "caption" not in element.get("class", "") or element.tag in ("figcaption", "figure"):
+            continue
+        parent = element.getparent()
+        if parent is None:
+            continue
+        images = [img for img in parent.iter("img") if img.get("src")]
+        caption = re.sub(r"\s+", " ", element.text_content()).strip()
+        if images and caption:
+            found.setdefault(urljoin(base_url, images[0].get("src", "")), caption)
+    return found
+
+
+def _normalise_figures(tree: lxml.html.HtmlElement) -> None:
+    """Rewrite each figure as plain <figure><img><figcaption>, out of embed wrappers, which trafilatura keeps."""
+    for figure in list(tree.iter("figure")):
+        images = [img for img in figure.iter("img") if img.get("src")]
+        if not images:
+            continue
+        caption_element = next(figure.iter("figcaption"), None)
+        caption = re.sub(r"\s+", " ", caption_element.text_content()).strip() if caption_element is not None else ""
+        clean = lxml.html.Element("figure")
+        image = lxml.html.Element("img", src=images[0].get("src", ""), alt=images[0].get("alt", "") or caption)
+        clean.append(image)
+        if caption:
+            figcaption = lxml.html.Element("figcaption")
+            figcaption.text = caption
+            clean.append(figcaption)
+        clean.tail = figure.tail
+        holder = figure
+        while holder.getparent() is not None and holder.getparent().tag == "div" and len(holder.getparent()) == 1 and not (
+            holder.getparent().text or ""
+        ).strip():
+            holder = holder.getparent()
+        clean.tail = holder.tail
+        holder.getparent().replace(holder, clean)
+
+
+def _inner_html(element: lxml.html.HtmlElement) -> str:
+    parts = [html.escape(element.text, quote=False) if element.text else ""]
+    parts.extend(lxml.html.tostring(child, encoding="unicode") for child in element)
+    return "".join(parts)
+
+
+def _mend(fragment_root: lxml.html.HtmlElement, captions: dict[str, str], title: str) -> None:
+    body = fragment_root
+    # trafilatura may start with the page's header: a section label and the headline, which the post has already.
+    leading = list(body)[:3]
+    for index, element in enumerate(leading):
+        if element.tag in ("h1", "h2", "h3", "p") and _same_text(element.text_content(), title):
+            for earlier in leading[: index + 1]:
+                _drop(earlier)
+            break
+    # A standfirst that only repeats the start of the first paragraph (a truncated teaser) is said twice.
+    blocks = [e for e in body if e.tag in ("p", "div")]
+    for candidate in blocks[:2]:
+        teaser = re.sub(r"[\W…]+$", "", candidate.text_content().strip())
+        if len(teaser) >= 10 and any(
+            other is not candidate and len(other.text_content()) > len(teaser) and other.text_content().strip().startswith(teaser)
+            for other in blocks[:4]
+        ):
+            _drop(candidate)
+    for element in list(body.iter("p", "div", "span", "h2", "h3", "h4")):
+        if element.getparent() is not None and _LABELS.match(element.text_content()) and not len(element.findall(".//img")):
+            _drop(element)
+    for img in list(body.iter("img")):
+        caption = captions.get(img.get("src", ""))
+        parent = img.getparent()
+        if not caption or parent is None or parent.tag == "figure":
+            continue
+        # trafilatura keeps the caption in alt at best, or as a paragraph right after: make it a real figure.
+        holder = img
+        while holder.getparent() is not None and holder.getparent().tag in ("p", "picture", "source") and not (
+            (holder.getparent().text or "").strip() and holder.getparent().tag == "p"
+        ):
+            holder = holder.getparent()
+            if holder.tag == "p" and len(holder) == 1:
+                break
+        figure = lxml.html.Element("figure")
+        following = holder.getnext()
+        if following is not None and _same_text(following.text_content(), caption):
+            _drop(following)
+        holder.addprevious(figure)
+        tail, holder.tail = holder.tail, None
+        image = copy.deepcopy(img)
+        image.tail = None
+        figure.append(image)
+        figcaption = lxml.html.Element("figcaption")
+        figcaption.text = caption
+        figure.append(figcaption)
+        figure.tail = tail
+        holder.getparent().remove(holder)
+    # A credit or label left before the image inside a paragraph (<p>Getty Images<img></p>) is not article text.
+    for paragraph in body.iter("p"):
+        if len(paragraph) and paragraph[0].tag in ("img", "picture") and paragraph.text and len(paragraph.text.strip()) < 40:
+            paragraph.text = None
+
+
+def _same_text(a: str, b: str) -> bool:
+    return re.sub(r"\W+", "", a) == re.sub(r"\W+", "", b) and bool(a.strip())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Metadata
+
+_AUTHOR_PREFIX = re.compile(r"^\s*(?:作者|文|记者|記者|撰文|by)\s*[:：]?\s*", re.I)
+
+
+def _meta(tree: lxml.html.HtmlElement, *names: str) -> str:
+    for name in names:
+        for element in tree.iter("meta"):
+            if name in (element.get("property"), element.get("name"), element.get("itemprop")):
+                value = (element.get("content") or "").strip()
+                if value:
+                    return value
+    return ""
+
+
+def _parse_date(value: str) -> datetime | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _metadata(tree: lxml.html.HtmlElement, url: str) -> tuple[str, str, datetime | None, str]:
+    meta = trafilatura.extract_metadata(copy.deepcopy(tree), default_url=url)
+    title = (meta.title if meta else "") or _meta(tree, "og:title", "twitter:title")
+    if not title:
+        heading = next(tree.iter("h1"), None)
+        title = heading.text_content().strip() if heading is not None else ""
+    author = (meta.author if meta else "") or _meta(tree, "author", "article:author", "dc.creator")
+    author = _AUTHOR_PREFIX.sub("", author or "").strip()
+    site = (meta.sitename if meta else "") or _meta(tree, "og:site_name", "application-name")
+    # The page's own timestamp is precise to the minute; trafilatura's date is a day. Take the precise one when
+    # they agree on the day (or trafilatura found none).
+    precise = _parse_date(_meta(tree, "article:published_time", "datePublished", "pubdate", "publishdate", "date"))
+    if precise is None:
+        stamp = next((t.get("datetime") for t in tree.iter("time") if t.get("datetime")), "")
+        precise = _parse_date(stamp or "")
+    day = _parse_date(meta.date) if meta and meta.date else None
+    date = precise if precise is not None and (day is None or abs((precise - day).days) <= 1) else day
+    return re.sub(r"\s+", " ", title).strip(), author, date, (site or "").strip()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _trafilatura_html(tree: lxml.html.HtmlElement, url: str) -> str:
+    return (
+        trafilatura.extract(
+            tree,
+            url=url,
+            output_format="html",
+            include_images=True,
+            include_links=True,
+            include_tables=True,
+            include_formatting=True,
+            include_comments=False,
+            favor_recall=True,
+        )
+        or ""
+    )
+
+
+def _body_of(document: str) -> lxml.html.HtmlElement:
+    root = lxml.html.document_fromstring(document)
+    body = root.find("body")
+    return body if body is not None else root
+
+
+def trafilatura_only(page: str, url: str) -> str:
+    """What trafilatura alone returns (the benchmark's baseline), as HTML."""
+    return trafilatura.extract(
+        page, url=url, output_format="html", include_images=True, include_links=True, include_tables=True,
+        include_formatting=True, include_comments=False,
+    ) or ""  # fmt: skip
+
+
+def extract_article(
+    page: bytes | str,
+    url: str,
+    *,
+    charset: str | None = None,
+    content_selector: str = "",
+    remove_selectors: list[str] | tuple[str, ...] = (),
+) -> Extracted:
+    """The article in a page. Raises ExtractError when there is none (or the page is not HTML)."""
+    text = decode_page(page, charset) if isinstance(page, bytes) else page
+    tree = parse_page(text)
+    title, author, date, site = _metadata(tree, url)
+    if remove_selectors:
+        remove_selected(tree, remove_selectors)
+    _real_image_sources(tree)
+    if content_selector:
+        chosen = _selector(content_selector)(tree)
+        if not chosen:
+            raise ExtractError(f"content_selector {content_selector!r} matches nothing on the page")
+        for element in chosen:
+            for junk in list(element.iter("script", "style", "noscript", "template")):
+                _drop(junk)
+        content = "\n".join(_inner_html(element) if element.tag in ("body", "html") else
+                            lxml.html.tostring(element, encoding="unicode", with_tail=False) for element in chosen)  # fmt: skip
+        method = "selector"
+    else:
+        _prune_boilerplate(tree)
+        captions = _captions(tree, url)
+        _normalise_figures(tree)
+        document = _trafilatura_html(tree, url)
+        if not document:
+            raise ExtractError("no article text found on the page")
+        body = _body_of(document)
+        _mend(body, captions, title)
+        content = _inner_html(body).strip()
+        method = "trafilatura"
+    if visible_length(content) == 0:
+        raise ExtractError("no article text found on the page")
+    return Extracted(title=title, author=author, date=date, content=content, site_name=site or _host(url), method=method)
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").removeprefix("www.")
