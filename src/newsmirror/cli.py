@@ -320,6 +320,104 @@ def rotate(
     console.print(f"{verb} {len(report.moved)} posts to {escape(report.folder)}/", highlight=False)
 
 
+@app.command()
+def status(
+    directory: DirOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
+) -> None:
+    """Per source: last success, last error and cause, failures in a row, posts in 24 h / 7 d, 304s, 30-day chart."""
+    from .health import sparkline, status_data, text_chart
+
+    report = status_data(_config(directory))
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    table = Table("source", "last success", "last error", "fails", "24 h", "7 d", "304", "30 days", title_justify="left",
+                  title=f"newsmirror status ({len(report.flagged)} flagged)")
+    for s in report.sources:
+        name = f"[red]⚠ {escape(s.name)}[/]" if s.flagged else escape(s.name) + ("" if s.enabled else " [dim](off)[/]")
+        error = escape(s.last_error or "—")
+        if s.flagged:
+            error = f"[red]{escape(s.flag_reason)}[/]: {error}"
+        table.add_row(name, escape((s.last_success or "never")[:16].replace("T", " ")), error,
+                      str(s.consecutive_failures), str(s.posts_24h), str(s.posts_7d),
+                      f"{'yes' if s.answers_304 else 'no'} {s.not_modified}/{s.fetches}", sparkline(s.per_day))
+    console.print(table)
+    console.print("Posts per day, last 30 days:", highlight=False)
+    console.print(escape(text_chart(report.days, report.per_day)), highlight=False)
+    if report.unreadable_posts:
+        errors.print(f"[yellow]warning[/] {report.unreadable_posts} posts cannot be read: run `newsmirror doctor`")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# site
+
+
+@app.command()
+def build(
+    directory: DirOption = None,
+    full: Annotated[bool, typer.Option("--full", help="Ignore the build cache and render everything.")] = False,
+    search: Annotated[bool, typer.Option("--search/--no-search", help="Build the Pagefind search index.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the build report as JSON.")] = False,
+) -> None:
+    """Render the archive (_posts/ and archived/) to _site/: pages, feeds, sitemap and full-text search."""
+    from .site.builder import BuildError
+    from .site.console import build_and_report
+
+    try:
+        report = build_and_report(_config(directory), console, errors, full=full, as_json=as_json, search=search)
+    except BuildError as exc:
+        raise _fail(str(exc)) from None
+    if report.errors and not report.posts:
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    directory: DirOption = None,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 4000,
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    interval: Annotated[float, typer.Option(help="Seconds between checks for changed posts.")] = 2.0,
+) -> None:
+    """Build, serve _site/ locally and rebuild when posts or templates change (Ctrl-C stops)."""
+    from .site.serve import serve_site
+
+    serve_site(_config(directory), console, errors, host=host, port=port, interval=interval)
+
+
+@app.command()
+def add(
+    urls: Annotated[list[str], typer.Argument(help="Article addresses to archive.")],
+    directory: DirOption = None,
+    source: Annotated[str | None, typer.Option("--source", "-s", help="Source name (default: the site's name or host).")] = None,
+    allow_private: Annotated[bool, typer.Option("--allow-private", help="Allow loopback, private and link-local addresses.")] = False,
+    proxy: Annotated[str | None, typer.Option(help="Proxy URL (http://, socks5://); default: HTTPS_PROXY/ALL_PROXY.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+    wait: Annotated[float, typer.Option(help="Seconds to wait for another run on this archive to finish.")] = 0.0,
+) -> None:
+    """Archive article pages given by address, each as a normal post (already archived ones are reported)."""
+    from .ondemand import add_urls
+
+    config = _config(directory)
+    try:
+        report = add_urls(config, urls, source_name=source, allow_private=allow_private, proxy=proxy, wait=wait)
+    except LockedError as exc:
+        raise _fail(str(exc), code=3) from None
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    for o in report.outcomes:
+        if not as_json and o.status == "added":
+            console.print(f"added {escape(o.url)} → {escape(o.path)}", highlight=False)
+        elif not as_json and o.status == "exists":
+            console.print(f"already archived: {escape(o.url)}" + (f" ({escape(o.path)})" if o.path else ""), highlight=False)
+        elif o.status == "error":
+            errors.print(f"[red]error[/] {escape(o.url)}: {escape(o.message)}", highlight=False)
+        for warning in o.warnings:
+            errors.print(f"[yellow]warning[/] {escape(o.url)}: {escape(warning)}", highlight=False)
+    if report.failed:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     app(prog_name="newsmirror")
 
