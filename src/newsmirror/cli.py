@@ -418,6 +418,28 @@ def add(
         raise typer.Exit(1)
 
 
+@app.command()
+def doctor(
+    directory: DirOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+) -> None:
+    """Check the archive: settings, every post, duplicates, missing images, what Jekyll would refuse."""
+    from .doctor import check_archive
+
+    report = check_archive(_root(directory))
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for f in report.findings:
+            style = "red" if f.severity == "error" else "yellow"
+            console.print(f"[{style}]{f.severity}[/] {escape(f.path)}: {escape(f.problem)}\n  → {escape(f.fix)}",
+                          highlight=False)
+        console.print(f"Checked {report.checked_posts} posts: {len(report.errors)} errors, "
+                      f"{len(report.warnings)} warnings.", highlight=False)
+    if report.errors:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     app(prog_name="newsmirror")
 

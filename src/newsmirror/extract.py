@@ -336,15 +336,16 @@ def _metadata(tree: lxml.html.HtmlElement, url: str) -> tuple[str, str, datetime
         title = heading.text_content().strip() if heading is not None else ""
     author = (meta.author if meta else "") or _meta(tree, "author", "article:author", "dc.creator")
     author = _AUTHOR_PREFIX.sub("", author or "").strip()
+    author = re.split(r"\s*(?:责编|責編|网编|網編|编辑|編輯)\s*[:：]", author)[0].strip()
     site = (meta.sitename if meta else "") or _meta(tree, "og:site_name", "application-name")
-    # The page's own timestamp is precise to the minute; trafilatura's date is a day. Take the precise one when
-    # they agree on the day (or trafilatura found none).
+    # The page's own publication timestamp (article:published_time, <time datetime>) is precise to the minute and
+    # says what it means; trafilatura's date is a day, found by heuristics that can pick an unrelated date.
     precise = _parse_date(_meta(tree, "article:published_time", "datePublished", "pubdate", "publishdate", "date"))
     if precise is None:
         stamp = next((t.get("datetime") for t in tree.iter("time") if t.get("datetime")), "")
         precise = _parse_date(stamp or "")
     day = _parse_date(meta.date) if meta and meta.date else None
-    date = precise if precise is not None and (day is None or abs((precise - day).days) <= 1) else day
+    date = precise or day
     return re.sub(r"\s+", " ", title).strip(), author, date, (site or "").strip()
 
 
@@ -418,6 +419,8 @@ def extract_article(
         _mend(body, captions, title)
         content = _inner_html(body).strip()
         method = "trafilatura"
+    # One line per block, no layout white space: the post format joins lines, and words must not run together.
+    content = re.sub(r"\s*\n\s*", " ", re.sub(r">\s+<", "><", content)).strip()
     if visible_length(content) == 0:
         raise ExtractError("no article text found on the page")
     return Extracted(title=title, author=author, date=date, content=content, site_name=site or _host(url), method=method)
@@ -425,3 +428,53 @@ def extract_article(
 
 def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Fetching a page and deciding whether a feed's content needs it
+
+_HTML_TYPES = {"text/html", "application/xhtml+xml", "application/xml", "text/xml", ""}
+_CUT_OFF = re.compile(
+    r"(?:…|\.\.\.|\[…\]|\[\.\.\.\]|&hellip;|&#8230;)\s*(?:</\w+>\s*)*$|"
+    r"(?:read more|continue reading|阅读全文|閱讀全文|阅读更多|閱讀更多|继续阅读|繼續閱讀|全文|更多|詳全文|详全文)\s*(?:»|›|>>|&gt;&gt;)?\s*(?:</\w+>\s*)*$",
+    re.IGNORECASE,
+)
+SHORT_CONTENT = 400  # visible characters: below this, a feed's "content" is a summary
+
+
+def looks_partial(content: str, has_full_content: bool = True) -> bool:
+    """True when a feed item's HTML is a summary: marked so by the feed, short, or cut off with "…"/"read more"."""
+    if not has_full_content:
+        return True
+    if visible_length(content) < SHORT_CONTENT:
+        return True
+    return bool(_CUT_OFF.search(content.strip()[-200:]))
+
+
+async def fetch_article(
+    fetcher,
+    url: str,
+    *,
+    content_selector: str = "",
+    remove_selectors: list[str] | tuple[str, ...] = (),
+    public_only: bool = False,
+) -> tuple[Extracted, str]:
+    """GET an article page with the polite client and extract it; returns (article, final URL after redirects).
+
+    Raises fetch.FetchError or ExtractError, each with a one-line cause."""
+    result = await fetcher.get(
+        url, public_only=public_only, accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
+    )
+    kind = result.content_type
+    if kind not in _HTML_TYPES:
+        raise ExtractError(f"not an HTML page (content type {kind})")
+    if not result.content.strip():
+        raise ExtractError("the page is empty")
+    extracted = extract_article(
+        result.content,
+        result.final_url,
+        charset=result.charset,
+        content_selector=content_selector,
+        remove_selectors=remove_selectors,
+    )
+    return extracted, result.final_url

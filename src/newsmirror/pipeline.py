@@ -14,8 +14,10 @@ from pathlib import Path
 from .archive import Archive, ArchiveError, canonical_url, write_indexes
 from .config import Config, SourceConfig
 from .convert import convert_html, convert_text
+from .extract import ExtractError, fetch_article, looks_partial, visible_length
 from .feeds import FeedError, parse_feed
 from .fetch import Fetcher, FetchError
+from .media import MAX_IMAGE_BYTES, ImageMirror
 from .models import Article, Entry
 from .sanitize import html_to_text, sanitize_html
 from .state import ArchiveLock, State, fingerprint_key, guid_key
@@ -144,10 +146,45 @@ class Run:
         self.now = now
         self.progress = progress
         self.known: set[str] = state.known_urls() | state.known_keys() | state.fingerprints_on_disk()
+        self.images: ImageMirror | None = None  # made on first use: only for sources that mirror images
+        self._unrecorded: dict[str, list] = {}  # posts written but not yet in the state, per source
 
     async def article_content(self, entry: Entry, source: SourceConfig, report: SourceReport) -> str:
-        """The post's HTML: the feed's content, made safe."""
-        return sanitize_html(entry.content, base_url=entry.link)
+        """The post's HTML: the feed's content (or the page's full text), made safe, with images mirrored."""
+        content, base = entry.content, entry.link
+        if entry.link and (source.fulltext == "always" or (
+            source.fulltext == "auto" and looks_partial(entry.content, entry.has_full_content)
+        )):
+            content, base = await self._full_text(entry, source, report)
+        content = sanitize_html(content, base_url=base)
+        mirror = source.mirror_images if source.mirror_images is not None else self.config.site.mirror_images
+        if mirror and content:
+            if self.images is None:
+                self.images = ImageMirror(
+                    self.archive.root, self.fetcher, self.state.db, baseurl=self.config.site.baseurl,
+                    max_bytes=min(MAX_IMAGE_BYTES, self.config.fetch.max_bytes),
+                )
+            outcome = await self.images.mirror(content)
+            report.warnings.extend(outcome.failures)
+            content = outcome.content
+        return content
+
+    async def _full_text(self, entry: Entry, source: SourceConfig, report: SourceReport) -> tuple[str, str]:
+        """The article page's content and address, or the feed's when the page gives less (said in the report)."""
+        try:
+            page, final_url = await fetch_article(
+                self.fetcher, entry.link, content_selector=source.content_selector, remove_selectors=source.remove_selectors
+            )
+        except (FetchError, ExtractError) as exc:
+            report.warnings.append(f"full text of {entry.link} not used ({exc}); kept the feed's content")
+            return entry.content, entry.link
+        had, got = visible_length(entry.content), page.text_length
+        if got < had:
+            report.warnings.append(
+                f"full text of {entry.link} not used (the page gave {got} characters, the feed {had}); kept the feed's content"
+            )
+            return entry.content, entry.link
+        return page.content, final_url
 
     async def fetch_source(self, source: SourceConfig) -> SourceReport:
         report = SourceReport(name=source.name, url=source.url)
@@ -161,6 +198,8 @@ class Run:
         except OSError as exc:  # disk full, read-only archive: the run goes on with the other sources
             report.status = "error"
             report.errors.append(f"cannot write to the archive: {exc.strerror or exc}")
+        finally:
+            self._record_written(source.name, report)
         report.seconds = time.monotonic() - started
         error = report.errors[0] if report.status == "error" else None
         try:
@@ -169,6 +208,16 @@ class Run:
             report.warnings.append(f"could not record source health: {exc}")
         self.progress.source_finished(report)
         return report
+
+    def _record_written(self, name: str, report: SourceReport) -> None:
+        """One transaction per source; a post on disk but not recorded (killed run) is found by sync_with_disk."""
+        written = self._unrecorded.pop(name, [])
+        if not written:
+            return
+        try:
+            self.state.record_posts(written)
+        except Exception as exc:  # the posts are safe on disk; the cache catches up next run
+            report.warnings.append(f"could not record {len(written)} posts in the state cache: {exc}")
 
     async def _fetch_source(self, source: SourceConfig, report: SourceReport) -> None:
         validators, previous_hash = self.state.validators(source.url)
@@ -213,7 +262,9 @@ class Run:
         content = await self.article_content(entry, source, report)
         article = build_article(entry, source, content, self.now)
         path = self.archive.write_post(article)
-        self.state.record_post(path, article.link, article.title, article.date, article.source, keys)
+        self._unrecorded.setdefault(source.name, []).append(
+            (path, article.link, article.title, article.date, article.source, keys)
+        )
         report.new += 1
         report.posts.append(self.archive.relative(path))
 
