@@ -183,20 +183,16 @@ class State:
         Returns how many files were read. Cheap when nothing changed (one directory walk, one stat a file).
         """
         known = {row[0]: row[1] for row in self.db.execute("SELECT path, mtime_ns FROM posts")}
-        seen: set[str] = set()
-        rows = []
-        for path in self.archive.iter_post_paths():
-            relative = self.archive.relative(path)
-            seen.add(relative)
-            try:
-                mtime = path.stat().st_mtime_ns
-            except FileNotFoundError:
-                continue
-            if known.get(relative) == mtime:
-                continue
-            rows.append(self._row_for(path, relative, mtime))
-        gone = [p for p in known if p not in seen]
+        on_disk = self.archive.scan_posts()
+        rows = [
+            self._row_for(self.archive.root / relative, relative, mtime)
+            for relative, mtime in on_disk.items()
+            if known.get(relative) != mtime
+        ]
+        gone = [p for p in known if p not in on_disk]
         self.sync_legacy_urls()
+        if not rows and not gone:
+            return 0
         self.db.execute("BEGIN")
         try:
             self.db.executemany("INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
