@@ -76,7 +76,7 @@ class FeedServer:
             def log_message(self, *args) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            def do_GET(self) -> None:
                 body = feeds.get(self.path)
                 if body is None:
                     self.send_response(404)
