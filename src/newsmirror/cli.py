@@ -25,6 +25,7 @@ from .config import (
     sources_to_subs_json,
     write_sources,
 )
+from .archive import ArchiveError
 from .state import LockedError
 
 app = typer.Typer(
@@ -112,6 +113,8 @@ def fetch(
             report = run_fetch(config, names=names, proxy=proxy, progress=progress, wait=wait)
     except LockedError as exc:
         raise _fail(str(exc), code=3) from None
+    except ArchiveError as exc:
+        raise _fail(str(exc), code=1) from None
     except ValueError as exc:
         raise _fail(str(exc)) from None
     print_report(console, errors, report, as_json)
@@ -437,6 +440,39 @@ def doctor(
         console.print(f"Checked {report.checked_posts} posts: {len(report.errors)} errors, "
                       f"{len(report.warnings)} warnings.", highlight=False)
     if report.errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def run(
+    every: Annotated[str, typer.Option("--every", help="Time between run starts: 30s, 15m, 1h, 1d.")] = "1h",
+    directory: DirOption = None,
+    max_runs: Annotated[int, typer.Option("--max-runs", help="Stop after this many runs (0: run until stopped).")] = 0,
+    publish: Annotated[bool | None, typer.Option("--publish/--no-publish",
+                                                 help="Publish after each fetch (default: [publish] enabled).")] = None,
+    log_file: Annotated[Path | None, typer.Option("--log", help="Also append each run's line to this file.")] = None,
+) -> None:
+    """Fetch (and publish when configured) on a schedule; one log line per run; never two runs at once."""
+    from .rotate import parse_duration
+    from .scheduler import file_logger, run_every
+
+    try:
+        interval = parse_duration(every)
+    except ValueError as exc:
+        raise _fail(f"--every: {exc}") from None
+    if max_runs < 0:
+        raise _fail("--max-runs must be 0 or more")
+    root = _root(directory)
+    _config(directory)  # refuse to start on broken settings; later runs re-read them and log problems
+    log = file_logger(log_file, lambda line: print(line, file=sys.stderr, flush=True))
+    try:
+        outcomes = run_every(root, interval, max_runs=max_runs, publish=publish, log=log)
+    except LockedError as exc:
+        raise _fail(str(exc), code=3) from None
+    except KeyboardInterrupt:
+        log("newsmirror run: stopped")
+        return
+    if outcomes and not any(o.ok for o in outcomes):
         raise typer.Exit(1)
 
 
