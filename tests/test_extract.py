@@ -118,7 +118,8 @@ def test_looks_partial():
     long = "<p>" + "正文内容" * 150 + "</p>"
     assert not looks_partial(long)
     assert looks_partial("<p>一句摘要。</p>")
-    assert looks_partial(long, has_full_content=False)
+    assert looks_partial("<p>" + "正文内容" * 150 + "</p>", has_full_content=False)
+    assert not looks_partial("<p>" + "正文内容" * 250 + "</p>", has_full_content=False)
     assert looks_partial(long + '<p><a href="https://x/">阅读全文</a></p>')
     assert looks_partial(long[:-4] + "……</p>")
     assert looks_partial(long + "<p>Continue reading »</p>")

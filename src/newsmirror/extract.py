@@ -423,7 +423,9 @@ def extract_article(
     content = re.sub(r"\s*\n\s*", " ", re.sub(r">\s+<", "><", content)).strip()
     if visible_length(content) == 0:
         raise ExtractError("no article text found on the page")
-    return Extracted(title=title, author=author, date=date, content=content, site_name=site or _host(url), method=method)
+    if not site or site.lower() in (urlsplit(url).netloc.lower(), _host(url)):  # a bare address is no name
+        site = _host(url)
+    return Extracted(title=title, author=author, date=date, content=content, site_name=site, method=method)
 
 
 def _host(url: str) -> str:
@@ -443,10 +445,9 @@ SHORT_CONTENT = 400  # visible characters: below this, a feed's "content" is a s
 
 
 def looks_partial(content: str, has_full_content: bool = True) -> bool:
-    """True when a feed item's HTML is a summary: marked so by the feed, short, or cut off with "…"/"read more"."""
-    if not has_full_content:
-        return True
-    if visible_length(content) < SHORT_CONTENT:
+    """True when a feed item's HTML is a summary: short, or cut off with "…"/"read more". Many feeds put whole
+    articles in RSS <description>, so a feed that gave only a summary element needs a longer text to count as whole."""
+    if visible_length(content) < (SHORT_CONTENT if has_full_content else 2 * SHORT_CONTENT):
         return True
     return bool(_CUT_OFF.search(content.strip()[-200:]))
 
