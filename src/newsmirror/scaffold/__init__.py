@@ -34,4 +34,7 @@ def init_archive(root: Path, title: str = "newsmirror", force: bool = False) -> 
     if not gitignore.exists():
         write_if_changed(gitignore, GITIGNORE)
         written.append(gitignore)
+    from .jekyll import write_jekyll_site  # the Jekyll site around the posts (layouts, _config.yml, pages)
+
+    written += write_jekyll_site(root, title, force=force)
     return written

@@ -1,0 +1,108 @@
+"""Where each page lives: Jekyll's permalink rules, reproduced so both builders put a post at the same URL.
+
+The scaffold's _config.yml sets `permalink: /:year/:month/:day/:title:output_ext` and `timezone: UTC`; `:title`
+is Jekyll::Utils.slugify(slug, mode: "pretty", cased: true) of the file name's title part (jekyll
+lib/jekyll/utils.rb, document.rb#populate_title, drops/url_drop.rb#title).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, datetime
+from functools import lru_cache
+from urllib.parse import quote
+
+PERMALINK = "/:year/:month/:day/:title:output_ext"
+
+# Jekyll's DATE_FILENAME_MATCHER: `YYYY-MM-DD-slug.ext`, the slug being everything up to the last dot.
+_DATE_FILENAME = re.compile(r"^(\d{2,4}-\d{1,2}-\d{1,2})-([^/]*)(\.[^.]+)$")
+_PRETTY_KEEP = frozenset("._~!$&'()+,;=@")
+
+
+def _pretty_keeps(char: str) -> bool:
+    # SLUGIFY_PRETTY_REGEXP = [^\p{M}\p{L}\p{Nd}._~!$&'()+,;=@]+ ; Python's re has no \p{..}, unicodedata does.
+    if char in _PRETTY_KEEP:
+        return True
+    category = unicodedata.category(char)
+    return category[0] in "LM" or category == "Nd"
+
+
+@lru_cache(maxsize=65536)
+def jekyll_slugify_pretty(text: str) -> str:
+    """Jekyll::Utils.slugify(text, mode: "pretty", cased: true)."""
+    out: list[str] = []
+    in_run = False
+    for char in text:
+        if _pretty_keeps(char):
+            out.append(char)
+            in_run = False
+        elif not in_run:
+            out.append("-")
+            in_run = True
+    slug = "".join(out)
+    # Ruby's gsub!(/^-|-$/) with line anchors; no newline survives the replacement above, so: one at each end.
+    if slug.startswith("-"):
+        slug = slug[1:]
+    if slug.endswith("-"):
+        slug = slug[:-1]
+    return slug
+
+
+def filename_parts(filename: str) -> tuple[str | None, str]:
+    """(date part or None, slug) of a post file name, as Jekyll's Document#populate_title reads it."""
+    match = _DATE_FILENAME.match(filename)
+    if match:
+        date, slug = match.group(1), match.group(2)
+    else:
+        date, slug = None, filename.rsplit(".", 1)[0] if "." in filename else filename
+    return date, slug.rstrip(".")  # "slugs shouldn't end with a period"
+
+
+def post_url(filename: str, date: datetime, front_matter: dict | None = None) -> str:
+    """The decoded URL path of a post (what Jekyll writes under _site/), e.g. /2023/10/28/布林肯….html."""
+    front_matter = front_matter or {}
+    permalink = front_matter.get("permalink")
+    if isinstance(permalink, str) and permalink.strip():
+        url = permalink.strip()
+        return url if url.startswith("/") else "/" + url
+    slug_value = front_matter.get("slug")
+    slug = str(slug_value) if slug_value is not None else filename_parts(filename)[1]
+    utc = date.astimezone(UTC)
+    return f"/{utc:%Y}/{utc:%m}/{utc:%d}/{jekyll_slugify_pretty(slug)}.html"
+
+
+def filename_date(filename: str) -> datetime | None:
+    date, _ = filename_parts(filename)
+    if date is None:
+        return None
+    try:
+        year, month, day = (int(x) for x in date.split("-"))
+        return datetime(year, month, day, tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def with_suffix(url: str, n: int) -> str:
+    """The n-th post at one URL gets `-n` before the extension (what Jekyll would silently overwrite)."""
+    stem, dot, ext = url.rpartition(".")
+    return f"{stem}-{n}.{ext}" if dot and "/" not in ext else f"{url}-{n}"
+
+
+def href(url: str, baseurl: str = "") -> str:
+    """A decoded site path as an href: percent-encoded like Jekyll's URL.escape_path, with the baseurl."""
+    return quote(baseurl + url, safe="/-._~!$&'()*+,;=:@")
+
+
+def output_path(url: str) -> str:
+    """The file under _site/ for a decoded URL path (directories get index.html)."""
+    path = url.lstrip("/")
+    return path + "index.html" if path.endswith("/") or not path else path
+
+
+_NAME_UNSAFE = re.compile(r'[\x00-\x1f/\\:*?"<>|#%]')
+
+
+def page_name(name: str) -> str:
+    """A source or tag name as a file name: the same rule the archive uses for lists/<source>.md."""
+    return _NAME_UNSAFE.sub("_", name).strip(". ") or "_"

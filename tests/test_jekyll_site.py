@@ -1,0 +1,145 @@
+"""The site `init` writes builds under real Jekyll with no error or warning, at the URLs `newsmirror build` uses."""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from conftest import GOLDEN_NAME, GOLDEN_POST, run_cli
+from newsmirror.archive import Archive
+from newsmirror.models import Article
+
+pytestmark = [pytest.mark.jekyll, pytest.mark.skipif(shutil.which("jekyll") is None, reason="jekyll is not installed")]
+
+HOSTILE_TITLES = [
+    'He said "hi" \\ back: now',
+    "#hash --- dashes",
+    "--- dashes ---",
+    "{{ site }} and {% include x %}",
+    "{% endraw %} closes {% raw %}",
+    "{{ page.title }}",
+    "line\nbreak\r\nand more",
+    "Title ending with dots...",
+    "a/b c?d*e<f>g|h",
+    "  leading and trailing spaces  ",
+    "中文：标点，测试！“引号”（括号）",
+    "Ünïcödé café naïve",
+    "100% sure & safe; a=b+c, (x) @home ~tilde 'quote'",
+    "emoji 🎉 here",
+    "tab\there",
+    "[link](javascript:alert(1)) <script>alert(1)</script>",
+    "*stars* _under_ `code` $math$",
+    "yes",
+    "null",
+    "2023-10-28",
+    ": colon first",
+    "- dash first",
+    "key: value # comment",
+    "Same  Title",  # with "Same Title" below: Jekyll's slugs collide
+    "Same Title",
+]
+HOSTILE_CONTENT = (
+    "<p>{{ site.title }} and {% include nothing.html %} and {%- raw -%} and {{ '{' }}</p>"
+    "<p>{% endraw %} {{{ triple }}} {%% double %%}</p><pre>{{ x | y }}</pre>"
+)
+
+
+def make_posts(root: Path, count: int) -> None:
+    archive = Archive(root)
+    rng = random.Random(7)
+    start = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
+    sources = ["大纪元", "美国之音", "BBC 中文", "Source: One"]
+    for i in range(count):
+        title = HOSTILE_TITLES[i] if i < len(HOSTILE_TITLES) else f"第{i}条新闻 {rng.choice(['美中', '台海', '香港'])}会谈"
+        source = sources[i % len(sources)]
+        moment = start + timedelta(hours=0 if title.startswith("Same") else i * 7)
+        link = f"https://www.youtube.com/watch?v=dQw4w9WgXc{i % 10}" if i == 30 else f"https://news.example/{i}.html"
+        archive.write_post(
+            Article(
+                title=title,
+                date=moment,
+                author=source if i % 3 else f"记者{i}",
+                link=link,
+                source=source,
+                content=HOSTILE_CONTENT if i < len(HOSTILE_TITLES) else f"<p>正文 {i} {{{{ x }}}}</p><p>第二段</p>",
+                tags=[source, "新闻"] if i % 2 else [source],
+                categories=[source],
+                comments=bool(i % 2),
+            )
+        )
+
+
+def test_init_site_builds_under_jekyll_without_warnings_at_the_builder_urls(tmp_path):
+    root = tmp_path / "mirror"
+    assert run_cli("init", str(root)).returncode == 0
+    make_posts(root, 300)
+    shutil.copyfile(GOLDEN_POST, root / "_posts" / GOLDEN_NAME)
+
+    jekyll = subprocess.run(
+        ["jekyll", "build", "--destination", str(tmp_path / "jekyll_site")],
+        cwd=root, capture_output=True, text=True, timeout=600,
+    )
+    output = jekyll.stdout + jekyll.stderr
+    assert jekyll.returncode == 0, output
+    # The one pair whose slugs collide draws Jekyll's "Conflict" notice (Jekyll keeps one of them); nothing else
+    # may warn. The notice's lines name the shared destination and the two posts.
+    lines = [line.strip() for line in re.sub(r"\x1b\[[0-9;]*m", "", output).splitlines()]
+    conflict = [i for i, line in enumerate(lines) if line.startswith("Conflict:")]
+    assert len(conflict) == 1, output
+    notice = lines[conflict[0] : conflict[0] + 5]
+    assert "Same-Title.html" in notice[2] and "Same" in notice[3] and "Same" in notice[4], output
+    rest = lines[: conflict[0]] + lines[conflict[0] + 5 :]
+    assert not [line for line in rest if re.search(r"warn|error|deprecat|conflict|liquid", line, re.I)], output
+
+    built = run_cli("build", "-C", str(root), "--json")
+    assert built.returncode == 0, built.stderr
+    import json
+
+    report = json.loads(built.stdout)
+    assert report["errors"] == []
+    assert len(report["collisions"]) == 1 and "Same" in report["collisions"][0]
+
+    def post_files(site: Path) -> set[str]:
+        return {
+            p.relative_to(site).as_posix()
+            for p in site.rglob("*.html")
+            if p.relative_to(site).parts[0].isdigit() and len(p.relative_to(site).parts[0]) == 4
+        }
+
+    jekyll_posts = post_files(tmp_path / "jekyll_site")
+    our_posts = post_files(root / "_site")
+    assert len(jekyll_posts) == 300  # 301 posts, one pair shares a URL under Jekyll
+    extra = our_posts - jekyll_posts
+    assert jekyll_posts <= our_posts
+    assert len(extra) == 1 and next(iter(extra)).endswith("-2.html")
+
+    # What Jekyll shows for hostile text: literally, as newsmirror build does.
+    golden_url = "2023/10/28/布林肯王毅会谈逾7小时-盘点美中冲突领域.html"
+    page = (tmp_path / "jekyll_site" / golden_url).read_text(encoding="utf-8")
+    assert "布林肯王毅会谈逾7小时 盘点美中冲突领域</h1>" in page
+    assert "以下是布林肯在会议期间提出的美中分歧的相关议题" in page
+    liquid_post = next(p for p in (root / "_posts").iterdir() if "include x" in p.name)
+    from newsmirror.postformat import parse_post
+    from newsmirror.site.urls import post_url
+
+    post = parse_post(liquid_post.read_text(encoding="utf-8"))
+    rendered = (tmp_path / "jekyll_site" / post_url(liquid_post.name, post.date).lstrip("/")).read_text(encoding="utf-8")
+    assert "{{ site }} and {% include x %}</h1>" in rendered
+    assert "{{ site.title }} and {% include nothing.html %}" in rendered
+    ours = (root / "_site" / post_url(liquid_post.name, post.date).lstrip("/")).read_text(encoding="utf-8")
+    assert "{{ site }} and {% include x %}</h1>" in ours
+    assert "{{ site.title }} and {% include nothing.html %}" in ours
+
+    # Pagination, feed, sitemap and the source pages Jekyll makes from lists/*.md.
+    assert (tmp_path / "jekyll_site" / "page2" / "index.html").exists()
+    assert (tmp_path / "jekyll_site" / "feed.xml").exists()
+    assert (tmp_path / "jekyll_site" / "sitemap.xml").exists()
+    assert "youtube-nocookie.com/embed/dQw4w9WgXc0" in "".join(
+        p.read_text(encoding="utf-8") for p in (tmp_path / "jekyll_site").rglob("*.html") if "第30条" in p.name
+    )
