@@ -37,4 +37,7 @@ def init_archive(root: Path, title: str = "newsmirror", force: bool = False) -> 
     from .jekyll import write_jekyll_site  # the Jekyll site around the posts (layouts, _config.yml, pages)
 
     written += write_jekyll_site(root, title, force=force)
+    from .workflows import write_workflows  # hourly fetch-and-publish, Pages deploy, archive requests
+
+    written += write_workflows(root, force=force)
     return written
