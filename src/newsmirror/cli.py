@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from . import __version__
+from .archive import ArchiveError
 from .config import (
     CONFIG_NAME,
     ConfigError,
@@ -25,7 +26,6 @@ from .config import (
     sources_to_subs_json,
     write_sources,
 )
-from .archive import ArchiveError
 from .state import LockedError
 
 app = typer.Typer(
