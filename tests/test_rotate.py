@@ -141,3 +141,18 @@ def test_parse_duration_refuses(text):
 
 def test_bare_number_uses_the_default_unit():
     assert parse_duration("120", default_unit="d") == timedelta(days=120)
+
+
+def test_newsmirror_build_still_includes_rotated_posts(tmp_path):
+    builder = pytest.importorskip("newsmirror.site.builder")
+    from newsmirror.config import load_config
+
+    root = tmp_path / "m"
+    root.mkdir()
+    articles = make_archive(root)
+    assert run_cli("rotate", "-C", str(root), "--older-than", "120d").returncode == 0
+    assert len(list((root / "archived" / TODAY).iterdir())) == 4
+    builder.build_site(load_config(root), with_search=False)
+    pages = "\n".join(p.read_text(encoding="utf-8") for p in (root / "_site").rglob("*.html"))
+    for a in articles:
+        assert a.title in pages  # the rotated ones too

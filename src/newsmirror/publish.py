@@ -210,7 +210,7 @@ def _remote_has_branch(git: Git, remote: str, branch: str) -> bool:
 def _pull(git: Git, remote: str, branch: str) -> None:
     if not _remote_has_branch(git, remote, branch):
         return  # an empty mirror: the first push creates the branch
-    result = git.run("pull", "--rebase", "--quiet", "--no-edit", remote, branch, check=False, timeout=900)
+    result = git.run("pull", "--rebase", "--autostash", "--quiet", "--no-edit", remote, branch, check=False, timeout=900)
     if result.returncode != 0:
         # A conflict (someone edited the same post upstream): leave the work tree as it was before the pull.
         git.run("rebase", "--abort", check=False)
