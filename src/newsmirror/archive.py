@@ -154,6 +154,16 @@ class Archive:
                         elif entry.name.endswith((".md", ".markdown", ".html")) and entry.is_file(follow_symlinks=False):
                             yield Path(entry.path)
 
+    def remove_stale_temporary_files(self) -> int:
+        """Delete the hidden temporary files a killed run can leave beside the posts (call with the lock held)."""
+        removed = 0
+        if self.posts_dir.is_dir():
+            for entry in os.scandir(self.posts_dir):
+                if entry.name.startswith(".") and entry.name.endswith(".tmp") and entry.is_file():
+                    os.unlink(entry.path)
+                    removed += 1
+        return removed
+
     def scan_posts(self) -> dict[str, int]:
         """Every post as {archive-relative path: mtime in ns}, with no Path objects (30,000 posts in ~40 ms)."""
         found: dict[str, int] = {}

@@ -409,7 +409,7 @@ def _parse_with_feedparser(text: str, source: str, now: datetime, why: str) -> P
                 video_id=item.get("yt_videoid"),
             )
         )
-    entries = [e for e in entries if e.title or e.link or e.guid or e.content]
+    entries = [e for e in entries if _says_something(e)]
     warnings = []
     if not entries and parsed.get("bozo"):
         raise FeedError(f"malformed XML, no item could be read: {why}")
@@ -485,9 +485,19 @@ def parse_feed(
         raise FeedError("the address answered with an HTML page, not a feed")
     if not stripped.startswith("<"):
         raise FeedError("the response is neither XML nor JSON")
-    if use_fast_path:
-        try:
-            return _parse_xml_fast(stripped, source, now)
-        except _NotSimple as why:
-            return _parse_with_feedparser(stripped, source, now, str(why))
-    return _parse_with_feedparser(stripped, source, now, "the fast path was not used")
+    if not use_fast_path:
+        return _without_empty_items(_parse_with_feedparser(stripped, source, now, "the fast path was not used"))
+    try:
+        return _without_empty_items(_parse_xml_fast(stripped, source, now))
+    except _NotSimple as why:
+        return _without_empty_items(_parse_with_feedparser(stripped, source, now, str(why)))
+
+
+def _says_something(entry: Entry) -> bool:
+    """An item with no title, link, guid or content says nothing worth a post."""
+    return bool(entry.title or entry.link or entry.guid or entry.content)
+
+
+def _without_empty_items(feed: ParsedFeed) -> ParsedFeed:
+    feed.entries = [e for e in feed.entries if _says_something(e)]
+    return feed

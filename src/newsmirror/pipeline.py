@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -48,6 +49,8 @@ class RunReport:
     sources: list[SourceReport] = field(default_factory=list)
     indexes_written: list[str] = field(default_factory=list)
 
+    warnings: list[str] = field(default_factory=list)  # about the run as a whole, not one source
+
     @property
     def new_posts(self) -> int:
         return sum(s.new for s in self.sources)
@@ -64,6 +67,7 @@ class RunReport:
             "new_posts": self.new_posts,
             "sources": [asdict(s) for s in self.sources],
             "indexes_written": self.indexes_written,
+            "warnings": self.warnings,
         }
 
 
@@ -234,8 +238,10 @@ class Run:
             report.status = "not_modified"
             self.state.save_validators(source.url, result.validators, body_hash)
             return
-        feed = parse_feed(
-            result.content, source.name, charset=result.charset, content_type=result.content_type, now=self.now
+        # In a thread, and yielding after every entry below: a 10,000-item feed must not starve the event loop,
+        # or the other sources' requests would time out while their bytes wait unread.
+        feed = await asyncio.to_thread(
+            parse_feed, result.content, source.name, charset=result.charset, content_type=result.content_type, now=self.now
         )
         report.warnings.extend(feed.warnings)
         if not feed.entries:
@@ -246,6 +252,7 @@ class Run:
         for done, entry in enumerate(ordered, start=1):
             await self._take_entry(entry, source, report)
             self.progress.source_items(source.name, done, len(ordered))
+            await asyncio.sleep(0)
         report.status = "ok"
         self.state.save_validators(source.url, result.validators, body_hash)
 
@@ -298,9 +305,17 @@ def run_fetch(
     now = now or datetime.now(UTC).replace(microsecond=0)
     report = RunReport(started=datetime.now(UTC))
     sources = select_sources(config, names)
-    with ArchiveLock(archive, wait=wait):
-        state = State.open(archive)
+    try:
+        lock = ArchiveLock(archive, wait=wait).__enter__()
+    except OSError as exc:
+        raise ArchiveError(f"cannot lock the archive {archive.root}: {exc.strerror or exc}") from None
+    try:
         try:
+            state = State.open(archive)
+        except (OSError, sqlite3.Error) as exc:
+            raise ArchiveError(f"cannot open the state cache in {archive.state_dir}: {exc}") from None
+        try:
+            archive.remove_stale_temporary_files()  # left by a killed run; we hold the lock, so none is live
             state.sync_with_disk()
 
             async def main() -> list[SourceReport]:
@@ -310,14 +325,22 @@ def run_fetch(
 
             report.sources = asyncio.run(main())
             if report.new_posts or not (archive.root / "sources.md").exists():
-                written = write_indexes(
-                    archive, state.summaries(), [s.name for s in config.sources], config.site.list_limit
-                )
-                report.indexes_written = [archive.relative(p) for p in written]
+                try:
+                    written = write_indexes(
+                        archive, state.summaries(), [s.name for s in config.sources], config.site.list_limit
+                    )
+                    report.indexes_written = [archive.relative(p) for p in written]
+                except OSError as exc:  # the posts are safe; the lists are rewritten by the next run
+                    report.warnings.append(f"could not rewrite lists/ and sources.md: {exc.strerror or exc}")
             report.finished = datetime.now(UTC)
-            state.record_run(report.started, report.finished, report.to_dict())
+            try:
+                state.record_run(report.started, report.finished, report.to_dict())
+            except sqlite3.Error as exc:  # disk full: the posts are written; only the history misses a line
+                report.warnings.append(f"could not record the run in the state cache: {exc}")
         finally:
             state.close()
+    finally:
+        lock.__exit__(None, None, None)
     return report
 
 

@@ -77,6 +77,8 @@ def summary_table(report: RunReport) -> Table:
 
 def print_problems(console: Console, report: RunReport) -> None:
     """One line per problem, naming the source and the cause."""
+    for warning in report.warnings:
+        console.print(f"[yellow]warning[/] {escape(warning)}", highlight=False)
     for source in report.sources:
         for error in source.errors:
             console.print(f"[red]error[/] {escape(source.name)} ({escape(source.url)}): {escape(error)}", highlight=False)
@@ -85,8 +87,8 @@ def print_problems(console: Console, report: RunReport) -> None:
 
 
 def print_report(console: Console, errors: Console, report: RunReport, as_json: bool) -> None:
+    print_problems(errors, report)  # on standard error, so that --json output stays clean
     if as_json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return
-    print_problems(errors, report)
     console.print(summary_table(report))

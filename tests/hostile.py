@@ -1,0 +1,226 @@
+"""A corpus of hostile feeds: what dozens of third-party servers may send a mirror, on purpose or by accident.
+
+Each case is served from the local test server; `install(server)` adds them all and returns the sources.
+Shared by the hostile-input test, the Jekyll test and the browser test.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
+from xml.sax.saxutils import escape
+
+# Markup that must never run in a reader's browser, in the spellings sanitizers have missed over the years.
+XSS_SNIPPETS = [
+    "<script>window.__xss('script')</script>",
+    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+    "<scr<script>ipt>window.__xss('nested')</scr</script>ipt>",
+    "<script\n>window.__xss('newline')</script\n>",
+    '<img src=x onerror="window.__xss(\'onerror\')">',
+    "<img src=x oNeRrOr=window.__xss('case')>",
+    '<a href="javascript:window.__xss(\'href\')">click</a>',
+    '<a href="  JaVaScRiPt:window.__xss(\'spaced\')">click</a>',
+    '<a href="java&#x09;script:window.__xss(\'entity\')">click</a>',
+    '<a href="vbscript:msgbox(1)">vb</a>',
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">data</a>',
+    "<svg onload=\"window.__xss('svg')\"><script>window.__xss('svgscript')</script></svg>",
+    '<math><mtext><table><mglyph><style><img src=x onerror="window.__xss(\'mxss\')"></style></mglyph></table></mtext></math>',
+    "<iframe srcdoc=\"<script>parent.__xss('srcdoc')</script>\"></iframe>",
+    '<iframe src="javascript:parent.__xss(\'iframe\')"></iframe>',
+    "<div style=\"background:url(javascript:window.__xss('css'));width:expression(window.__xss('expr'))\">css</div>",
+    "<style>body{background:url(\"javascript:window.__xss('style')\")}</style>",
+    '<object data="javascript:window.__xss(\'object\')"></object><embed src="javascript:window.__xss(\'embed\')">',
+    '<form action="javascript:window.__xss(\'form\')"><button>go</button></form>',
+    '<meta http-equiv="refresh" content="0;url=javascript:window.__xss(\'meta\')">',
+    '<base href="javascript:window.__xss(\'base\')//">',
+    '<body onload="window.__xss(\'body\')">',
+    '<details open ontoggle="window.__xss(\'toggle\')">x</details>',
+    "<p>unclosed <b>bold <i>italic</p><div><span>mis</div>nested</span>",
+    "<!--<script>window.__xss('comment')</script>-->",
+    "<noscript><p title=\"</noscript><img src=x onerror=window.__xss('noscript')>\"></noscript>",
+    "<template><script>window.__xss('template')</script></template>",
+    '<video><source onerror="window.__xss(\'source\')"></video>',
+    '<img src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+">',
+]
+
+# Titles that are YAML, Liquid, Markdown, paths or just long: each must come back exactly.
+HOSTILE_TITLES = [
+    "key: value",
+    "- item",
+    "---",
+    "!!python/object/apply:os.system ['echo pwned']",
+    "&anchor *alias",
+    "%TAG ! tag:evil:",
+    "@at `tick` | pipe > fold",
+    "'single' and \"double\" quotes",
+    "back\\slash \\n not a newline",
+    "{{ site }}",
+    "{% include x %}",
+    "{% endraw %} after",
+    "{{ \"{\" }} escaped-looking",
+    "../../x",
+    ".git",
+    "CON",
+    "a/b\\c",
+    "/etc/passwd",
+    "# heading? [link](javascript:alert(1)) *emph* _u_",
+    "<script>window.__xss('title')</script>",
+    "עברית ومرحبا RTL \u202e txt.exe",
+    "emoji 😀🇨🇳👨‍👩‍👧 新闻",
+    "tab\there and\u2028line separator",
+    "标题" * 1000,  # 2,000 characters
+]
+
+
+@dataclass
+class HostileSource:
+    name: str
+    path: str
+    expect: str  # "posts" (becomes safe posts) or "error" (one clear line for the source)
+    error: str = ""  # a regular expression the error line must match
+    titles: list[str] = field(default_factory=list)  # exact titles expected among the posts
+    min_posts: int = 0
+
+
+def rss(items: list[str], channel: str = "hostile") -> str:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+        f"<title>{escape(channel)}</title><link>https://hostile.example/</link>" + "".join(items) + "</channel></rss>"
+    )
+
+
+def item(title: str | None, link: str | None, body: str = "<p>正文</p>", date: str | None = "Mon, 06 Nov 2023 07:00:00 GMT", guid: str | None = None) -> str:
+    parts = ["<item>"]
+    if title is not None:
+        parts.append(f"<title>{escape(title)}</title>")
+    if link is not None:
+        parts.append(f"<link>{escape(link)}</link>")
+    if guid is not None:
+        parts.append(f'<guid isPermaLink="false">{escape(guid)}</guid>')
+    if date is not None:
+        parts.append(f"<pubDate>{date}</pubDate>")
+    parts.append(f"<description>{escape(body)}</description></item>")
+    return "".join(parts)
+
+
+def _drip(handler: BaseHTTPRequestHandler) -> None:
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/xml")
+    handler.send_header("Content-Length", "100000")
+    handler.end_headers()
+    try:
+        for _ in range(60):
+            handler.wfile.write(b"<")
+            handler.wfile.flush()
+            time.sleep(1)
+    except OSError:
+        pass
+
+
+def _endless(handler: BaseHTTPRequestHandler) -> None:
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/xml")
+    handler.send_header("Transfer-Encoding", "chunked")
+    handler.end_headers()
+    chunk = b"<item><title>" + b"x" * 65_000 + b"</title></item>"
+    try:
+        handler.wfile.write(b"%x\r\n<rss><channel>\r\n" % len(b"<rss><channel>"))
+        for _ in range(100_000):  # ~6.5 GB at most; the client gives up long before
+            handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+    except OSError:
+        pass
+
+
+def _redirect(location: str):
+    def handler(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(301)
+        h.send_header("Location", location)
+        h.send_header("Content-Length", "0")
+        h.end_headers()
+
+    return handler
+
+
+def install(server, other_host=None) -> list[HostileSource]:
+    """Serve every hostile case; `other_host` (a second LocalServer on 127.0.0.2) takes the cross-host redirect."""
+    cases: list[HostileSource] = []
+    golden_like = rss([item("一条正常的新闻", "https://hostile.example/ok")])
+
+    def add(name: str, path: str, body: bytes | str = b"", expect: str = "posts", error: str = "", titles=(), min_posts=0, **route):
+        server.add(path, body, **route)
+        cases.append(HostileSource(name, path, expect, error, list(titles), min_posts))
+
+    full = rss([item(f"完整的新闻{i}", f"https://hostile.example/t{i}") for i in range(20)])
+    add("截断的XML", "/truncated.xml", full[: len(full) // 2], expect="posts", min_posts=1)
+    add("网页冒充", "/html.xml", "<!DOCTYPE html><html><head><title>Blocked</title></head><body>登录</body></html>", expect="error", error="HTML page", content_type="text/html")
+    add("坏XML", "/malformed.xml", "<rss><channel><item><title>x</titl></item>>>", expect="error", error="malformed XML")
+    add("UTF16有BOM", "/utf16-bom.xml", rss([item("UTF-16 带 BOM", "https://hostile.example/u16b")]).replace('encoding="utf-8"', 'encoding="utf-16"').encode("utf-16"), titles=["UTF-16 带 BOM"])
+    add("UTF16无BOM", "/utf16-nobom.xml", rss([item("UTF-16 无 BOM", "https://hostile.example/u16")]).replace('encoding="utf-8"', 'encoding="utf-16"').encode("utf-16-le"), titles=["UTF-16 无 BOM"])
+    add("UTF8有BOM", "/utf8-bom.xml", b"\xef\xbb\xbf" + rss([item("UTF-8 带 BOM", "https://hostile.example/u8b")]).encode(), titles=["UTF-8 带 BOM"])
+    add("错误声明", "/wrong-decl.xml", rss([item("声明是 Big5 实为 UTF-8", "https://hostile.example/wd")]).replace('encoding="utf-8"', 'encoding="big5"').encode(), titles=["声明是 Big5 实为 UTF-8"])
+    add("GBK声明错误", "/gbk-as-utf8.xml", rss([item("声明 UTF-8 实为 GBK", "https://hostile.example/gbk")]).encode("gbk"), titles=["声明 UTF-8 实为 GBK"], content_type="application/xml; charset=utf-8")
+    laughs = '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)
+    ) + ']><rss version="2.0"><channel><item><title>&lol9;</title><link>https://hostile.example/lol</link></item></channel></rss>'
+    add("十亿笑声", "/laughs.xml", laughs, expect="any")
+    xxe = '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><rss version="2.0"><channel><item><title>XXE &xxe; 结束</title><link>https://hostile.example/xxe</link><description>&xxe;</description></item></channel></rss>'
+    add("外部实体", "/xxe.xml", xxe, expect="any")
+    bomb = gzip.compress(b"<rss>" + b" " * 100_000_000, compresslevel=6)  # ~100 KB on the wire, 100 MB inside
+    add("压缩炸弹", "/bomb.xml", bomb, expect="error", error="too large", etag=False, headers={"Content-Encoding": "gzip"})
+    add("无尽响应", "/endless.xml", expect="error", error="too large|timed out", handler=_endless)
+    add("滴水", "/drip.xml", expect="error", error="timed out", handler=_drip)
+    add("重定向循环", "/loop-a.xml", expect="error", error="redirect loop", handler=_redirect("/loop-b.xml"))
+    server.add("/loop-b.xml", handler=_redirect("/loop-a.xml"))
+    server.add("/chain-end.xml", rss([item("重定向链的终点", "https://hostile.example/chain")]))
+    for i in range(3):
+        server.add(f"/chain{i}.xml", handler=_redirect(f"/chain{i + 1}.xml" if i < 2 else "/chain-end.xml"))
+    cases.append(HostileSource("重定向链", "/chain0.xml", "posts", titles=["重定向链的终点"]))
+    for i in range(12):
+        server.add(f"/long{i}.xml", handler=_redirect(f"/long{i + 1}.xml"))
+    cases.append(HostileSource("过长重定向", "/long0.xml", "error", error="too many redirects"))
+    if other_host is not None:
+        other_host.add("/moved.xml", rss([item("搬到另一台主机", "https://hostile.example/moved")]))
+        add("跨主机", "/moved.xml", expect="posts", titles=["搬到另一台主机"], handler=_redirect(other_host.url("/moved.xml")))
+    many = rss([item(f"第{i}条", f"https://hostile.example/many/{i}", date=None) for i in range(10_000)])
+    add("一万条", "/many.xml", many, min_posts=10_000)
+    dupes = rss([item("重复的guid", f"https://hostile.example/dupe?utm_source={i}", guid="same-guid") for i in range(5)])
+    add("重复guid", "/dupes.xml", dupes, titles=["重复的guid"], min_posts=1)
+    add(
+        "缺字段",
+        "/missing.xml",
+        rss([
+            item(None, "https://hostile.example/notitle", body="<p>没有标题的文章，正文的开头会成为标题。</p>"),
+            item("没有链接", None, guid="no-link-guid"),
+            item("没有链接也没有guid", None),
+            item("没有日期", "https://hostile.example/nodate", date=None),
+            item(None, None, body=""),
+        ]),
+        titles=["没有链接", "没有链接也没有guid", "没有日期"],
+        min_posts=4,
+    )
+    controls = rss([item("控制\x00字符\x01和\x1bNUL", "https://hostile.example/ctl", body="<p>正文\x00带\x07控制字符</p>")]).replace("\x00", "&#0;")
+    add("控制字符", "/controls.xml", controls.encode("utf-8"), min_posts=1)
+    add(
+        "敌意标题",
+        "/titles.xml",
+        rss([item(t, f"https://hostile.example/title/{i}") for i, t in enumerate(HOSTILE_TITLES)]),
+        # Titles are text: markup in them is dropped (as feed readers do), white space is folded.
+        titles=[" ".join(re.sub(r"<[^>]*>", "", t).replace("\u2028", " ").split()) for t in HOSTILE_TITLES],
+    )
+    add(
+        "脚本内容",
+        "/xss.xml",
+        rss([item(f"XSS {i}", f"https://hostile.example/xss/{i}", body=f"<p>前文</p>{snippet}<p>后文</p>") for i, snippet in enumerate(XSS_SNIPPETS)]),
+        min_posts=len(XSS_SNIPPETS),
+    )
+    add(
+        "Liquid内容",
+        "/liquid.xml",
+        rss([item("Liquid 正文", "https://hostile.example/liquid", body="<p>{{ site.time }} {% include evil.html %} {% raw %}x{% endraw %} {% endraw %} {{{ a }}}</p>")]),
+        titles=["Liquid 正文"],
+    )
+    add("正常", "/normal.xml", golden_like, titles=["一条正常的新闻"])
+    return cases
