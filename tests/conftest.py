@@ -35,6 +35,15 @@ class Route:
     handler: Callable[[BaseHTTPRequestHandler], None] | None = None
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """Clients that hang up (timeouts, killed runs) are part of the tests, not errors worth a traceback."""
+        import sys as _sys
+
+        if not isinstance(_sys.exc_info()[1], ConnectionError | TimeoutError):
+            super().handle_error(request, client_address)
+
+
 class LocalServer:
     """A threaded HTTP/1.1 server on 127.0.0.1 with routes set per test; it counts every request."""
 
@@ -90,7 +99,7 @@ class LocalServer:
                 if body:
                     self.wfile.write(body)
 
-        self.httpd = ThreadingHTTPServer((host, 0), Handler)
+        self.httpd = _QuietServer((host, 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
