@@ -15,12 +15,11 @@ from newsmirror.postformat import MAX_NAME_BYTES, parse_post
 # What must not survive in any post, however it was spelled on the way in.
 FORBIDDEN = [
     re.compile(r"<\s*script", re.I),
-    re.compile(r"<[^>]*\son[a-z]+\s*=", re.I),
-    re.compile(r"(?:java|vb)script\s*:", re.I),
-    re.compile(r"data:(?:text|application|image/svg)", re.I),
+    re.compile(r"<[^>]*\son[a-z]+\s*=", re.I),  # event handlers
+    re.compile(r"""<[^>]*=\s*["']?[^"'>]*(?:java|vb)script\s*:""", re.I),  # script URLs in any attribute
+    re.compile(r"""<[^>]*=\s*["']?\s*data:(?!image/(?:png|jpe?g|gif|webp|avif|bmp);)""", re.I),
     re.compile(r"<\s*(?:style|object|embed|form|meta|base|svg|math|template|noscript|button|body)\b", re.I),
-    re.compile(r"srcdoc", re.I),
-    re.compile(r"expression\s*\(", re.I),
+    re.compile(r"<[^>]*\s(?:srcdoc|style)\s*=", re.I),
     re.compile(r"root:x:0:0"),  # /etc/passwd through an external entity
 ]
 
