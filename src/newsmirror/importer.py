@@ -24,7 +24,7 @@ from .config import (
     write_sources,
 )
 from .models import Article
-from .postformat import PostFormatError, parse_post, render_post, split_front_matter, unescape_liquid
+from .postformat import PostFormatError, as_list, parse_post, render_post, split_front_matter, unescape_liquid
 from .state import LEGACY_URLS, ArchiveLock, State
 
 SUBS_JSON = "subs.json"
@@ -143,14 +143,6 @@ def _date_from_path(relative: str) -> datetime | None:
     return None
 
 
-def _as_list(value: object) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return [str(v) for v in value if v is not None]
-    return [str(value)]
-
-
 _BODY = re.compile(r"\A(?:<!--[^\n]*-->\n)?(?:\[[^\n]*\]\([^\n]*\)\n------\n\n)?<div>\n(?P<content>.*)\n</div>\n?\Z", re.DOTALL)
 
 
@@ -188,8 +180,8 @@ def repair_text(text: str, relative: str, fallback_date: datetime | None = None)
             notes.append("date taken from the file's modification time")
         else:
             return None, "cannot repair: no readable date anywhere"
-    categories = _as_list(data.get("categories"))
-    tags = _as_list(data.get("tags"))
+    categories = as_list(data.get("categories"))
+    tags = as_list(data.get("tags"))
     source = categories[0] if categories else (tags[0] if tags else "")
     title = "" if data.get("title") is None else str(data.get("title"))
     if not title:

@@ -237,7 +237,8 @@ def _as_datetime(value: object) -> datetime | None:
     return None
 
 
-def _as_list(value: object) -> list[str]:
+def as_list(value: object) -> list[str]:
+    """A front-matter value as a list of strings (`tags: x` and `tags: [x]` alike)."""
     if value is None:
         return []
     if isinstance(value, list):
@@ -252,8 +253,8 @@ def parse_post(text: str, path=None) -> Post:
     date = _as_datetime(data.get("date"))
     match = _BODY_CONTENT.search(body)
     content = unescape_liquid(match.group(1)) if match else unescape_liquid(body)
-    categories = _as_list(data.get("categories"))
-    tags = _as_list(data.get("tags"))
+    categories = as_list(data.get("categories"))
+    tags = as_list(data.get("tags"))
     source = categories[0] if categories else (tags[0] if tags else "")
     title = data.get("title")
     return Post(

@@ -7,50 +7,24 @@ is logged and the next one comes as planned. Each run logs one line with its cou
 
 from __future__ import annotations
 
-import fcntl
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
 
 from .archive import STATE_DIR
 from .config import ConfigError, load_config
-from .state import LockedError
+from .state import FileLock, LockedError
 
 
-class SchedulerLock:
+def scheduler_lock(root: Path) -> FileLock:
     """Held by one `newsmirror run` for as long as it lives; a second instance is refused at once."""
-
-    def __init__(self, root: Path):
-        self.path = root / STATE_DIR / "scheduler.lock"
-        self._handle: TextIO | None = None
-
-    def __enter__(self) -> SchedulerLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+")  # held for the scheduler's whole life
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
-            raise LockedError(
-                f"another `newsmirror run` ({holder}) is already scheduling this archive; stop it first"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
-        self._handle = handle
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
+    return FileLock(
+        root / STATE_DIR / "scheduler.lock",
+        "another `newsmirror run` ({holder}) is already scheduling this archive; stop it first",
+    )
 
 
 @dataclass(slots=True)
@@ -119,7 +93,7 @@ def run_every(
     """
     outcomes: list[RunOutcome] = []
     seconds = interval.total_seconds()
-    with SchedulerLock(root):
+    with scheduler_lock(root):
         log(f"{_stamp(datetime.now(UTC))} newsmirror run: every {interval}, pid {os.getpid()}"
             + (f", {max_runs} runs" if max_runs else ""))  # fmt: skip
         next_start = time.monotonic()

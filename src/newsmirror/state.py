@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from .archive import Archive, PostSummary, canonical_url
 from .fetch import Validators
@@ -44,15 +45,16 @@ class LockedError(Exception):
     """Another run holds the archive."""
 
 
-class ArchiveLock:
-    """An exclusive lock on the archive for one run; a second run waits up to `wait` seconds, then gives up."""
+class FileLock:
+    """An exclusive flock on a file, naming its holder; a second taker waits up to `wait` seconds, then gives up."""
 
-    def __init__(self, archive: Archive, wait: float = 0.0):
-        self.path = archive.state_dir / "lock"
+    def __init__(self, path: Path, busy_message: str, wait: float = 0.0):
+        self.path = path
+        self.busy_message = busy_message  # "{holder}" is replaced by what the holder wrote ("pid 123")
         self.wait = wait
-        self._handle = None
+        self._handle: TextIO | None = None
 
-    def __enter__(self) -> ArchiveLock:
+    def __enter__(self) -> FileLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(self.path, "a+")
         deadline = time.monotonic() + self.wait
@@ -65,9 +67,7 @@ class ArchiveLock:
                     handle.seek(0)
                     holder = handle.read().strip() or "another process"
                     handle.close()
-                    raise LockedError(
-                        f"another newsmirror run ({holder}) is working on this archive; try again later or pass --wait"
-                    ) from None
+                    raise LockedError(self.busy_message.format(holder=holder)) from None
                 time.sleep(0.2)
         handle.seek(0)
         handle.truncate()
@@ -80,6 +80,17 @@ class ArchiveLock:
         if self._handle is not None:
             self._handle.close()  # closing releases the flock
             self._handle = None
+
+
+class ArchiveLock(FileLock):
+    """Held by every run that writes to the archive (fetch, add, import, rotate …)."""
+
+    def __init__(self, archive: Archive, wait: float = 0.0):
+        super().__init__(
+            archive.state_dir / "lock",
+            "another newsmirror run ({holder}) is working on this archive; try again later or pass --wait",
+            wait,
+        )
 
 
 def guid_key(source: str, guid: str) -> str:
