@@ -21,7 +21,7 @@ from pathlib import Path
 from .urls import href
 
 SEALED_SIZE = 5000
-OPEN_CAP = 1000
+OPEN_CAP = 500
 MAX_SMALL_SEALED = 4
 BUNDLES_DIR = "pagefind"
 STAGE_DIR = ".search-stage"
