@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -183,7 +184,7 @@ def sources_check(
     chosen = [s for s in config.sources if not names or s.name in names]
     results = asyncio.run(check_sources(config, chosen, proxy=proxy))
     if as_json:
-        print(json.dumps([r.__dict__ for r in results], ensure_ascii=False, indent=2))
+        print(json.dumps([asdict(r) for r in results], ensure_ascii=False, indent=2))
     else:
         table = Table("source", "status", "items", "newest", "time")
         for r in results:
