@@ -179,5 +179,5 @@ def test_both_paths_agree_on_generated_items(title, body):
 
 @pytest.mark.parametrize(("codec", "title"), [("gb18030", "中国经济放缓引发担忧"), ("gbk", "香港民主派人士获释"), ("cp950", "中國經濟放緩引發擔憂"), ("big5hkscs", "香港民主派人士獲釋")])
 def test_undeclared_chinese_encodings_are_detected(codec, title):
-    data = f'<rss version="2.0"><channel><title>新闻</title><item><title>{title}</title><link>https://a.example/1</link><description>短</description></item></channel></rss>'.encode(codec)
+    data = f'<rss version="2.0"><channel><title>{title}</title><item><title>{title}</title><link>https://a.example/1</link><description>{title}</description></item></channel></rss>'.encode(codec)
     assert parse_feed(data, "s", now=NOW).entries[0].title == title
