@@ -249,24 +249,41 @@ class Run:
         entries = feed.entries[: source.max_items] if source.max_items else feed.entries
         # Oldest first, so that when two articles want one file name the later one gets the suffix.
         ordered = sorted(entries, key=lambda e: (e.published is None, e.published or self.now))
-        for done, entry in enumerate(ordered, start=1):
-            await self._take_entry(entry, source, report)
-            self.progress.source_items(source.name, done, len(ordered))
+        new = self._new_entries(ordered, source, report)
+        if self._fetches_pages(source):
+            # Article pages and images come over the network: ask for them all at once (the fetcher keeps to
+            # its per-host limits), then write the posts in order.
+            contents = await asyncio.gather(*(self.article_content(entry, source, report) for entry, _ in new))
+        else:
+            contents = None
+        for done, (entry, keys) in enumerate(new, start=1):
+            content = contents[done - 1] if contents is not None else await self.article_content(entry, source, report)
+            self._write(entry, keys, content, source, report)
+            self.progress.source_items(source.name, done, len(new))
             await asyncio.sleep(0)
         report.status = "ok"
         self.state.save_validators(source.url, result.validators, body_hash)
 
-    async def _take_entry(self, entry: Entry, source: SourceConfig, report: SourceReport) -> None:
-        keys = entry_keys(entry)
-        if any(key in self.known for key in keys):
-            report.existing += 1
-            return
-        title = normalise_title(entry)
-        if not passes_filters(title, source):
-            report.filtered += 1
-            return
-        self.known.update(keys)  # also guards against the same item twice in one feed
-        content = await self.article_content(entry, source, report)
+    def _fetches_pages(self, source: SourceConfig) -> bool:
+        mirror = source.mirror_images if source.mirror_images is not None else self.config.site.mirror_images
+        return source.fulltext != "never" or bool(mirror)
+
+    def _new_entries(self, ordered: list[Entry], source: SourceConfig, report: SourceReport) -> list[tuple[Entry, list[str]]]:
+        """The entries not in the archive yet and not filtered out, each with the keys it is known by."""
+        new = []
+        for entry in ordered:
+            keys = entry_keys(entry)
+            if any(key in self.known for key in keys):
+                report.existing += 1
+                continue
+            if not passes_filters(normalise_title(entry), source):
+                report.filtered += 1
+                continue
+            self.known.update(keys)  # also guards against the same item twice in one feed
+            new.append((entry, keys))
+        return new
+
+    def _write(self, entry: Entry, keys: list[str], content: str, source: SourceConfig, report: SourceReport) -> None:
         article = build_article(entry, source, content, self.now)
         path = self.archive.write_post(article)
         self._unrecorded.setdefault(source.name, []).append(
