@@ -19,10 +19,11 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
-import trafilatura
-from charset_normalizer import from_bytes
 
 from .sanitize import html_to_text, pick_lazy_src
+
+# trafilatura (≈70 ms with courlan, htmldate, justext) and charset_normalizer are imported inside the functions that
+# use them, so that `newsmirror` starts fast when no page has to be extracted (an unchanged hourly re-run).
 
 
 class ExtractError(Exception):
@@ -85,6 +86,8 @@ def decode_page(content: bytes, charset: str | None = None) -> str:
         return content.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    from charset_normalizer import from_bytes
+
     best = from_bytes(content[:200_000]).best()
     codec = _codec(best.encoding if best else None) or "utf-8"
     return content.decode(codec, errors="replace")
@@ -111,16 +114,26 @@ _BOILERPLATE_WORDS = (
     r"support|donate|paywall|breadcrumb|breadcrumbs|visually-hidden|sr-only|screen-reader-text|hidden|print|"
     r"toolbar|tools|feedback|copyright|credit|tags|tag-list|tags-list|post-navigation|nav|navigation|menu|"
     r"sidebar|widget|footer|colophon|masthead|banner|outbrain|taboola|teaser-text|byline|author-details|kicker|"
-    r"premium|app-promo|disclaimer-bar|skip-link"
+    r"premium|app-promo|disclaimer-bar|skip-link|keywords|foot|"
+    # Pinyin, as Chinese CMSs name these blocks: comments, related, recommended, hot, share, ads, bottom, nav, ranking.
+    r"pinglun|xiangguan|tuijian|remen|redian|fenxiang|guanggao|dibu|daohang|paihang|dianzan|zan"
 )
-_BOILERPLATE = re.compile(rf"(?:^|[\s_-])(?:{_BOILERPLATE_WORDS})(?:$|[\s_-]|\d)", re.I)
+# Words that also end compound names (fbcomment, topmenu, sitefooter, pinglunlist has its own boundary): matched
+# with any prefix, but still a boundary after, so "commentary" (an opinion article's body) is not one of them.
+_BOILERPLATE_SUFFIX_WORDS = r"comments?|advert|adverts|sponsor|sponsored|sidebar|footer|breadcrumbs?|menu|related|recommend|pinglun|xiangguan|tuijian|guanggao|fenxiang|paihang"
+_BOILERPLATE = re.compile(
+    rf"(?:(?:^|[\s_-])(?:{_BOILERPLATE_WORDS})|(?:{_BOILERPLATE_SUFFIX_WORDS}))(?:$|[\s_-]|\d)", re.I
+)
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 # Elements never part of an article body (kept only when they sit inside a chosen content_selector).
 _NEVER = ("script", "style", "noscript", "template", "form", "button", "input", "select", "textarea", "nav", "aside")
 _KEEP_EVEN_IF_MATCHED = {"body", "html", "main", "article"}
 
 
 def _class_words(element: lxml.html.HtmlElement) -> str:
-    return f"{element.get('class', '')} {element.get('id', '')}".strip()
+    words = f"{element.get('class', '')} {element.get('id', '')}".strip()
+    # camelCase names (shareBar, commentList) are words too: "shareBar" is also read as "share Bar".
+    return f"{words} {_CAMEL.sub(' ', words)}" if _CAMEL.search(words) else words
 
 
 def _is_boilerplate(element: lxml.html.HtmlElement) -> bool:
@@ -169,6 +182,105 @@ def _prune_boilerplate(tree: lxml.html.HtmlElement) -> None:
         _drop(element)
     for element in list(tree.iter(lxml.etree.Element)):
         if element.getparent() is not None and _is_boilerplate(element):
+            _drop(element)
+    core = _core(tree)
+    if core is not None:
+        _prune_labelled_blocks(tree, core)
+        _prune_link_lists(tree, core)
+
+
+# Headings and labels that start a block which is not the article: comments, related and recommended lists, "hot"
+# and "latest" rankings, sponsored units. Many sites name such blocks with hashed or foreign class names, but the
+# label a reader sees is one of a few phrases. The whole text of the label must be one of them (plus a count).
+_BLOCK_LABEL_WORDS = (
+    r"(?:网友|網友|读者|讀者|最新|热门|熱門|精彩|全部|发表|發表)?(?:评论|評論|留言|回應|回应)(?:区|區)?|"
+    r"(?:相关|相關|延伸|推荐|推薦|更多|其他|热门|熱門|精彩|最新|即时|即時|编辑|編輯|今日|人气|人氣|热点|熱點|猜你|为你|為你)"
+    r"(?:新闻|新聞|文章|阅读|閱讀|报道|報導|報道|内容|內容|推荐|推薦|排行榜?|资讯|資訊|话题|話題|专题|專題|视频|影片|"
+    r"喜欢|喜歡|推荐阅读|推薦閱讀)?|"
+    r"你(?:可能|也许|也許)(?:有兴趣|有興趣|感兴趣|感興趣|也喜欢|也喜歡|还想看|還想看|會喜歡|会喜欢)|排行榜?|"
+    r"赞助内容|贊助內容|赞助|贊助|广告|廣告|推广|推廣|合作内容|合作內容|"
+    r"comments?|discussion|related(?: (?:stories|articles|news|posts|content|coverage))?|more (?:stories|news|articles)|"
+    r"you (?:may|might) also like|recommended(?: for you)?|most (?:read|popular|viewed)|trending|popular|latest(?: news)?|"
+    r"read (?:more|next|also)|see also|sponsored(?: content)?|advertisement|promoted"
+)
+_BLOCK_LABEL = re.compile(
+    rf"^\s*[【\[「]?\s*(?:{_BLOCK_LABEL_WORDS})\s*[】\]」]?\s*(?:[（(]\s*\d+\s*(?:条|條|则|則|个|個)?\s*[)）])?\s*[:：︰>»›]*\s*$",
+    re.I,
+)
+_LABEL_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b", "dt", "header", "label", "em")
+
+
+def _core(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The element that holds most of the article's paragraph text (the readability idea: each paragraph counts for
+    its parent and half for its grandparent, so that a body of one-paragraph wrappers still wins as a whole)."""
+    scores: dict[lxml.html.HtmlElement, float] = {}
+    for paragraph in tree.iter("p"):
+        text = paragraph.text_content()
+        length = len(re.sub(r"\s+", "", text))
+        if length < 20:
+            continue
+        linked = sum(len(re.sub(r"\s+", "", a.text_content())) for a in paragraph.iter("a"))
+        if linked > length / 2:
+            continue
+        parent = paragraph.getparent()
+        if parent is None:
+            continue
+        scores[parent] = scores.get(parent, 0) + length
+        grandparent = parent.getparent()
+        if grandparent is not None:
+            scores[grandparent] = scores.get(grandparent, 0) + length / 2
+    if not scores:
+        return None
+    return max(scores, key=scores.__getitem__)
+
+
+def _contains(ancestor: lxml.html.HtmlElement, element: lxml.html.HtmlElement) -> bool:
+    return any(node is ancestor for node in element.iterancestors()) or ancestor is element
+
+
+def _link_share(element: lxml.html.HtmlElement) -> float:
+    text = len(re.sub(r"\s+", "", element.text_content()))
+    if not text:
+        return 1.0 if element.find(".//a") is not None else 0.0
+    return sum(len(re.sub(r"\s+", "", a.text_content())) for a in element.iter("a")) / text
+
+
+def _prune_labelled_blocks(tree: lxml.html.HtmlElement, core: lxml.html.HtmlElement) -> None:
+    """A label such as 网友评论（18条）, 你可能有興趣, 推薦文章, 赞助内容 or "Related" drops the block it heads: the
+    largest container around it that does not hold the article. A label inside the article itself drops only
+    itself and the links that follow it (an inline "延伸閱讀" list)."""
+    for label in list(tree.iter(*_LABEL_TAGS)):
+        if label.getparent() is None or not _BLOCK_LABEL.match(label.text_content()) or _contains(label, core):
+            continue
+        if next(label.iterancestors("body"), None) is None:  # already dropped with an earlier block
+            continue
+        block = label
+        while block.getparent() is not None and not _contains(block.getparent(), core) and block.getparent().tag not in ("body", "html"):
+            block = block.getparent()
+        # A label that is not its block's first text is a word inside something else (a tag cloud, a menu).
+        first_text = next((t for t in block.itertext() if t.strip()), "")
+        if first_text.strip() and first_text.strip() not in label.text_content():
+            continue
+        if block.getparent() is None:
+            continue
+        following = block.getnext()
+        _drop(block)
+        while following is not None and following.tag in ("ul", "ol", "p", "div", "li") and _link_share(following) > 0.7:
+            after = following.getnext()
+            _drop(following)
+            following = after
+
+
+def _prune_link_lists(tree: lxml.html.HtmlElement, core: lxml.html.HtmlElement) -> None:
+    """Blocks outside the article that are mostly links (menus, tag rows, lists of other stories): a hand-written
+    link-density rule, because trafilatura keeps such rows when they sit next to the article in a table layout."""
+    for element in list(tree.iter("ul", "ol", "div", "td", "section", "p", "dl")):
+        if element.getparent() is None or _contains(element, core) or _contains(core, element):
+            continue
+        if not any(True for _ in element.iterancestors("body")):
+            continue
+        links = element.findall(".//a")
+        if len(links) >= 3 and _link_share(element) > 0.7 and element.find(".//img") is None:
             _drop(element)
 
 
@@ -252,6 +364,13 @@ def _mend(fragment_root: lxml.html.HtmlElement, captions: dict[str, str], title:
             for earlier in leading[: index + 1]:
                 _drop(earlier)
             break
+    else:
+        # The headline can also sit deeper, in the first cell of a table layout.
+        for element in _blocks(body)[:3]:
+            if element.tag in ("h1", "h2", "h3") and _same_text(element.text_content(), title):
+                _drop(element)
+                break
+    _drop_meta_lines(body)
     # A standfirst that only repeats the start of the first paragraph (a truncated teaser) is said twice.
     blocks = [e for e in body if e.tag in ("p", "div")]
     for candidate in blocks[:2]:
@@ -297,6 +416,63 @@ def _mend(fragment_root: lxml.html.HtmlElement, captions: dict[str, str], title:
             paragraph.text = None
 
 
+# Lines of the page's header or footer that trafilatura takes in with the body. Each is matched as a whole short block.
+_DATE = r"\d{4}\s*[年/.-]\s*\d{1,2}\s*[月/.-]\s*\d{1,2}\s*日?|\d{1,2}\s*[/月]\s*\d{1,2}\s*日?"
+_DATELINE_NOISE = re.compile(
+    rf"(?:{_DATE}|\d{{1,2}}:\d{{2}}(?::\d{{2}})?|(?:星期|週|周|礼拜|禮拜)[一二三四五六日天]|"
+    r"(?:发布|發布|發佈|更新|最后更新|最後更新|时间|時間|日期|来源|來源|出处|出處|published|updated|source)\s*[:：]?|"
+    r"[|｜/／\s:：()（）\[\]【】·•-]|(?:AM|PM|am|pm|上午|下午|晚上|早上)|HKT|GMT\+?\d*|UTC\+?\d*)"
+)
+_BYLINE = re.compile(r"^\s*(?:撰文|作者|记者|記者|文|撰稿|采访|採訪|攝影|摄影|编辑|編輯|by)\s*[:：︰]\s*\S.{0,20}$", re.I)
+# Portal web-editor credits in brackets, (责编：…) or 【责编：…】; a newsroom's own signature (责任编辑：…, （編輯：…）)
+# is part of the article as the outlet publishes it and stays.
+_WEB_EDITOR = re.compile(r"^\s*[(（\[【]\s*(?:责编|責編|网编|網編|网络编辑|網絡編輯)\s*[:：︰]")
+_PROMO = re.compile(
+    r"^\W{0,3}(?:(?:下载|下載|download|install|get)\s*\S{0,12}\s*(?:app|客户端|客戶端|应用程式|應用程式)|"
+    r"(?:加入|追蹤|追踪|关注|關注|订阅|訂閱|follow|subscribe)\s*\S{0,12}\s*"
+    r"(?:line|好友|公众号|公眾號|频道|頻道|電子報|电子报|newsletter|youtube|telegram|facebook|instagram|粉絲專頁|粉丝页)|"
+    r"(?:分享|share)\S{0,10}$|(?:点赞|點讚|点个赞|點個讚)$)",
+    re.I,
+)
+
+
+def _blocks(body: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """Leaf text blocks of the extracted body, in order (a block holds no other block)."""
+    tags = ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "section", "td")
+    found = []
+    for element in body.iter(*tags):
+        if element is body or any(True for _ in element.iter(*tags) if _ is not element):
+            continue
+        if element.text_content().strip():
+            found.append(element)
+    return found
+
+
+def _is_dateline(text: str) -> bool:
+    compact = re.sub(r"\s+", "", text)
+    if not compact or len(compact) > 50 or not re.search(_DATE, text):
+        return False
+    # A date alone can be content (a table row, "《人民日报》（2026年11月18日 02 版）"); a dateline also has a time, a
+    # weekday or a field name.
+    if not re.search(r"\d:\d\d|星期|週[一二三四五六日]|发布|發布|發佈|更新|时间|時間|日期|来源|來源|published|updated", text, re.I):
+        return False
+    return len(_DATELINE_NOISE.sub("", text)) <= 12
+
+
+def _drop_meta_lines(body: lxml.html.HtmlElement) -> None:
+    blocks = _blocks(body)
+    edges = set(map(id, blocks[:3])) | set(map(id, blocks[-3:]))
+    for element in blocks:
+        if element.tag in ("td", "th", "li") or element.find(".//img") is not None:
+            continue
+        text = re.sub(r"\s+", " ", element.text_content()).strip()
+        if len(text) > 60:
+            continue
+        at_edge = id(element) in edges
+        if _WEB_EDITOR.match(text) or _PROMO.match(text) or (at_edge and (_is_dateline(text) or _BYLINE.match(text))):
+            _drop(element)
+
+
 def _same_text(a: str, b: str) -> bool:
     return re.sub(r"\W+", "", a) == re.sub(r"\W+", "", b) and bool(a.strip())
 
@@ -329,6 +505,8 @@ def _parse_date(value: str) -> datetime | None:
 
 
 def _metadata(tree: lxml.html.HtmlElement, url: str) -> tuple[str, str, datetime | None, str]:
+    import trafilatura
+
     meta = trafilatura.extract_metadata(copy.deepcopy(tree), default_url=url)
     title = (meta.title if meta else "") or _meta(tree, "og:title", "twitter:title")
     if not title:
@@ -353,6 +531,8 @@ def _metadata(tree: lxml.html.HtmlElement, url: str) -> tuple[str, str, datetime
 
 
 def _trafilatura_html(tree: lxml.html.HtmlElement, url: str) -> str:
+    import trafilatura
+
     return (
         trafilatura.extract(
             tree,
@@ -377,6 +557,8 @@ def _body_of(document: str) -> lxml.html.HtmlElement:
 
 def trafilatura_only(page: str, url: str) -> str:
     """What trafilatura alone returns (the benchmark's baseline), as HTML."""
+    import trafilatura
+
     return trafilatura.extract(
         page, url=url, output_format="html", include_images=True, include_links=True, include_tables=True,
         include_formatting=True, include_comments=False,
