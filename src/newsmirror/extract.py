@@ -177,7 +177,8 @@ def remove_selected(tree: lxml.html.HtmlElement, selectors: list[str] | tuple[st
             _drop(element)
 
 
-def _prune_boilerplate(tree: lxml.html.HtmlElement) -> None:
+def _prune_boilerplate(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """Removes what is not the article; returns the element holding most of the article's paragraphs, if any."""
     for element in list(tree.iter(*_NEVER)):
         _drop(element)
     for element in list(tree.iter(lxml.etree.Element)):
@@ -187,6 +188,7 @@ def _prune_boilerplate(tree: lxml.html.HtmlElement) -> None:
     if core is not None:
         _prune_labelled_blocks(tree, core)
         _prune_link_lists(tree, core)
+    return core
 
 
 # Headings and labels that start a block which is not the article: comments, related and recommended lists, "hot"
@@ -194,9 +196,10 @@ def _prune_boilerplate(tree: lxml.html.HtmlElement) -> None:
 # label a reader sees is one of a few phrases. The whole text of the label must be one of them (plus a count).
 _BLOCK_LABEL_WORDS = (
     r"(?:网友|網友|读者|讀者|最新|热门|熱門|精彩|全部|发表|發表)?(?:评论|評論|留言|回應|回应)(?:区|區)?|"
+    r"(?:热门|熱門|热点|熱點|推荐|推薦|相关|相關)|"  # alone as a heading, too; the words below need what follows them
     r"(?:相关|相關|延伸|推荐|推薦|更多|其他|热门|熱門|精彩|最新|即时|即時|编辑|編輯|今日|人气|人氣|热点|熱點|猜你|为你|為你)"
     r"(?:新闻|新聞|文章|阅读|閱讀|报道|報導|報道|内容|內容|推荐|推薦|排行榜?|资讯|資訊|话题|話題|专题|專題|视频|影片|"
-    r"喜欢|喜歡|推荐阅读|推薦閱讀)?|"
+    r"喜欢|喜歡|推荐阅读|推薦閱讀)|"
     r"你(?:可能|也许|也許)(?:有兴趣|有興趣|感兴趣|感興趣|也喜欢|也喜歡|还想看|還想看|會喜歡|会喜欢)|排行榜?|"
     r"赞助内容|贊助內容|赞助|贊助|广告|廣告|推广|推廣|合作内容|合作內容|"
     r"comments?|discussion|related(?: (?:stories|articles|news|posts|content|coverage))?|more (?:stories|news|articles)|"
@@ -257,9 +260,10 @@ def _prune_labelled_blocks(tree: lxml.html.HtmlElement, core: lxml.html.HtmlElem
         block = label
         while block.getparent() is not None and not _contains(block.getparent(), core) and block.getparent().tag not in ("body", "html"):
             block = block.getparent()
-        # A label that is not its block's first text is a word inside something else (a tag cloud, a menu).
+        # A label that is not its block's first text is a word inside something else (a tag cloud, a menu); a block
+        # with the headline in it is the article's, whatever its first word.
         first_text = next((t for t in block.itertext() if t.strip()), "")
-        if first_text.strip() and first_text.strip() not in label.text_content():
+        if (first_text.strip() and first_text.strip() not in label.text_content()) or block.find(".//h1") is not None:
             continue
         if block.getparent() is None:
             continue
@@ -282,6 +286,25 @@ def _prune_link_lists(tree: lxml.html.HtmlElement, core: lxml.html.HtmlElement) 
         links = element.findall(".//a")
         if len(links) >= 3 and _link_share(element) > 0.7 and element.find(".//img") is None:
             _drop(element)
+
+
+# AMP pages: <amp-img> is the page's image; these AMP components are never article text.
+_AMP_MEDIA = {"amp-img": "img", "amp-anim": "img", "amp-video": "video", "amp-audio": "audio"}
+_AMP_NEVER = ("amp-ad", "amp-embed", "amp-analytics", "amp-sidebar", "amp-social-share", "amp-sticky-ad", "amp-auto-ads",
+              "amp-consent", "amp-pixel", "amp-user-notification", "amp-install-serviceworker", "amp-geo")  # fmt: skip
+
+
+def _unamp(tree: lxml.html.HtmlElement) -> None:
+    for element in list(tree.iter(*_AMP_NEVER)):
+        _drop(element)
+    for element in list(tree.iter(*_AMP_MEDIA)):
+        element.tag = _AMP_MEDIA[element.tag]
+        if element.tag == "img":
+            for child in list(element):  # a fallback or placeholder child: an <img> holds nothing
+                element.remove(child)
+            element.text = None
+            for name in ("layout", "width", "height"):
+                element.attrib.pop(name, None)
 
 
 def _real_image_sources(tree: lxml.html.HtmlElement) -> None:
@@ -347,6 +370,90 @@ def _normalise_figures(tree: lxml.html.HtmlElement) -> None:
             holder = holder.getparent()
         clean.tail = holder.tail
         holder.getparent().replace(holder, clean)
+
+
+def _captioned_wrappers_to_figures(tree: lxml.html.HtmlElement) -> None:
+    """A wrapper holding one image and a caption element (gallery slides, CMS photo boxes) is a figure."""
+    for caption in list(tree.iter(lxml.etree.Element)):
+        if "caption" not in caption.get("class", "").lower() or caption.tag in ("figcaption", "figure", "img"):
+            continue
+        wrapper = caption.getparent()
+        if wrapper is None or wrapper.tag in ("figure", "body", "html") or any(a.tag == "figure" for a in wrapper.iterancestors()):
+            continue
+        images = [img for img in wrapper.iter("img") if img.get("src")]
+        text = re.sub(r"\s+", "", caption.text_content())
+        if len(images) != 1 or not text or re.sub(r"\s+", "", wrapper.text_content()) != text:
+            continue
+        figure = lxml.html.Element("figure")
+        image = lxml.html.Element("img", src=images[0].get("src", ""), alt=images[0].get("alt", ""))
+        figcaption = lxml.html.Element("figcaption")
+        figcaption.text = caption.text_content().strip()
+        figure.extend([image, figcaption])
+        figure.tail = wrapper.tail
+        wrapper.getparent().replace(wrapper, figure)
+
+
+@dataclass(slots=True)
+class _Figure:
+    src: str
+    alt: str
+    caption: str
+    after: str  # text of the article paragraph it follows; "" for lead pictures between headline and body
+
+
+def _article_figures(tree: lxml.html.HtmlElement, core: lxml.html.HtmlElement | None, base_url: str) -> list[_Figure]:
+    """Captioned figures of the article: inside the article's container, or between the headline and it (a lead
+    picture or gallery). trafilatura drops some (after a wrapper, in a gallery); they are put back afterwards."""
+    if core is None:
+        return []
+    order = {element: index for index, element in enumerate(tree.iter(lxml.etree.Element))}
+    headline = next((h for h in tree.iter("h1") if h in order), None)
+    start = order[headline] if headline is not None else -1
+    core_ancestors = set(core.iterancestors()) - {e for e in tree.iter("body", "html")}
+    found: list[_Figure] = []
+    last_paragraph = ""
+    for element in tree.iter("figure", "p"):
+        if element.tag == "p":
+            if _contains(core, element) and len(element.text_content().strip()) >= 20:
+                last_paragraph = element.text_content()
+            continue
+        image = next((img for img in element.iter("img") if img.get("src")), None)
+        caption = next(element.iter("figcaption"), None)
+        if image is None or caption is None or not caption.text_content().strip():
+            continue
+        inside = _contains(core, element)
+        lead = not inside and order.get(element, -1) > start and order.get(element, 0) < order[core] and bool(
+            core_ancestors & set(element.iterancestors())
+        )
+        if inside or lead:
+            found.append(_Figure(urljoin(base_url, image.get("src", "")), image.get("alt", ""),
+                                 re.sub(r"\s+", " ", caption.text_content()).strip(), last_paragraph if inside else ""))  # fmt: skip
+    return found
+
+
+def _restore_figures(body: lxml.html.HtmlElement, figures: list[_Figure]) -> None:
+    """Puts back the article's captioned figures that extraction lost: after the paragraph they followed, or, for
+    lead pictures, at the start. A figure whose caption is already in the text (as a figure or a paragraph) stays out."""
+    present = re.sub(r"\W+", "", body.text_content())
+    lead_anchor: lxml.html.HtmlElement | None = None
+    for figure in figures:
+        if re.sub(r"\W+", "", figure.caption) in present:
+            continue
+        element = lxml.html.Element("figure")
+        element.append(lxml.html.Element("img", src=figure.src, alt=figure.alt or figure.caption))
+        figcaption = lxml.html.Element("figcaption")
+        figcaption.text = figure.caption
+        element.append(figcaption)
+        if not figure.after:
+            if lead_anchor is None:
+                body.insert(0, element)
+            else:
+                lead_anchor.addnext(element)
+            lead_anchor = element
+            continue
+        anchor = next((p for p in body.iter("p") if _same_text(p.text_content(), figure.after)), None)
+        if anchor is not None:
+            anchor.addnext(element)
 
 
 def _inner_html(element: lxml.html.HtmlElement) -> str:
@@ -579,6 +686,7 @@ def extract_article(
     title, author, date, site = _metadata(tree, url)
     if remove_selectors:
         remove_selected(tree, remove_selectors)
+    _unamp(tree)
     _real_image_sources(tree)
     if content_selector:
         chosen = _selector(content_selector)(tree)
@@ -591,14 +699,17 @@ def extract_article(
                             lxml.html.tostring(element, encoding="unicode", with_tail=False) for element in chosen)  # fmt: skip
         method = "selector"
     else:
-        _prune_boilerplate(tree)
+        core = _prune_boilerplate(tree)
         captions = _captions(tree, url)
+        _captioned_wrappers_to_figures(tree)
         _normalise_figures(tree)
+        figures = _article_figures(tree, core, url)
         document = _trafilatura_html(tree, url)
         if not document:
             raise ExtractError("no article text found on the page")
         body = _body_of(document)
         _mend(body, captions, title)
+        _restore_figures(body, figures)
         content = _inner_html(body).strip()
         method = "trafilatura"
     # One line per block, no layout white space: the post format joins lines, and words must not run together.
