@@ -456,6 +456,36 @@ def _restore_figures(body: lxml.html.HtmlElement, figures: list[_Figure]) -> Non
             anchor.addnext(element)
 
 
+def _article_headings(core: lxml.html.HtmlElement | None) -> list[tuple[str, str, str]]:
+    """(tag, text, text of the paragraph before it) for the sub-headings inside the article's container."""
+    if core is None:
+        return []
+    found = []
+    last_paragraph = ""
+    for element in core.iter("p", "h2", "h3", "h4"):
+        text = re.sub(r"\s+", " ", element.text_content()).strip()
+        if element.tag == "p":
+            if len(text) >= 20:
+                last_paragraph = text
+        elif last_paragraph and 0 < len(text) <= 80 and not _LABELS.match(text) and not _BLOCK_LABEL.match(text):
+            found.append((element.tag, text, last_paragraph))
+    return found
+
+
+def _restore_headings(body: lxml.html.HtmlElement, headings: list[tuple[str, str, str]]) -> None:
+    """trafilatura sometimes drops a short sub-heading between wrapped paragraphs (one <div> per paragraph): it goes
+    back after the paragraph it followed on the page, when that paragraph was kept and the heading is nowhere."""
+    present = re.sub(r"\W+", "", body.text_content())
+    for tag, text, after in headings:
+        if re.sub(r"\W+", "", text) in present:
+            continue
+        anchor = next((p for p in body.iter("p") if _same_text(p.text_content(), after)), None)
+        if anchor is not None:
+            heading = lxml.html.Element(tag)
+            heading.text = text
+            anchor.addnext(heading)
+
+
 def _inner_html(element: lxml.html.HtmlElement) -> str:
     parts = [html.escape(element.text, quote=False) if element.text else ""]
     parts.extend(lxml.html.tostring(child, encoding="unicode") for child in element)
@@ -576,7 +606,9 @@ def _drop_meta_lines(body: lxml.html.HtmlElement) -> None:
         if len(text) > 60:
             continue
         at_edge = id(element) in edges
-        if _WEB_EDITOR.match(text) or _PROMO.match(text) or (at_edge and (_is_dateline(text) or _BYLINE.match(text))):
+        # A promotion is a short imperative line; a sentence that starts the same way ("关注此事的网友在Facebook上…") is not.
+        promo = len(text) <= 30 and _PROMO.match(text)
+        if _WEB_EDITOR.match(text) or promo or (at_edge and (_is_dateline(text) or _BYLINE.match(text))):
             _drop(element)
 
 
@@ -704,12 +736,14 @@ def extract_article(
         _captioned_wrappers_to_figures(tree)
         _normalise_figures(tree)
         figures = _article_figures(tree, core, url)
+        headings = _article_headings(core)
         document = _trafilatura_html(tree, url)
         if not document:
             raise ExtractError("no article text found on the page")
         body = _body_of(document)
         _mend(body, captions, title)
         _restore_figures(body, figures)
+        _restore_headings(body, headings)
         content = _inner_html(body).strip()
         method = "trafilatura"
     # One line per block, no layout white space: the post format joins lines, and words must not run together.
