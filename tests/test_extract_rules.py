@@ -1,0 +1,139 @@
+"""The general extraction rules, each on a small page of its own: what they drop, and what they must leave alone.
+
+These pages are written here, not taken from a corpus, so that the rules are checked on markup that no corpus holds.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from newsmirror.extract import extract_article
+from newsmirror.sanitize import html_to_text, sanitize_html
+
+URL = "https://news.example.net/2026/a.html"
+PARAGRAPHS = [
+    "据报道，当地时间周二上午，市政府宣布将在明年全面调整公共交通票价，引发市民广泛讨论。",
+    "交通局官员表示，票价调整是为了应对不断上升的运营成本，同时也会推出更多优惠方案照顾低收入群体。",
+    "不少市民对此表示担忧，认为在经济不景气的情况下加价会加重普通家庭的负担。",
+    "学者指出，公共交通的定价应当兼顾财政可持续性和社会公平，政府需要更加透明地公开成本数据。",
+    "据悉，新的票价方案将在下个月提交议会审议，预计年底前会有最终结果。",
+]
+
+
+def page(*, before: str = "", middle: str = "", after: str = "", outside: str = "", body_class: str = "x2") -> str:
+    first = "".join(f"<p>{t}</p>" for t in PARAGRAPHS[:3])
+    rest = "".join(f"<p>{t}</p>" for t in PARAGRAPHS[3:])
+    return (
+        '<html><head><meta property="og:title" content="市政府宣布调整公共交通票价"></head><body>'
+        '<div class="hd"><a href="/">首页</a></div><div class="x1"><h1>市政府宣布调整公共交通票价</h1>'
+        f'<div class="{body_class}">{before}{first}{middle}{rest}{after}</div>{outside}</div></body></html>'
+    )
+
+
+def text_of(html: str) -> str:
+    return html_to_text(sanitize_html(extract_article(html, URL).content, URL))
+
+
+def assert_whole_article(text: str) -> None:
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+
+
+COMMENTS = "".join(
+    f'<div class="c-1"><span>用户{i}</span><span>2026-09-30 13:0{i}</span><p>这是一条比较长的读者留言，说的是票价的事情，但并不是文章的一部分{i}。</p></div>'
+    for i in range(6)
+)
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        f'<div class="c-9f2a"><h4>评论 (6)</h4>{COMMENTS}</div>',  # hashed class name: the heading says what it is
+        f'<div class="pinglun-box">{COMMENTS}</div>',  # pinyin class name
+        f'<div class="userCommentList">{COMMENTS}</div>',  # camelCase class name
+        '<div class="q7"><h3>你可能感興趣</h3><ul><li><a href="/1">另一则新闻的标题</a><p>另一则新闻的摘要，不是本文。</p></li></ul></div>',
+        '<section class="s1"><h2>More stories</h2><div><a href="/2">Another headline</a><p>Another summary, not this article.</p></div></section>',
+        '<div class="n1"><span>赞助内容</span><a href="https://promo.example/"><p>限时优惠 旧机换新最高可省三成，不是本文</p></a></div>',
+    ],
+)
+def test_blocks_headed_or_named_as_boilerplate_are_dropped(block):
+    text = text_of(page(outside=block))
+    assert_whole_article(text)
+    for phrase in ("读者留言", "另一则新闻", "Another", "限时优惠", "评论", "你可能", "赞助"):
+        assert phrase not in text
+
+
+def test_an_inline_read_also_list_goes_but_the_article_around_it_stays():
+    text = text_of(page(middle='<p><b>相关阅读：</b></p><p><a href="/1">另一则新闻标题一</a></p><p><a href="/2">另一则新闻标题二</a></p>'))
+    assert_whole_article(text)
+    assert "相关阅读" not in text and "另一则新闻" not in text
+
+
+def test_header_lines_and_promotions_go():
+    text = text_of(
+        page(
+            before="<p>2026-11-20 09:15　来源：新华社</p><p>撰文：王小明</p>",
+            after="<p>（责编：李明）</p><p>下载本报App，随时随地看新闻</p><p>关注我们的微信公众号</p>",
+        )
+    )
+    assert_whole_article(text)
+    for phrase in ("09:15", "撰文", "责编", "下载本报", "关注我们"):
+        assert phrase not in text
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "<p>关注此事的网友在Facebook上留言说，他们希望政府能够公开更多关于票价调整的细节。</p>",  # a sentence, not a promotion
+        "<p>来源：新华社</p>",  # a source credit the outlet prints as part of the article
+        "<p>责任编辑：李穆</p>",  # a newsroom's own signature
+        "<table><tr><td>生效日期</td><td>2026年1月1日 10:00</td></tr></table>",  # a date in a table is content
+        "<p>《人民日报》（2026年11月18日 02 版）</p>",
+    ],
+)
+def test_content_that_looks_like_boilerplate_stays(kept):
+    text = text_of(page(after=kept))
+    assert_whole_article(text)
+    assert html_to_text(kept).strip().split()[-1] in text
+
+
+def test_an_article_body_named_commentary_is_not_a_comment_section():
+    assert_whole_article(text_of(page(body_class="commentary-body")))
+
+
+def test_a_sub_heading_inside_the_article_is_kept():
+    text = text_of(page(middle="<h2>最新</h2>"))
+    assert_whole_article(text)
+    assert text.index("最新") > text.index(PARAGRAPHS[2])
+
+
+def test_amp_images_are_figures_with_their_captions():
+    figure = '<figure><amp-img src="/img/flood.jpg" width="800" height="533" layout="responsive"></amp-img><figcaption>地铁站出入口被雨水倒灌</figcaption></figure>'
+    html = page(middle=figure + '<amp-ad type="doubleclick"><div placeholder>广告</div></amp-ad>')
+    content = extract_article(html, URL).content
+    assert '<img src="https://news.example.net/img/flood.jpg"' in content
+    assert "<figcaption>地铁站出入口被雨水倒灌</figcaption>" in content
+    assert "广告" not in content
+
+
+def test_a_gallery_before_the_body_keeps_its_pictures_and_captions_in_order():
+    slides = "".join(
+        f'<div class="slide"><img src="/lazy.gif" data-src="/g/{i}.jpg"><div class="photo-caption">图{i}：现场照片说明</div></div>'
+        for i in range(3)
+    )
+    html = page().replace('<div class="x2">', f'<div class="gallery"><div class="wrap">{slides}</div></div><div class="x2">')
+    content = extract_article(html, URL).content
+    text = html_to_text(sanitize_html(content, URL))
+    assert_whole_article(text)
+    positions = [text.index(f"图{i}：现场照片说明") for i in range(3)]
+    assert positions == sorted(positions) and positions[-1] < text.index(PARAGRAPHS[0])
+    assert all(f"/g/{i}.jpg" in content for i in range(3))
+
+
+def test_importing_the_pipeline_does_not_import_trafilatura():
+    code = "import sys, newsmirror.pipeline; print('trafilatura' in sys.modules, 'charset_normalizer' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False"]
