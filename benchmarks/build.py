@@ -148,8 +148,9 @@ def main() -> None:
     else:
         shutil.rmtree(root, ignore_errors=True)
         gen = generate(root, args.posts, args.sources, start)
-    size = sum(p.stat().st_size for p in (root / "_posts").iterdir())
-    print(f"archive: {args.posts} posts, {args.sources} sources, {size / 1e6:.0f} MB of posts "
+    files = list((root / "_posts").iterdir())
+    size = sum(p.stat().st_size for p in files)
+    print(f"archive: {len(files)} posts, {args.sources} sources, {size / 1e6:.0f} MB of posts "
           f"(generated in {time.perf_counter() - began:.0f} s) at {root}")
 
     cli = [sys.executable, "-m", "newsmirror", "build", "-C", str(root)]

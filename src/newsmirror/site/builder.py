@@ -313,7 +313,9 @@ def build_site(
         report.seconds = time.perf_counter() - started
         report.phases["scan"] = report.seconds
         return report
-    cache = {} if full else _load_cache(cache_path)
+    cache = _load_cache(cache_path)
+    if full:  # forget every signature and parsed post, but remember the outputs, to remove those now gone
+        cache = {"outputs": dict.fromkeys(cache.get("outputs", {}), b"")}
     old_records: dict[str, PostRecord] = _records_in(cache.get("posts", []))
     report.phases["scan"] = time.perf_counter() - started
 
