@@ -143,3 +143,27 @@ def test_init_site_builds_under_jekyll_without_warnings_at_the_builder_urls(tmp_
     assert "youtube-nocookie.com/embed/dQw4w9WgXc0" in "".join(
         p.read_text(encoding="utf-8") for p in (tmp_path / "jekyll_site").rglob("*.html") if "第30条" in p.name
     )
+
+
+def test_jekyll_comments_only_with_a_provider_and_comments_true(tmp_path):
+    root = tmp_path / "mirror"
+    assert run_cli("init", str(root)).returncode == 0
+    archive = Archive(root)
+    moment = datetime(2024, 2, 1, tzinfo=UTC)
+    for title, comments in (("有评论", True), ("无评论", False)):
+        archive.write_post(Article(title=title, date=moment, author="源", link="https://news.example/" + title,
+                                   source="源", content="<p>x</p>", comments=comments))
+
+    def build() -> dict[str, str]:
+        done = subprocess.run(["jekyll", "build"], cwd=root, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return {t: (root / "_site" / "2024" / "02" / "01" / f"{t}.html").read_text(encoding="utf-8") for t in ("有评论", "无评论")}
+
+    pages = build()
+    assert "utteranc.es" not in pages["有评论"] and "giscus" not in pages["有评论"]
+    config = root / "_config.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('  provider: ""', '  provider: "utterances"').replace('  repo: ""', '  repo: "me/comments"', 1), encoding="utf-8")
+    pages = build()
+    assert 'repo="me/comments"' in pages["有评论"]
+    assert "utteranc.es" not in pages["无评论"]
