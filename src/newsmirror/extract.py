@@ -704,6 +704,20 @@ def trafilatura_only(page: str, url: str) -> str:
     ) or ""  # fmt: skip
 
 
+_PRUNED_FLOOR = 0.6  # keep the pruned article only if it holds at least this share of the unpruned text
+
+
+def _share_within(fragment: str, other: str) -> float:
+    """How much of `fragment`'s text (by length, in sentences) appears word for word in `other`'s."""
+    from .sanitize import html_to_text
+
+    haystack = re.sub(r"\s+", " ", html_to_text(other))
+    sentences = [p.strip() for p in re.split(r"[。！？!?\n]|(?<=\.)\s", re.sub(r"\s+", " ", html_to_text(fragment)))]
+    sentences = [p for p in sentences if len(p) >= 8]
+    total = sum(len(p) for p in sentences)
+    return 1.0 if total == 0 else sum(len(p) for p in sentences if p in haystack) / total
+
+
 def extract_article(
     page: bytes | str,
     url: str,
@@ -746,6 +760,13 @@ def extract_article(
         _restore_headings(body, headings)
         content = _inner_html(body).strip()
         method = "trafilatura"
+        # A safety net for the pruning above: boilerplate is a minority of a page's text, so a result far shorter
+        # than what trafilatura finds on the untouched page means the article itself was pruned away.
+        # Shorter is fine when what is left lies within trafilatura's own result (comments pruned from a page
+        # that is mostly comments); shorter *and* elsewhere means the pruning picked the wrong block.
+        plain = trafilatura_only(text, url)
+        if visible_length(content) < _PRUNED_FLOOR * visible_length(plain) and _share_within(content, plain) < 0.8:
+            content, method = plain, "trafilatura-unpruned"
     # One line per block, no layout white space: the post format joins lines, and words must not run together.
     content = re.sub(r"\s*\n\s*", " ", re.sub(r">\s+<", "><", content)).strip()
     if visible_length(content) == 0:
