@@ -283,3 +283,11 @@ def test_progress_table_lists_every_source(server, tmp_path):
     write_config(tmp_path, [{"name": "大纪元", "url": server.add("/g.xml", GOLDEN_FEED.read_bytes())}])
     result = run_cli("fetch", "-C", str(tmp_path))
     assert "大纪元" in result.stdout and "already had" in result.stdout
+
+
+def test_error_lines_are_never_wrapped(server, tmp_path):
+    long_name = "一个名字很长的新闻来源" * 4
+    write_config(tmp_path, [{"name": long_name, "url": server.add("/" + "x" * 120, "gone", status=404)}])
+    result = run_cli("fetch", "-C", str(tmp_path), env={"COLUMNS": "40"})
+    (line,) = [line for line in result.stderr.splitlines() if line.strip()]
+    assert line.startswith("error ") and long_name in line and line.endswith("HTTP 404 Not Found")

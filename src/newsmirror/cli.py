@@ -39,7 +39,7 @@ sources_app = typer.Typer(help="List, add, remove, check, import and export sour
 app.add_typer(sources_app, name="sources")
 
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # one problem, one line: never wrapped at the terminal width
 
 DirOption = Annotated[
     Path | None, typer.Option("-C", "--directory", help="The archive directory (default: the current one).")
