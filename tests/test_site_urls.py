@@ -88,9 +88,10 @@ def _posts(n, start=0):
 
 
 def test_first_plan_chunks_posts_into_sealed_bundles():
-    plan = search.plan_bundles({}, _posts(12_000))
+    size = search.SEALED_SIZE
+    plan = search.plan_bundles({}, _posts(2 * size + size // 2))
     sizes = [len(plan.state["bundles"][b]) for b in plan.state["order"]]
-    assert sizes == [5000, 5000, 2000]
+    assert sizes == [size, size, size // 2]
     assert plan.dirty == set(plan.state["order"])
 
 
@@ -105,13 +106,14 @@ def test_new_posts_go_to_a_small_open_bundle_and_only_it_is_reindexed():
 
 
 def test_changed_and_deleted_posts_dirty_their_bundle_only():
-    first = search.plan_bundles({}, _posts(12_000))
-    posts = _posts(12_000)
+    size = search.SEALED_SIZE
+    first = search.plan_bundles({}, _posts(3 * size))
+    posts = _posts(3 * size)
     posts[10] = (posts[10][0], "changed")
-    del posts[7000]
+    del posts[size + 5]
     plan = search.plan_bundles(first.state, posts)
     assert plan.dirty == {first.state["order"][0], first.state["order"][1]}
-    assert "/p/7000.html" not in plan.state["bundles"][first.state["order"][1]]
+    assert f"/p/{size + 5}.html" not in plan.state["bundles"][first.state["order"][1]]
 
 
 def test_bundle_count_stays_small_as_posts_keep_coming():
@@ -121,6 +123,7 @@ def test_bundle_count_stays_small_as_posts_keep_coming():
         total += 100
         plan = search.plan_bundles(plan.state, _posts(total))
         assert all(len(plan.state["bundles"][b]) <= search.OPEN_CAP for b in plan.dirty if b == plan.state["open"])
-    assert len(plan.state["order"]) <= 2 + search.MAX_SMALL_SEALED + 1
+    full_bundles = -(-10_000 // search.SEALED_SIZE)
+    assert len(plan.state["order"]) <= full_bundles + search.MAX_SMALL_SEALED + 1
     placed = [u for b in plan.state["order"] for u in plan.state["bundles"][b]]
     assert sorted(placed) == sorted(u for u, _ in _posts(total)) and len(placed) == len(set(placed))

@@ -435,7 +435,9 @@ def build_site(
                 prev_key = entries[prev.rel].key if prev else ""
                 next_key = entries[nxt.rel].key if nxt else ""
                 out = output_path(record.url)
-                signature = "\x01".join((record.digest, entry.key, prev_key, next_key, entry.source_href, *record.tags))
+                signature = "\x01".join(
+                    (record.digest, entry.key, prev_key, next_key, entry.source_href, str(record.comments), *record.tags)
+                )
                 if not writer.needs(out, signature):
                     continue
                 post_jobs.append(
@@ -450,6 +452,9 @@ def build_site(
                         tags=[(t, tag_hrefs[t]) for t in dict.fromkeys(record.tags)],
                         title=record.title,
                         timestamp=record.timestamp,
+                        author=record.author,
+                        link=record.link,
+                        comments=record.comments,
                     )
                 )
         if post_jobs:

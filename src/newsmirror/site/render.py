@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
 
 from ..archive import write_if_changed
-from ..postformat import PostFormatError, parse_post
+from ..postformat import _BODY_CONTENT, PostFormatError, split_front_matter, unescape_liquid
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 USER_TEMPLATES = "_templates"  # in the archive; Jekyll ignores folders starting with "_"
@@ -93,6 +93,9 @@ class PostJob:
     tags: list[tuple[str, str]]  # (name, href)
     title: str
     timestamp: float
+    author: str
+    link: str
+    comments: bool
 
 
 # Set in the parent before the pool forks (and in the parent itself for small builds).
@@ -117,23 +120,27 @@ def render_posts(jobs: list[PostJob]) -> list[tuple[str, str | None]]:
     for job in jobs:
         try:
             text = (root / job.rel).read_text(encoding="utf-8")
-            post = parse_post(text, root / job.rel)
+            # The header was parsed in the scan (the job carries it); only the body is needed here. This is
+            # parse_post's body rule, without a second YAML parse (a quarter of the time per post).
+            _, body = split_front_matter(text)
         except (OSError, UnicodeDecodeError, PostFormatError) as exc:
             results.append((job.rel, str(exc)))
             continue
+        match = _BODY_CONTENT.search(body)
+        content = unescape_liquid(match.group(1) if match else body)
         iso, _day, minute = date_strings(job.timestamp)
         view = {
             "title": job.title,
             "date_iso": iso,
             "date_str": minute,
-            "author": post.author,
-            "show_author": bool(post.author) and post.author != job.source,
+            "author": job.author,
+            "show_author": bool(job.author) and job.author != job.source,
             "source": job.source,
             "source_href": job.source_href,
-            "link": post.link,
-            "content": post.content,
-            "youtube_id": youtube_id(post.link),
-            "comments": post.comments,
+            "link": job.link,
+            "content": content,
+            "youtube_id": youtube_id(job.link),
+            "comments": job.comments,
             "tags": [{"name": name, "href": href} for name, href in job.tags],
             "prev": {"title": job.prev[0], "href": job.prev[1]} if job.prev else None,
             "next": {"title": job.next[0], "href": job.next[1]} if job.next else None,

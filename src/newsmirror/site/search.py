@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .urls import href
 
-SEALED_SIZE = 5000
+SEALED_SIZE = 3000  # Pagefind needs ~300 KB of memory per post: 3000 posts ≈ 0.9 GB per process, two at once
 OPEN_CAP = 500
 MAX_SMALL_SEALED = 4
 BUNDLES_DIR = "pagefind"
