@@ -80,6 +80,15 @@ def test_init_site_builds_under_jekyll_without_warnings_at_the_builder_urls(tmp_
     assert run_cli("init", str(root)).returncode == 0
     make_posts(root, 300)
     shutil.copyfile(GOLDEN_POST, root / "_posts" / GOLDEN_NAME)
+    # lists/<source>.md and sources.md, as a fetch writes them: the source pages of the Jekyll site.
+    from newsmirror.archive import PostSummary, write_indexes
+    from newsmirror.postformat import parse_post as parse
+
+    summaries = []
+    for path in (root / "_posts").iterdir():
+        post = parse(path.read_text(encoding="utf-8"))
+        summaries.append(PostSummary(path=f"_posts/{path.name}", title=post.title, date=post.date, source=post.source))
+    write_indexes(Archive(root), summaries, sorted({s.source for s in summaries}), 100)
 
     jekyll = subprocess.run(
         ["jekyll", "build", "--destination", str(tmp_path / "jekyll_site")],
@@ -136,7 +145,15 @@ def test_init_site_builds_under_jekyll_without_warnings_at_the_builder_urls(tmp_
     assert "{{ site }} and {% include x %}</h1>" in ours
     assert "{{ site.title }} and {% include nothing.html %}" in ours
 
-    # Pagination, feed, sitemap and the source pages Jekyll makes from lists/*.md.
+    # Pagination, feed, sitemap and the source pages Jekyll makes from lists/*.md, at the builder's URLs.
+    counts = {source: sum(1 for s in summaries if s.source == source) for source in {s.source for s in summaries}}
+    for source, count in counts.items():
+        name = source.replace(":", "_")  # lists/<source>.md: the archive's file-name rule
+        jekyll_list = (tmp_path / "jekyll_site" / "lists" / f"{name}.html").read_text(encoding="utf-8")
+        ours_list = (root / "_site" / "lists" / f"{name}.html").read_text(encoding="utf-8")
+        assert jekyll_list.count("<li>") == count  # Jekyll: every post of the source on one page
+        assert ours_list.count("<li>") == min(count, 100)  # ours: the newest 100, older ones on numbered pages
+    assert (tmp_path / "jekyll_site" / "sources.html").exists() and (root / "_site" / "sources.html").exists()
     assert (tmp_path / "jekyll_site" / "page2" / "index.html").exists()
     assert (tmp_path / "jekyll_site" / "feed.xml").exists()
     assert (tmp_path / "jekyll_site" / "sitemap.xml").exists()

@@ -220,7 +220,9 @@ def _list_file_name(source: str) -> str:
 
 
 def _md_text(text: str) -> str:
-    return re.sub(r"([\\`*_\[\]{}<>|#$])", r"\\\1", re.sub(r"\s+", " ", text)).replace("&", "&amp;")
+    # "{" as an entity, not "\{": Jekyll runs Liquid before Markdown, and "\{%" still opens a Liquid tag.
+    escaped = re.sub(r"([\\`*_\[\]{}<>|#$])", r"\\\1", re.sub(r"\s+", " ", text)).replace("&", "&amp;")
+    return escaped.replace("\\{", "&#123;")
 
 
 def _yaml_title(text: str) -> str:
