@@ -21,7 +21,7 @@ from newsmirror.state import State
 BODY = "<p>" + "这是一段足够长的新闻正文，用来让每篇文章有几千字节。" * 30 + "</p>"
 
 
-def feeds_for(server, count: int, items: int, generation: int = 0) -> set[str]:
+def feeds_for(server, count: int, items: int, generation: int = 0, delays: list[float] | None = None) -> set[str]:
     """Serve `count` feeds; generation g holds items of generations 0..g, so every run has new work to do."""
     links = set()
     for f in range(count):
@@ -31,7 +31,7 @@ def feeds_for(server, count: int, items: int, generation: int = 0) -> set[str]:
                 link = f"https://faults.example/{f}/{g}/{i}.html"
                 links.add(link)
                 entries.append(hostile.item(f"来源{f}第{g}批第{i}篇", link, body=BODY))
-        server.add(f"/feed{f}.xml", hostile.rss(entries))
+        server.add(f"/feed{f}.xml", hostile.rss(entries), delay=delays[f] if delays else 0.0)
     return links
 
 
@@ -47,12 +47,16 @@ def assert_every_post_is_whole(root: Path) -> list:
 
 
 def test_sigkill_at_random_points_loses_and_duplicates_nothing(server, tmp_path):
+    """At least 20 runs killed at random moments (feeds answer after random delays, so kills land while waiting
+    for the network as well as while writing), then one run to completion: nothing partial, missing or twice."""
     write_config(tmp_path, [{"name": f"来源{f}", "url": server.url(f"/feed{f}.xml")} for f in range(6)])
     rng = random.Random(20261126)
     env = {**os.environ, "PYTHONUTF8": "1"}
-    kills = 0
-    for generation in range(24):
-        links = feeds_for(server, count=6, items=60, generation=generation)  # 360 new posts for this run
+    kills = generation = 0
+    while kills < 20 and generation < 40:
+        delays = [rng.uniform(0.0, 0.8) for _ in range(6)]
+        links = feeds_for(server, count=6, items=40, generation=generation, delays=delays)  # 240 new posts a run
+        generation += 1
         process = subprocess.Popen(
             [sys.executable, "-m", "newsmirror", "fetch", "-C", str(tmp_path), "--wait", "10"],
             stdout=subprocess.DEVNULL,
@@ -60,7 +64,7 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(server, tmp_path)
             env=env,
         )
         try:
-            process.wait(timeout=rng.uniform(0.35, 1.2))
+            process.wait(timeout=rng.uniform(0.3, 1.3))
         except subprocess.TimeoutExpired:
             process.send_signal(signal.SIGKILL)
             process.wait()
@@ -69,8 +73,10 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(server, tmp_path)
             assert_every_post_is_whole(tmp_path)
         state = State.open(Archive(tmp_path))  # opens, passes quick_check, or is set aside and rebuilt
         state.close()
-    assert kills >= 20, f"only {kills} of 24 runs were killed mid-way"
+    assert kills >= 20, f"only {kills} of {generation} runs were killed mid-way"
 
+    for f in range(6):  # the last run without waits
+        server.routes[f"/feed{f}.xml"].delay = 0.0
     final = run_cli("fetch", "-C", str(tmp_path), "--json", timeout=300)
     assert final.returncode == 0, final.stderr
     posts = assert_every_post_is_whole(tmp_path)

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
-from .models import Article
+from .models import Article, SourceProblem
 from .postformat import post_filename, render_post
 
 POSTS_DIR = "_posts"
@@ -26,7 +26,7 @@ SOURCES_PAGE = "sources.md"
 STATE_DIR = ".newsmirror"
 
 
-class ArchiveError(Exception):
+class ArchiveError(SourceProblem):
     """A problem with the archive directory itself (read-only, disk full, …); str() is one line."""
 
 

@@ -20,13 +20,14 @@ from urllib.parse import urljoin, urlsplit
 import lxml.etree
 import lxml.html
 
+from .models import SourceProblem
 from .sanitize import html_to_text, pick_lazy_src
 
 # trafilatura (≈70 ms with courlan, htmldate, justext) and charset_normalizer are imported inside the functions that
 # use them, so that `newsmirror` starts fast when no page has to be extracted (an unchanged hourly re-run).
 
 
-class ExtractError(Exception):
+class ExtractError(SourceProblem):
     """No article could be taken from the page; str() is one line saying why."""
 
 

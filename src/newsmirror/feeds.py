@@ -20,10 +20,10 @@ from email.utils import parsedate_to_datetime
 
 from lxml import etree
 
-from .models import Entry
+from .models import Entry, SourceProblem
 
 
-class FeedError(Exception):
+class FeedError(SourceProblem):
     """The document is not a usable feed; str() is one line saying why."""
 
 

@@ -16,13 +16,14 @@ import httpx
 
 from . import __version__
 from .config import FetchConfig
+from .models import SourceProblem
 
 USER_AGENT = f"newsmirror/{__version__} (news feed mirror; +https://pypi.org/project/newsmirror/)"
 _RETRY_STATUSES = {429, 500, 502, 503, 504}
 _REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 
 
-class FetchError(Exception):
+class FetchError(SourceProblem):
     """A request that did not give a usable answer; str() is one line saying why."""
 
     def __init__(self, message: str, status: int | None = None, retryable: bool = False):

@@ -7,6 +7,10 @@ from datetime import datetime
 from pathlib import Path
 
 
+class SourceProblem(Exception):
+    """Something wrong with one source, page or write: the run reports it as one line and goes on."""
+
+
 @dataclass(slots=True)
 class Entry:
     """One item as a feed describes it, before any decision is made about it."""

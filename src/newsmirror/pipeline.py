@@ -15,13 +15,13 @@ from pathlib import Path
 from .archive import Archive, ArchiveError, canonical_url, write_indexes
 from .config import Config, SourceConfig
 from .convert import convert_html, convert_text
-from .extract import ExtractError, fetch_article, looks_partial, visible_length
-from .feeds import FeedError, parse_feed
-from .fetch import Fetcher, FetchError
-from .media import MAX_IMAGE_BYTES, ImageMirror
-from .models import Article, Entry
+from .fetch import Fetcher
+from .models import Article, Entry, SourceProblem
 from .sanitize import html_to_text, sanitize_html
 from .state import ArchiveLock, State, fingerprint_key, guid_key
+
+# feeds (lxml), extract (trafilatura) and media are imported where they are used: an hourly run whose feeds all
+# answer 304 needs none of them, and its whole cost is start-up plus one request per feed.
 
 
 @dataclass(slots=True)
@@ -149,12 +149,22 @@ class Run:
         self.fetcher = fetcher
         self.now = now
         self.progress = progress
-        self.known: set[str] = state.known_urls() | state.known_keys() | state.fingerprints_on_disk()
-        self.images: ImageMirror | None = None  # made on first use: only for sources that mirror images
+        self._known: set[str] | None = None  # read from the state when a feed first has items to look at
+        self.images = None  # a media.ImageMirror, made on first use: only for sources that mirror images
         self._unrecorded: dict[str, list] = {}  # posts written but not yet in the state, per source
+
+    @property
+    def known(self) -> set[str]:
+        """Every key of every article in the archive (canonical URLs, guids, fingerprints)."""
+        if self._known is None:
+            state = self.state
+            self._known = state.known_urls() | state.known_keys() | state.fingerprints_on_disk()
+        return self._known
 
     async def article_content(self, entry: Entry, source: SourceConfig, report: SourceReport) -> str:
         """The post's HTML: the feed's content (or the page's full text), made safe, with images mirrored."""
+        from .extract import looks_partial
+
         content, base = entry.content, entry.link
         if entry.link and (source.fulltext == "always" or (
             source.fulltext == "auto" and looks_partial(entry.content, entry.has_full_content)
@@ -164,6 +174,8 @@ class Run:
         mirror = source.mirror_images if source.mirror_images is not None else self.config.site.mirror_images
         if mirror and content:
             if self.images is None:
+                from .media import MAX_IMAGE_BYTES, ImageMirror
+
                 self.images = ImageMirror(
                     self.archive.root, self.fetcher, self.state.db, baseurl=self.config.site.baseurl,
                     max_bytes=min(MAX_IMAGE_BYTES, self.config.fetch.max_bytes),
@@ -175,11 +187,13 @@ class Run:
 
     async def _full_text(self, entry: Entry, source: SourceConfig, report: SourceReport) -> tuple[str, str]:
         """The article page's content and address, or the feed's when the page gives less (said in the report)."""
+        from .extract import fetch_article, visible_length
+
         try:
             page, final_url = await fetch_article(
                 self.fetcher, entry.link, content_selector=source.content_selector, remove_selectors=source.remove_selectors
             )
-        except (FetchError, ExtractError) as exc:
+        except SourceProblem as exc:
             report.warnings.append(f"full text of {entry.link} not used ({exc}); kept the feed's content")
             return entry.content, entry.link
         had, got = visible_length(entry.content), page.text_length
@@ -196,7 +210,7 @@ class Run:
         self.progress.source_started(source.name)
         try:
             await self._fetch_source(source, report)
-        except (FetchError, FeedError, ArchiveError) as exc:
+        except SourceProblem as exc:
             report.status = "error"
             report.errors.append(str(exc))
         except OSError as exc:  # disk full, read-only archive: the run goes on with the other sources
@@ -224,6 +238,8 @@ class Run:
             report.warnings.append(f"could not record {len(written)} posts in the state cache: {exc}")
 
     async def _fetch_source(self, source: SourceConfig, report: SourceReport) -> None:
+        from .feeds import FeedError, parse_feed
+
         validators, previous_hash = self.state.validators(source.url)
         result = await self.fetcher.get(
             source.url,
