@@ -66,6 +66,11 @@ def test_file_name_is_date_and_first_50_characters_with_slashes_doubled():
     assert post_filename(article(), suffix=2) == "2023-10-28-布林肯王毅会谈逾7小时 盘点美中冲突领域-2.md"
 
 
+@pytest.mark.parametrize("title", ["---", "...", "- - -", "？！", "---."])
+def test_titles_jekyll_would_slug_to_nothing_get_a_name(title):
+    assert post_filename(article(title=title)) == "2023-10-28-untitled.md"
+
+
 @pytest.mark.parametrize(
     "title",
     ["../../etc/passwd", ".git", "CON", "a/b\\c", "x\x00y\nz", "what: now?", "<script>", "   ", "..", "😀" * 80],

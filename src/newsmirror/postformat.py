@@ -9,6 +9,7 @@ file system refuses.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime, timedelta
 
 import yaml
@@ -303,6 +304,18 @@ _WINDOWS_RESERVED = str.maketrans({'\\': "＼", ":": "：", "*": "＊", "?": "�
 _NAME_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
 
 
+_SLUG_PUNCTUATION = frozenset("._~!$&'()+,;=@")
+
+
+def _jekyll_slug_keeps_something(title_part: str) -> bool:
+    """Whether Jekyll's pretty slugify (letters, marks, digits and ._~!$&'()+,;=@) leaves anything of the name's
+    title part, once the trailing dots Jekyll drops are gone."""
+    return any(
+        c in _SLUG_PUNCTUATION or unicodedata.category(c)[0] in "LM" or unicodedata.category(c) == "Nd"
+        for c in title_part.rstrip(".")
+    )
+
+
 def _truncate_utf8(text: str, max_bytes: int) -> str:
     encoded = text.encode("utf-8")
     if len(encoded) <= max_bytes:
@@ -314,8 +327,8 @@ def name_title_part(title: str) -> str:
     part = title[:TITLE_CHARS_IN_NAME].replace("/", "--")
     if _NAME_CONTROL.search(part) or any(c in part for c in '\\:*?"<>|'):
         part = _NAME_CONTROL.sub(" ", part).translate(_WINDOWS_RESERVED)
-    if part.strip() in ("", ".", ".."):
-        part = "untitled"
+    if part.strip() in ("", ".", "..") or not _jekyll_slug_keeps_something(part):
+        part = "untitled"  # Jekyll would make an empty slug of it (a warning, and a post at "/YYYY/MM/DD/.html")
     return _truncate_utf8(part, MAX_NAME_BYTES - len("YYYY-MM-DD-") - len(".md") - _SUFFIX_ROOM)
 
 
