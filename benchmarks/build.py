@@ -137,6 +137,7 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=Path("/tmp/newsmirror-bench"))
     parser.add_argument("--jekyll-posts", type=int, default=2000, help="posts for the Jekyll run (0: skip)")
     parser.add_argument("--keep", action="store_true", help="reuse an archive generated before")
+    parser.add_argument("--batches", type=int, default=6, help="further rebuilds of 100 new posts each")
     args = parser.parse_args()
 
     start = datetime(2026, 11, 1, tzinfo=UTC)
@@ -163,6 +164,15 @@ def main() -> None:
     print(f"rebuild after adding 100 posts:    {incremental:.2f} s   [{out.splitlines()[-1]}]")
     nothing, out = timed(cli, root)
     print(f"rebuild with nothing changed:      {nothing:.2f} s   [{out.splitlines()[-1]}]")
+    # The search bundle taking new posts grows until it is sealed: the later rebuilds index more posts.
+    times = []
+    for batch in range(args.batches):
+        add_posts(root, gen, 100, start + timedelta(days=2 + batch))
+        seconds, out = timed(cli, root)
+        times.append(seconds)
+    if times:
+        print(f"{args.batches} more rebuilds of 100 posts each:  "
+              + " ".join(f"{t:.2f}" for t in times) + f" s (max {max(times):.2f} s)")
     print(f"peak memory (largest process):     {max(peak, peak_children_mb()):.0f} MB")
     files = sum(1 for _ in (root / "_site").rglob("*") if _.is_file())
     print(f"_site: {files} files")
