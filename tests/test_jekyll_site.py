@@ -21,6 +21,8 @@ HOSTILE_TITLES = [
     'He said "hi" \\ back: now',
     "#hash --- dashes",
     "--- dashes ---",
+    "---",
+    "？？？……",
     "{{ site }} and {% include x %}",
     "{% endraw %} closes {% raw %}",
     "{{ page.title }}",
