@@ -271,8 +271,6 @@ def test_cli_build_json_and_serve_help(archive):
 
 
 def test_fast_scan_finds_what_iter_post_paths_finds(archive):
-    from newsmirror.site.builder import scan_posts
-
     (archive / "archived" / "2020" / "_posts").mkdir(parents=True)
     (archive / "archived" / "2020" / "_posts" / "2020-01-01-old.md").write_text("---\ntitle: old\n---\n", encoding="utf-8")
     (archive / "_posts" / "sub").mkdir()
@@ -280,4 +278,4 @@ def test_fast_scan_finds_what_iter_post_paths_finds(archive):
     (archive / "_posts" / ".hidden.md").write_text("", encoding="utf-8")
     (archive / "_posts" / "notes.txt").write_text("", encoding="utf-8")
     posts = Archive(archive)
-    assert set(scan_posts(archive)) == {posts.relative(p) for p in posts.iter_post_paths()}
+    assert set(posts.scan_posts()) == {posts.relative(p) for p in posts.iter_post_paths()}

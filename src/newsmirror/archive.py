@@ -164,9 +164,10 @@ class Archive:
                     removed += 1
         return removed
 
-    def scan_posts(self) -> dict[str, int]:
-        """Every post as {archive-relative path: mtime in ns}, with no Path objects (30,000 posts in ~40 ms)."""
-        found: dict[str, int] = {}
+    def scan_posts(self) -> dict[str, tuple[int, int]]:
+        """Every post as {archive-relative path: (mtime in ns, size)}, by iter_post_paths's rules but on plain
+        strings: a Path per post would cost ~0.3 s at 30,000 posts, a tenth of a site rebuild."""
+        found: dict[str, tuple[int, int]] = {}
         for top in (POSTS_DIR, ARCHIVED_DIR):
             stack = [top]
             while stack:
@@ -180,10 +181,14 @@ class Archive:
                         if entry.name.startswith("."):
                             continue
                         relative = f"{relative_folder}/{entry.name}"
-                        if entry.is_dir(follow_symlinks=False):
-                            stack.append(relative)
-                        elif entry.name.endswith((".md", ".markdown", ".html")) and entry.is_file(follow_symlinks=False):
-                            found[relative] = entry.stat(follow_symlinks=False).st_mtime_ns
+                        try:
+                            if entry.is_dir(follow_symlinks=False):
+                                stack.append(relative)
+                            elif entry.name.endswith((".md", ".markdown", ".html")) and entry.is_file(follow_symlinks=False):
+                                info = entry.stat(follow_symlinks=False)
+                                found[relative] = (info.st_mtime_ns, info.st_size)
+                        except OSError:  # gone between listing and stat: a concurrent rotate or delete
+                            continue
         return found
 
     def _names_in_posts(self) -> set[str]:

@@ -197,7 +197,7 @@ class State:
         on_disk = self.archive.scan_posts()
         rows = [
             self._row_for(self.archive.root / relative, relative, mtime)
-            for relative, mtime in on_disk.items()
+            for relative, (mtime, _size) in on_disk.items()
             if known.get(relative) != mtime
         ]
         gone = [p for p in known if p not in on_disk]
