@@ -307,13 +307,18 @@ _NAME_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]"
 _SLUG_PUNCTUATION = frozenset("._~!$&'()+,;=@")
 
 
+def jekyll_slug_keeps(char: str) -> bool:
+    """Whether Jekyll's pretty slugify keeps `char`: SLUGIFY_PRETTY_REGEXP = [^\\p{M}\\p{L}\\p{Nd}._~!$&'()+,;=@]+ ;
+    Python's re has no \\p{..}, unicodedata does."""
+    if char in _SLUG_PUNCTUATION:
+        return True
+    category = unicodedata.category(char)
+    return category[0] in "LM" or category == "Nd"
+
+
 def _jekyll_slug_keeps_something(title_part: str) -> bool:
-    """Whether Jekyll's pretty slugify (letters, marks, digits and ._~!$&'()+,;=@) leaves anything of the name's
-    title part, once the trailing dots Jekyll drops are gone."""
-    return any(
-        c in _SLUG_PUNCTUATION or unicodedata.category(c)[0] in "LM" or unicodedata.category(c) == "Nd"
-        for c in title_part.rstrip(".")
-    )
+    """Whether Jekyll's slug of the name's title part is non-empty, once the trailing dots Jekyll drops are gone."""
+    return any(jekyll_slug_keeps(c) for c in title_part.rstrip("."))
 
 
 def _truncate_utf8(text: str, max_bytes: int) -> str:

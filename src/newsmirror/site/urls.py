@@ -8,33 +8,23 @@ lib/jekyll/utils.rb, document.rb#populate_title, drops/url_drop.rb#title).
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import quote
+
+from ..postformat import jekyll_slug_keeps
 
 PERMALINK = "/:year/:month/:day/:title:output_ext"
 
 # Jekyll's DATE_FILENAME_MATCHER: `YYYY-MM-DD-slug.ext`, the slug being everything up to the last dot.
 _DATE_FILENAME = re.compile(r"^(\d{2,4}-\d{1,2}-\d{1,2})-([^/]*)(\.[^.]+)$")
-_PRETTY_KEEP = frozenset("._~!$&'()+,;=@")
-
-
-def _pretty_keeps(char: str) -> bool:
-    # SLUGIFY_PRETTY_REGEXP = [^\p{M}\p{L}\p{Nd}._~!$&'()+,;=@]+ ; Python's re has no \p{..}, unicodedata does.
-    if char in _PRETTY_KEEP:
-        return True
-    category = unicodedata.category(char)
-    return category[0] in "LM" or category == "Nd"
-
-
 @lru_cache(maxsize=65536)
 def jekyll_slugify_pretty(text: str) -> str:
     """Jekyll::Utils.slugify(text, mode: "pretty", cased: true)."""
     out: list[str] = []
     in_run = False
     for char in text:
-        if _pretty_keeps(char):
+        if jekyll_slug_keeps(char):
             out.append(char)
             in_run = False
         elif not in_run:
