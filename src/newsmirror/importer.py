@@ -24,7 +24,15 @@ from .config import (
     write_sources,
 )
 from .models import Article
-from .postformat import PostFormatError, as_list, parse_post, render_post, split_front_matter, unescape_liquid
+from .postformat import (
+    PostFormatError,
+    as_datetime,
+    as_list,
+    parse_post,
+    render_post,
+    split_front_matter,
+    unescape_liquid,
+)
 from .state import LEGACY_URLS, ArchiveLock, State
 
 SUBS_JSON = "subs.json"
@@ -115,20 +123,6 @@ def lenient_header(header: str) -> dict:
     return data
 
 
-def _as_date(value: object) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
-
-
 def _date_from_path(relative: str) -> datetime | None:
     """The file name's date (`2023-10-28-title.md`), else the rotation folder's (`archived/2024-02-01/`)."""
     name = relative.rsplit("/", 1)[-1]
@@ -166,7 +160,7 @@ def repair_text(text: str, relative: str, fallback_date: datetime | None = None)
             return None, "cannot repair: no `from:` and no [title](address) line to recover it from"
         link = match.group("url")
         notes.append("address taken from the title line")
-    moment = _as_date(data.get("date"))
+    moment = as_datetime(data.get("date"))
     if moment is None:
         epoch = _EPOCH_COMMENT.search(body)
         if epoch:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import yaml
 
@@ -226,9 +226,13 @@ def parse_front_matter(header: str) -> dict:
     return data
 
 
-def _as_datetime(value: object) -> datetime | None:
+def as_datetime(value: object) -> datetime | None:
+    """A front-matter date as a UTC-aware datetime: a timestamp, a bare date (as Jekyll reads `date: 2023-01-01`),
+    or an ISO string; None for anything else."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -251,7 +255,7 @@ def parse_post(text: str, path=None) -> Post:
     """Read a post written by newsmirror or by an older mirror tool. Raises PostFormatError when it cannot."""
     header, body = split_front_matter(text)
     data = parse_front_matter(header)
-    date = _as_datetime(data.get("date"))
+    date = as_datetime(data.get("date"))
     match = _BODY_CONTENT.search(body)
     content = unescape_liquid(match.group(1)) if match else unescape_liquid(body)
     categories = as_list(data.get("categories"))
