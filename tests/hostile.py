@@ -134,7 +134,8 @@ def _endless(handler: BaseHTTPRequestHandler) -> None:
         pass
 
 
-def _redirect(location: str):
+def redirect_to(location: str):
+    """A route handler answering 301 to `location`."""
     def handler(h: BaseHTTPRequestHandler) -> None:
         h.send_response(301)
         h.send_header("Location", location)
@@ -173,18 +174,18 @@ def install(server, other_host=None, many: bool = True) -> list[HostileSource]:
     add("压缩炸弹", "/bomb.xml", bomb, expect="error", error="too large", etag=False, headers={"Content-Encoding": "gzip"})
     add("无尽响应", "/endless.xml", expect="error", error="too large|timed out", handler=_endless)
     add("滴水", "/drip.xml", expect="error", error="timed out", handler=_drip)
-    add("重定向循环", "/loop-a.xml", expect="error", error="redirect loop", handler=_redirect("/loop-b.xml"))
-    server.add("/loop-b.xml", handler=_redirect("/loop-a.xml"))
+    add("重定向循环", "/loop-a.xml", expect="error", error="redirect loop", handler=redirect_to("/loop-b.xml"))
+    server.add("/loop-b.xml", handler=redirect_to("/loop-a.xml"))
     server.add("/chain-end.xml", rss([item("重定向链的终点", "https://hostile.example/chain")]))
     for i in range(3):
-        server.add(f"/chain{i}.xml", handler=_redirect(f"/chain{i + 1}.xml" if i < 2 else "/chain-end.xml"))
+        server.add(f"/chain{i}.xml", handler=redirect_to(f"/chain{i + 1}.xml" if i < 2 else "/chain-end.xml"))
     cases.append(HostileSource("重定向链", "/chain0.xml", "posts", titles=["重定向链的终点"]))
     for i in range(12):
-        server.add(f"/long{i}.xml", handler=_redirect(f"/long{i + 1}.xml"))
+        server.add(f"/long{i}.xml", handler=redirect_to(f"/long{i + 1}.xml"))
     cases.append(HostileSource("过长重定向", "/long0.xml", "error", error="too many redirects"))
     if other_host is not None:
         other_host.add("/moved.xml", rss([item("搬到另一台主机", "https://hostile.example/moved")]))
-        add("跨主机", "/moved.xml", expect="posts", titles=["搬到另一台主机"], handler=_redirect(other_host.url("/moved.xml")))
+        add("跨主机", "/moved.xml", expect="posts", titles=["搬到另一台主机"], handler=redirect_to(other_host.url("/moved.xml")))
     if many:
         ten_thousand = rss([item(f"第{i}条", f"https://hostile.example/many/{i}", date=None) for i in range(10_000)])
         add("一万条", "/many.xml", ten_thousand, min_posts=10_000)

@@ -13,6 +13,7 @@ from typing import ClassVar
 
 import pytest
 
+from hostile import redirect_to
 from newsmirror.config import FetchConfig
 from newsmirror.fetch import (
     USER_AGENT,
@@ -121,31 +122,21 @@ def test_gzip_is_decoded(server):
     assert "br" in server.requests[-1][1]["accept-encoding"]
 
 
-def _redirect(to: str):
-    def handler(h: BaseHTTPRequestHandler) -> None:
-        h.send_response(301)
-        h.send_header("Location", to)
-        h.send_header("Content-Length", "0")
-        h.end_headers()
-
-    return handler
-
-
 def test_redirects_are_followed_within_a_limit(server):
     final = server.add("/final", "<rss/>")
-    server.add("/r1", handler=_redirect("/r2"))
-    server.add("/r2", handler=_redirect(final))
+    server.add("/r1", handler=redirect_to("/r2"))
+    server.add("/r2", handler=redirect_to(final))
     result = fetch(server.url("/r1"))
     assert result.final_url == final and result.content == b"<rss/>"
     for i in range(10):
-        server.add(f"/c{i}", handler=_redirect(f"/c{i + 1}"))
+        server.add(f"/c{i}", handler=redirect_to(f"/c{i + 1}"))
     with pytest.raises(FetchError, match="too many redirects"):
         fetch(server.url("/c0"), FetchConfig(max_redirects=5))
 
 
 def test_redirect_loop_is_named(server):
-    server.add("/a", handler=_redirect("/b"))
-    server.add("/b", handler=_redirect("/a"))
+    server.add("/a", handler=redirect_to("/b"))
+    server.add("/b", handler=redirect_to("/a"))
     with pytest.raises(FetchError, match="redirect loop"):
         fetch(server.url("/a"))
 
