@@ -225,5 +225,15 @@ def install(server, other_host=None, many: bool = True) -> list[HostileSource]:
         rss([item("Liquid 正文", "https://hostile.example/liquid", body="<p>{{ site.time }} {% include evil.html %} {% raw %}x{% endraw %} {% endraw %} {{{ a }}}</p>")]),
         titles=["Liquid 正文"],
     )
+    add("坏地址图片", "/bad-url.xml", rss([item("图片地址坏了", "https://hostile.example/badurl", body='<p>文</p><img src="http://[x/a.png"><a href="http://[y">链接</a>')]), titles=["图片地址坏了"])
+    atom_year_one = (
+        '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>a</title><entry><title>公元一年的日期</title>'
+        '<link href="https://hostile.example/year1"/><id>y1</id><updated>0001-01-01T00:00:00+01:00</updated>'
+        "<content type=\"html\">&lt;p&gt;文&lt;/p&gt;</content></entry><entry><title>九九九九年</title>"
+        '<link href="https://hostile.example/year9999"/><id>y9</id><updated>9999-12-31T23:59:59-01:00</updated></entry></feed>'
+    )
+    add("极端日期", "/dates.xml", atom_year_one, titles=["公元一年的日期", "九九九九年"])
+    bad_json = '{"version": "https://jsonfeed.org/version/1.1", "title": "j", "items": [{"id": "1", "url": "https://hostile.example/j\\ud800k", "title": "JSON 里的孤立代理项\\ud800", "content_html": "<p>x</p>", "authors": 5}]}'
+    add("坏JSON", "/bad.json", bad_json, titles=["JSON 里的孤立代理项"], content_type="application/feed+json")
     add("正常", "/normal.xml", golden_like, titles=["一条正常的新闻"])
     return cases

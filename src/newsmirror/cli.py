@@ -103,7 +103,7 @@ def fetch(
     publish: Annotated[bool, typer.Option("--publish", help="Then commit and push, as `newsmirror publish`.")] = False,
 ) -> None:
     """Fetch every enabled source and write each new article as a post."""
-    from .pipeline import run_fetch
+    from .pipeline import UnknownSourceError, run_fetch
     from .report import RichProgress, print_report
 
     config = _config(directory)
@@ -116,7 +116,7 @@ def fetch(
         raise _fail(str(exc), code=3) from None
     except ArchiveError as exc:
         raise _fail(str(exc), code=1) from None
-    except ValueError as exc:
+    except UnknownSourceError as exc:
         raise _fail(str(exc)) from None
     print_report(console, errors, report, as_json)
     published_ok = _publish_and_print(config, None, as_json=False) if publish else True

@@ -113,31 +113,47 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]
 _NOW_SLACK = timedelta(minutes=10)
 
 
+_RFC822_YEAR = re.compile(r"^(?:\w{3},\s*)?\d{1,2}\s+\w{3}\s+(\d+)\b")
+
+
 def parse_date(value: str | None, now: datetime) -> datetime | None:
-    """A feed date → UTC datetime; None when missing, unparseable, or in the future (then the run's time is used)."""
+    """A feed date → UTC datetime; None when missing, unparseable, before 1970 or in the future (then the run's
+    time is used)."""
     if not value:
         return None
     value = value.strip()
-    moment: datetime | None = None
     try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-        except ValueError:
-            from feedparser.datetimes import _parse_date
-
-            parsed = _parse_date(value)
-            if parsed is not None:
-                moment = datetime.fromtimestamp(calendar.timegm(parsed), UTC)
-    if moment is None:
+        moment = _read_date(value)
+        if moment is None:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        moment = moment.astimezone(UTC)
+    except (OverflowError, ValueError, OSError):  # year 1 or 9999 with an offset, timestamps out of range
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
     if moment > now + _NOW_SLACK or moment.year < 1970:
         return None
     return moment
+
+
+def _read_date(value: str) -> datetime | None:
+    year = _RFC822_YEAR.match(value)
+    if year and len(year.group(1)) not in (2, 4):
+        return None  # "01 Jan 1" would be read as 2001
+    if year and len(year.group(1)) == 4 and int(year.group(1)) < 1970:
+        return None  # email.utils reads "0001" as 2001
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        pass
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        pass
+    from feedparser.datetimes import _parse_date
+
+    parsed = _parse_date(value)
+    return datetime.fromtimestamp(calendar.timegm(parsed), UTC) if parsed is not None else None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -171,6 +187,10 @@ def text_to_html(text: str) -> str:
     return "".join("<p>" + html.escape(p, quote=False).replace("\n", "<br>") + "</p>" for p in paragraphs)
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_URL_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
 def _make_entry(
     source: str,
     *,
@@ -185,7 +205,11 @@ def _make_entry(
     now: datetime,
     video_id: str | None = None,
 ) -> Entry:
-    link = link.strip()
+    # Lone surrogates (JSON Feed "\ud800") cannot be written as UTF-8: they go here, once, for every field.
+    title, link, guid, author, content, summary = (
+        _SURROGATES.sub("", v) for v in (title, link, guid, author, content, summary)
+    )
+    link = _URL_CONTROL.sub("", link.strip())
     guid = guid.strip()
     if not link and guid and guid_is_link and re.match(r"^https?://", guid):
         link = guid
@@ -437,6 +461,7 @@ def _parse_json_feed(text: str, source: str, now: datetime) -> ParsedFeed:
         if not isinstance(item, dict):
             continue
         authors = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), dict) else [])
+        authors = authors if isinstance(authors, list) else []
         author = ", ".join(a.get("name", "") for a in authors if isinstance(a, dict) and a.get("name"))
         content = item.get("content_html") or ""
         if not content and item.get("content_text"):

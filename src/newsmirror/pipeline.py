@@ -216,6 +216,9 @@ class Run:
         except OSError as exc:  # disk full, read-only archive: the run goes on with the other sources
             report.status = "error"
             report.errors.append(f"cannot write to the archive: {exc.strerror or exc}")
+        except Exception as exc:  # a defect meeting input nobody foresaw: it costs this source, not the run
+            report.status = "error"
+            report.errors.append(f"unexpected {type(exc).__name__}: {' '.join(str(exc).split())}")
         finally:
             self._record_written(source.name, report)
         report.seconds = time.monotonic() - started
@@ -313,12 +316,16 @@ async def _run_sources(run: Run, sources: list[SourceConfig]) -> list[SourceRepo
     return list(await asyncio.gather(*(run.fetch_source(s) for s in sources)))
 
 
+class UnknownSourceError(ValueError):
+    """`--source NAME` names no configured source."""
+
+
 def select_sources(config: Config, names: list[str] | None) -> list[SourceConfig]:
     if names:
         wanted = set(names)
         unknown = wanted - {s.name for s in config.sources}
         if unknown:
-            raise ValueError("no source named " + ", ".join(sorted(unknown)))
+            raise UnknownSourceError("no source named " + ", ".join(sorted(unknown)))
         return [s for s in config.sources if s.name in wanted]
     return [s for s in config.sources if s.enabled]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import SplitResult, parse_qs, parse_qsl, urlencode, urljoin, urlsplit
 
 import nh3
 
@@ -108,12 +108,29 @@ def _largest_srcset_candidate(srcset: str) -> str:
     return best
 
 
+def _split(url: str) -> SplitResult | None:
+    """urlsplit, or None for an address it refuses (e.g. "http://[x/a.png"): such an address is dropped."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
+
+
+def _join(base: str, url: str) -> str | None:
+    try:
+        return urljoin(base, url)
+    except ValueError:
+        return None
+
+
 def is_tracker(url: str, attributes: dict[str, str] | None = None) -> bool:
     if attributes is not None and attributes.get("width", "").strip() in ("0", "1", "1px") and attributes.get(
         "height", ""
     ).strip() in ("0", "1", "1px"):
         return True
-    parts = urlsplit(url)
+    parts = _split(url)
+    if parts is None:
+        return True  # an address no browser could load either: drop the image
     host = (parts.hostname or "").lower()
     if host in TRACKER_HOSTS:
         return True
@@ -125,7 +142,9 @@ def privacy_embed_url(url: str) -> str | None:
     """An allowed video player's embed URL, rewritten to its privacy-friendly form; None for any other frame."""
     if url.startswith("//"):
         url = "https:" + url
-    parts = urlsplit(url)
+    parts = _split(url)
+    if parts is None:
+        return None
     host = (parts.hostname or "").lower().removeprefix("www.").removeprefix("m.")
     path = parts.path
     if host in ("youtube.com", "youtube-nocookie.com", "youtu.be"):
@@ -141,7 +160,9 @@ def privacy_embed_url(url: str) -> str | None:
         video = path.rstrip("/").split("/")[-1]
         return f"https://player.vimeo.com/video/{video}?dnt=1" if video.isdigit() else None
     if host == "player.bilibili.com" and path == "/player.html":
-        return f"https://player.bilibili.com/player.html?{parts.query}&autoplay=0"
+        # Rebuilt in a fixed form, so that sanitizing an already sanitized post keeps the frame.
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k in ("bvid", "aid", "cid", "page", "p")]
+        return "https://player.bilibili.com/player.html?" + urlencode([*sorted(query), ("autoplay", "0")])
     if host in ("dailymotion.com", "geo.dailymotion.com") and "/embed/video/" in path:
         video = path.rsplit("/", 1)[-1]
         return f"https://www.dailymotion.com/embed/video/{video}" if video.isalnum() else None
@@ -165,13 +186,13 @@ def _prepare_tag(match: re.Match[str], base_url: str) -> str:
     name = match.group(1).lower()
     attributes = _attributes(match.group(2))
     if name == "iframe":
-        embed = privacy_embed_url(urljoin(base_url, attributes.get("src", "").strip()))
+        embed = privacy_embed_url(_join(base_url, attributes.get("src", "").strip()) or "")
         if embed is None:
             return "<iframe>"  # the empty frame is removed after cleaning
         attributes["src"] = embed
         return _render_tag("iframe", attributes)
     src = pick_lazy_src(attributes)
-    if src and is_tracker(urljoin(base_url, src), attributes):
+    if src and is_tracker(_join(base_url, src) or "http://[", attributes):
         return ""
     if src:
         attributes["src"] = src
@@ -206,7 +227,9 @@ def sanitize_html(fragment: str, base_url: str = "") -> str:
         if not base_url or not value or value.startswith(("#", "https://", "http://")):
             absolute = value  # already absolute (most links): urljoin would return it unchanged, at a cost
         else:
-            absolute = urljoin(base_url, value)
+            absolute = _join(base_url, value)
+            if absolute is None:
+                return None
         # nh3 checks schemes only on the attributes it knows as URLs (not blockquote/q/del/ins cite): check all.
         scheme = _SCHEME.match(absolute)
         if scheme and scheme.group(1).lower() not in _LINK_SCHEMES:
