@@ -279,3 +279,19 @@ def test_fast_scan_finds_what_iter_post_paths_finds(archive):
     (archive / "_posts" / "notes.txt").write_text("", encoding="utf-8")
     posts = Archive(archive)
     assert set(posts.scan_posts()) == {posts.relative(p) for p in posts.iter_post_paths()}
+
+
+def test_a_permalink_cannot_write_or_delete_outside_the_site(archive):
+    hostile = archive / "_posts" / "2024-01-01-escape.md"
+    hostile.write_text(
+        '---\nlayout: post\ntitle: "逃逸"\ndate: 2024-01-01T00:00:00.000Z\npermalink: /../../escape-from-site.html\n'
+        "categories: [ 大纪元 ]\n---\n<div>\n<p>x</p>\n</div>\n",
+        encoding="utf-8",
+    )
+    build(archive)
+    assert not (archive.parent / "escape-from-site.html").exists()
+    assert not (archive / "escape-from-site.html").exists()
+    assert (archive / "_site" / "escape-from-site.html").exists()
+    hostile.unlink()
+    build(archive)  # removing the post removes its page, inside the site only
+    assert not (archive / "_site" / "escape-from-site.html").exists()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -127,3 +128,9 @@ def test_bundle_count_stays_small_as_posts_keep_coming():
     assert len(plan.state["order"]) <= full_bundles + search.MAX_SMALL_SEALED + 1
     placed = [u for b in plan.state["order"] for u in plan.state["bundles"][b]]
     assert sorted(placed) == sorted(u for u, _ in _posts(total)) and len(placed) == len(set(placed))
+
+
+@pytest.mark.parametrize("url", ["/../../escape.html", "/a/../../../b.html", "..\\..\\x.html", "/./../x/"])
+def test_output_paths_never_leave_the_site(url):
+    path = output_path(url)
+    assert ".." not in path.split("/") and not path.startswith("/") and "\\" not in path

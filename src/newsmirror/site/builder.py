@@ -629,6 +629,8 @@ def build_site(
 
         # -- remove what no longer exists --------------------------------------------------------------------------
         for out in set(cache.get("outputs", {})) - set(writer.current):
+            if output_path(out) != out:  # a cache entry that would reach outside _site/ (or was never ours)
+                continue
             try:
                 (site_dir / out).unlink()
                 report.deleted += 1

@@ -7,6 +7,7 @@ lib/jekyll/utils.rb, document.rb#populate_title, drops/url_drop.rb#title).
 
 from __future__ import annotations
 
+import posixpath
 import re
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -85,9 +86,13 @@ def href(url: str, baseurl: str = "") -> str:
 
 
 def output_path(url: str) -> str:
-    """The file under _site/ for a decoded URL path (directories get index.html)."""
-    path = url.lstrip("/")
-    return path + "index.html" if path.endswith("/") or not path else path
+    """The file under _site/ for a decoded URL path (directories get index.html). `..` cannot climb out of the
+    site: a post's `permalink: /../../x.html` lands at x.html, as Jekyll's URL sanitizing puts it too."""
+    directory = url.endswith("/") or not url.strip("/")
+    path = posixpath.normpath("/" + url.replace("\\", "/")).lstrip("/")
+    if path in ("", "."):
+        return "index.html"
+    return path + "/index.html" if directory else path
 
 
 _NAME_UNSAFE = re.compile(r'[\x00-\x1f/\\:*?"<>|#%]')
