@@ -291,3 +291,17 @@ def test_error_lines_are_never_wrapped(server, tmp_path):
     result = run_cli("fetch", "-C", str(tmp_path), env={"COLUMNS": "40"})
     (line,) = [line for line in result.stderr.splitlines() if line.strip()]
     assert line.startswith("error ") and long_name in line and line.endswith("HTTP 404 Not Found")
+
+
+def test_out_of_range_settings_and_unparseable_urls_are_named(tmp_path):
+    (tmp_path / "newsmirror.toml").write_text(
+        '[fetch]\ntimeout = 0\nconcurrency = -1\n[site]\nlist_limit = 0\n'
+        '[[sources]]\nname = "坏"\nurl = "http://[bad/feed"\nmax_items = -3\n',
+        encoding="utf-8",
+    )
+    result = run_cli("sources", "list", "-C", str(tmp_path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    for expected in ("[fetch]: timeout = 0 must be at least", "[fetch]: concurrency = -1 must be at least",
+                     "[site]: list_limit = 0 must be at least", "source '坏': url 'http://[bad/feed' is not an http(s) address",
+                     "source '坏': max_items = -3 must be 0"):  # fmt: skip
+        assert expected in result.stderr, (expected, result.stderr)

@@ -86,7 +86,7 @@ def test_file_names_stay_valid_everywhere(title):
 @pytest.mark.parametrize(
     "value",
     ["大纪元", "https://x.com/a?b=c#d", "true", "null", "1.5", "- item", "key: value", "#hash", "a #b", "'q'",
-     "2023-01-01", "[x]", "{y}", "@at", "", " lead", "trail ", "yes", "~", "0x1F", "1e3", "!!python/object"],
+     "2023-01-01", "[x]", "{y}", "@at", "", " lead", "trail ", "yes", "~", "0x1F", "1e3", "!!python/object", ".5_", "+.29_"],
 )  # fmt: skip
 def test_yaml_scalars_read_back_as_the_same_string(value):
     assert yaml.safe_load(f"k: {yaml_scalar(value)}") == {"k": value}

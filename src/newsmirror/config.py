@@ -153,9 +153,15 @@ def _check_source(source: SourceConfig, where: str, problems: list[str]) -> None
 
     if not source.name.strip():
         problems.append(f"{where}: name is empty")
-    parts = urlsplit(source.url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(source.url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 0) >= 0
+    except ValueError:  # "http://[bad/feed", a port out of range
+        valid = False
+    if not valid:
         problems.append(f"{where}: url {source.url!r} is not an http(s) address")
+    if source.max_items < 0:
+        problems.append(f"{where}: max_items = {source.max_items} must be 0 (every item) or more")
     for key in ("include", "exclude"):
         for pattern in getattr(source, key):
             try:
@@ -167,6 +173,21 @@ def _check_source(source: SourceConfig, where: str, problems: list[str]) -> None
 
         if source.convert not in known_conversions():
             problems.append(f"{where}: convert = {source.convert!r} is not one of {', '.join(known_conversions())}")
+
+
+# Settings that must be positive (or at least zero), checked with the file and the key in the message.
+_AT_LEAST = {
+    ("fetch", "concurrency"): 1, ("fetch", "per_host"): 1, ("fetch", "timeout"): 0.001, ("fetch", "retries"): 0,
+    ("fetch", "max_bytes"): 1, ("fetch", "max_redirects"): 0, ("site", "list_limit"): 1, ("site", "posts_per_page"): 1,
+}  # fmt: skip
+
+
+def _check_ranges(built: dict[str, object], path: Path, problems: list[str]) -> None:
+    for (section, key), least in _AT_LEAST.items():
+        table = built.get(section)
+        value = getattr(table, key, None) if table is not None else None
+        if value is not None and value < least:
+            problems.append(f"{path} [{section}]: {key} = {value!r} must be at least {least:g}")
 
 
 def parse_config(text: str, path: Path) -> Config:
@@ -182,6 +203,7 @@ def parse_config(text: str, path: Path) -> Config:
             problems.append(f"{path}: unknown key {key!r}")
     for key, cls in sections.items():
         built[key] = _build(cls, data.get(key, {}), f"{path} [{key}]", problems)
+    _check_ranges(built, path, problems)
     raw_sources = data.get("sources", [])
     sources: list[SourceConfig] = []
     if not isinstance(raw_sources, list):

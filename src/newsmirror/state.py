@@ -18,7 +18,7 @@ from typing import TextIO
 
 from .archive import Archive, PostSummary, canonical_url
 from .fetch import Validators
-from .postformat import PostFormatError, parse_front_matter, split_front_matter
+from .postformat import PostFormatError, as_datetime, parse_front_matter, split_front_matter
 
 SCHEMA_VERSION = 1
 LEGACY_URLS = "allurls.dat"  # a legacy mirror's list of archived article URLs, one a line
@@ -124,12 +124,8 @@ def _read_header(path: Path) -> dict:
 
 
 def _iso(value: object) -> str | None:
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return moment.astimezone(UTC).isoformat()
-    if isinstance(value, str):
-        return value
-    return None
+    moment = as_datetime(value)  # timestamps, bare dates (as Jekyll reads them) and ISO strings
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
 
 
 def _first(value: object) -> str:
