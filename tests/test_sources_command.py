@@ -96,3 +96,16 @@ def test_check_fetches_and_parses_without_writing(server, tmp_path):
 
 def test_default_sources_match_the_known_feed_addresses():
     assert dict(DEFAULT_SOURCES)["BBC中文"] == "https://feeds.bbci.co.uk/zhongwen/simp/rss.xml"
+
+
+def test_tables_after_the_sources_are_kept(tmp_path):
+    (tmp_path / "newsmirror.toml").write_text(
+        '[site]\ntitle = "t"\n\n[[sources]]\nname = "a"\nurl = "https://a.example/f"\n\n'
+        '# where to push\n[publish]\nenabled = true\nremotes = ["github", "codeberg"]\n',
+        encoding="utf-8",
+    )
+    assert run_cli("sources", "add", "b", "https://b.example/f", "-C", str(tmp_path)).returncode == 0
+    config = load_config(tmp_path)
+    assert [s.name for s in config.sources] == ["a", "b"]
+    assert config.publish.enabled and config.publish.remotes == ["github", "codeberg"]
+    assert "# where to push" in (tmp_path / "newsmirror.toml").read_text(encoding="utf-8")

@@ -6,6 +6,7 @@ Every problem is reported with the file, the source and the key before anything 
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 import typing
 from dataclasses import MISSING, dataclass, field, fields
@@ -149,8 +150,6 @@ def _build(cls, table: object, where: str, problems: list[str]):
 
 
 def _check_source(source: SourceConfig, where: str, problems: list[str]) -> None:
-    import re
-
     if not source.name.strip():
         problems.append(f"{where}: name is empty")
     try:
@@ -270,18 +269,34 @@ def source_to_toml(source: SourceConfig) -> str:
     return "\n".join(lines) + "\n"
 
 
+_TABLE_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+
+
 def write_sources(config_path: Path, sources: list[SourceConfig]) -> None:
-    """Replace every [[sources]] table in the file, keeping everything before the first one."""
+    """Replace the [[sources]] tables, keeping every other table, comment and setting as the user wrote it."""
     from .archive import atomic_write_text
 
     text = config_path.read_text(encoding="utf-8") if config_path.exists() else ""
-    head = text
-    marker = text.find("[[sources]]")
-    if marker != -1:
-        head = text[:marker]
-    head = head.rstrip() + "\n\n" if head.strip() else ""
+    kept: list[str] = []
+    comments: list[str] = []  # comment lines inside a sources block belong to whatever table comes next
+    in_sources = False
+    for line in text.splitlines():
+        header = _TABLE_HEADER.match(line)
+        if header:
+            name = header.group(1).strip()
+            in_sources = name == "sources" or name.startswith("sources.")
+            if not in_sources:
+                kept.extend(comments)
+            comments = []
+        if not in_sources:
+            kept.append(line)
+        elif line.lstrip().startswith("#") or not line.strip():
+            comments.append(line)
+        else:
+            comments = []
+    head = "\n".join(kept).rstrip()
     body = "\n".join(source_to_toml(s) for s in sources)
-    new_text = head + body
+    new_text = (head + "\n\n" if head else "") + body
     parse_config(new_text, config_path)  # never write a file we could not read back
     atomic_write_text(config_path, new_text)
 
