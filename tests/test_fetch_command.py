@@ -305,3 +305,17 @@ def test_out_of_range_settings_and_unparseable_urls_are_named(tmp_path):
                      "[site]: list_limit = 0 must be at least", "source '坏': url 'http://[bad/feed' is not an http(s) address",
                      "source '坏': max_items = -3 must be 0"):  # fmt: skip
         assert expected in result.stderr, (expected, result.stderr)
+
+
+def test_linkless_items_stay_deduplicated_without_the_cache_whatever_the_category_or_script(server, tmp_path):
+    feed = (
+        '<rss version="2.0"><channel><title>t</title>'
+        '<item><title>沒有鏈接的消息</title><guid isPermaLink="false">tg-1</guid><description>內容</description></item>'
+        "</channel></rss>"
+    )
+    write_config(tmp_path, [{"name": "频道", "url": server.add("/tg.xml", feed), "category": "Telegram", "convert": "t2s"}])
+    assert json.loads(run_cli("fetch", "-C", str(tmp_path), "--json").stdout)["new_posts"] == 1
+    shutil.rmtree(tmp_path / ".newsmirror")
+    again = run_cli("fetch", "-C", str(tmp_path), "--json")
+    assert json.loads(again.stdout)["new_posts"] == 0, posts(tmp_path)
+    assert [n for n in posts(tmp_path)] == [f"{datetime.now(UTC):%Y-%m-%d}-没有链接的消息.md"]

@@ -97,7 +97,13 @@ def normalise_title(entry: Entry) -> str:
     return text[:50] or _UNTITLED
 
 
-def entry_keys(entry: Entry) -> list[str]:
+def article_title(entry: Entry, source: SourceConfig) -> str:
+    """The title as the post will carry it (normalised, converted between scripts when the source says so)."""
+    title = normalise_title(entry)
+    return convert_text(title, source.convert) if source.convert else title
+
+
+def entry_keys(entry: Entry, source: SourceConfig) -> list[str]:
     """Every key under which this article may already be known."""
     keys = []
     if entry.link:
@@ -107,7 +113,7 @@ def entry_keys(entry: Entry) -> list[str]:
         if entry.guid.startswith(("http://", "https://")):
             keys.append(canonical_url(entry.guid))
     if not entry.link:
-        keys.append(fingerprint_key(entry.source, normalise_title(entry)))
+        keys.append(fingerprint_key(article_title(entry, source)))
     return keys
 
 
@@ -118,12 +124,10 @@ def passes_filters(title: str, source: SourceConfig) -> bool:
 
 
 def build_article(entry: Entry, source: SourceConfig, content: str, now: datetime) -> Article:
-    title = normalise_title(entry)
     if source.convert:
-        title = convert_text(title, source.convert)
         content = convert_html(content, source.convert)
     return Article(
-        title=title,
+        title=article_title(entry, source),
         date=entry.published or now,
         author=entry.author or source.author or source.name,
         link=entry.link,
@@ -291,7 +295,7 @@ class Run:
         """The entries not in the archive yet and not filtered out, each with the keys it is known by."""
         new = []
         for entry in ordered:
-            keys = entry_keys(entry)
+            keys = entry_keys(entry, source)
             if any(key in self.known for key in keys):
                 report.existing += 1
                 continue

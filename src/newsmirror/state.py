@@ -97,9 +97,10 @@ def guid_key(source: str, guid: str) -> str:
     return f"guid:{source}\x1f{guid}"
 
 
-def fingerprint_key(source: str, title: str) -> str:
-    """For items with neither link nor guid: the same title from the same source is the same item."""
-    return "fp:" + hashlib.sha1(f"{source}\x1f{title}".encode()).hexdigest()
+def fingerprint_key(title: str) -> str:
+    """For items without a link: the same title (as written in the post) is the same item. Only the written
+    title is used, so that the key can be rebuilt from the post alone (the source's name is not always in it)."""
+    return "fp:" + hashlib.sha1(title.encode()).hexdigest()
 
 
 @dataclass(slots=True)
@@ -283,8 +284,8 @@ class State:
     def fingerprints_on_disk(self) -> set[str]:
         """Keys for posts without a `from:` address, so that link-less items stay deduplicated after a rebuild."""
         return {
-            fingerprint_key(source or "", title or "")
-            for title, source in self.db.execute("SELECT title, source FROM posts WHERE url IS NULL AND error IS NULL")
+            fingerprint_key(title or "")
+            for (title,) in self.db.execute("SELECT title FROM posts WHERE url IS NULL AND error IS NULL")
         }
 
     def summaries(self) -> list[PostSummary]:
