@@ -77,10 +77,11 @@ def test_add_errors_are_clear(server, tmp_path):
     image = server.add("/photo.jpg", b"\xff\xd8\xff\xe0 not really", content_type="image/jpeg")
     empty = server.add("/empty.html", "<html><body><nav><a href='/'>首页</a></nav></body></html>", content_type="text/html")
     missing = server.url("/gone.html")
-    result = run_cli("add", image, empty, missing, "ftp://x/y", "-C", str(tmp_path), "--allow-private")
+    result = run_cli("add", image, empty, missing, "ftp://x/y", "http://[oops", "-C", str(tmp_path), "--allow-private")
     assert result.returncode == 1
     lines = [line for line in result.stderr.splitlines() if line.startswith("error")]
-    assert len(lines) == 4
+    assert len(lines) == 5 and "Traceback" not in result.stderr
+    assert "not an http(s) address: 'http://[oops'" in lines[4]
     assert "not an HTML page (content type image/jpeg)" in lines[0]
     assert "no article text" in lines[1]
     assert "HTTP 404" in lines[2]

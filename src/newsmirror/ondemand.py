@@ -67,8 +67,12 @@ async def _add_one(
     now: datetime,
 ) -> AddOutcome:
     url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 0) >= 0
+    except ValueError:  # "http://[oops": the workflow's URL pattern lets such text through
+        usable = False
+    if not usable:
         return AddOutcome(url, "error", f"not an http(s) address: {url!r}")
     key = canonical_url(url)
     if key in known:
@@ -146,6 +150,9 @@ def add_urls(
                             )
                         except (ArchiveError, OSError) as exc:
                             results.append(AddOutcome(url, "error", f"cannot write to the archive: {exc}"))
+                        except Exception as exc:  # an unforeseen defect costs this address, not the others
+                            message = " ".join(str(exc).split())
+                            results.append(AddOutcome(url, "error", f"unexpected {type(exc).__name__}: {message}"))
                     return results
 
             report.outcomes = asyncio.run(main())
