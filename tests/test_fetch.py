@@ -268,3 +268,31 @@ def test_socks5_proxy_from_all_proxy(server, monkeypatch):
     finally:
         socks.shutdown()
         socks.server_close()
+
+
+def test_public_only_connects_to_the_address_it_checked(server, monkeypatch):
+    """No second lookup between the check and the connection (DNS rebinding): the request goes to the vetted
+    address with the original Host header. Here the check vouches for 127.0.0.1 and the resolver would fail."""
+    import newsmirror.fetch
+
+    url = server.add("/pinned", "<html>ok</html>", content_type="text/html")
+    host_url = url.replace("127.0.0.1", "rebind.invalid")
+    lookups: list[str] = []
+    real = socket.getaddrinfo
+
+    def resolver(host, *args, **kwargs):
+        lookups.append(str(host))
+        if str(host).endswith(".invalid"):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    async def vetted(checked_url: str) -> str:
+        assert checked_url == host_url
+        return "127.0.0.1"
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    monkeypatch.setattr(newsmirror.fetch, "check_public_host", vetted)
+    result = fetch(host_url, public_only=True)
+    assert result.content == b"<html>ok</html>" and result.final_url == host_url
+    assert server.requests[-1][1]["host"] == f"rebind.invalid:{server.port}"
+    assert "rebind.invalid" not in lookups

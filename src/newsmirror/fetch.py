@@ -74,8 +74,9 @@ def _is_public_address(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-async def check_public_host(url: str) -> None:
-    """Refuse addresses that resolve to loopback, private, link-local or other non-public networks."""
+async def check_public_host(url: str) -> str:
+    """Refuse addresses that resolve to loopback, private, link-local or other non-public networks; return the
+    vetted address, which the request then connects to (a second lookup could answer differently)."""
     host = urlsplit(url).hostname
     if not host:
         raise FetchError(f"no host in {url}")
@@ -83,10 +84,20 @@ async def check_public_host(url: str) -> None:
         infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise FetchError(f"DNS lookup failed for {host}: {exc.strerror}") from None
-    for info in infos:
-        address = str(info[4][0])
+    addresses = [str(info[4][0]) for info in infos]
+    for address in addresses:
         if not _is_public_address(address):
             raise FetchError(f"refused: {host} resolves to the non-public address {address} (use --allow-private)")
+    return addresses[0]
+
+
+def _pinned(url: str, address: str) -> tuple[httpx.URL, dict[str, str], dict[str, str]]:
+    """The request for `url` sent to `address` itself: Host header and TLS name (SNI, certificate check) stay the
+    host's, so that DNS rebinding between the check and the connection is impossible."""
+    original = httpx.URL(url)
+    headers = {"Host": original.netloc.decode("ascii")}
+    extensions = {"sni_hostname": original.host} if original.scheme == "https" else {}
+    return original.copy_with(host=address.split("%")[0]), headers, extensions
 
 
 def _describe(exc: Exception, url: str, timeout: float) -> FetchError:
@@ -189,8 +200,12 @@ class Fetcher:
             scheme = urlsplit(current).scheme
             if scheme not in ("http", "https"):
                 raise FetchError(f"refused: {scheme or 'a relative'} address {current!r}")
+            target, hop_headers, extensions = current, headers, {}
             if public_only:
-                await check_public_host(current)
+                address = await check_public_host(current)
+                if address:  # connect to what was checked, not to what a second lookup might say
+                    target, pinned_headers, extensions = _pinned(current, address)
+                    hop_headers = {**headers, **pinned_headers}
             seen.add(current)
             host = urlsplit(current).netloc.lower()
             # The deadline starts once a slot is ours: waiting behind other requests is not the server's fault.
@@ -198,7 +213,7 @@ class Fetcher:
                 self._global,
                 self._per_host[host],
                 asyncio.timeout(self.config.timeout),
-                self._client.stream("GET", current, headers=headers) as response,
+                self._client.stream("GET", target, headers=hop_headers, extensions=extensions) as response,
             ):
                 if response.status_code in _REDIRECT_STATUSES and "location" in response.headers:
                     target = urljoin(current, response.headers["location"].strip())
