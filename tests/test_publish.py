@@ -250,3 +250,38 @@ def test_commit_message_counts_rotations_and_other_files(tmp_path):
     post = add_post(tmp_path, "2026-11-20-a.md", source="法广")
     message = commit_message([post], moved=5, other=2)
     assert message.startswith("newsmirror: 1 new post, 5 rotated, 2 other files changed (法广 1)\n")
+
+
+def test_publish_never_commits_temporary_files_and_waits_for_the_archive_lock(tmp_path):
+    from newsmirror.archive import Archive
+    from newsmirror.config import load_config
+    from newsmirror.publish import publish_archive
+    from newsmirror.state import ArchiveLock
+
+    root = tmp_path / "mirror"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    for key, value in (("user.name", "t"), ("user.email", "t@example.org")):
+        subprocess.run(["git", "-C", str(root), "config", key, value], check=True)
+    (root / "newsmirror.toml").write_text('[[sources]]\nname = "a"\nurl = "https://a.example/f"\n', encoding="utf-8")
+    (root / "_posts").mkdir()
+    (root / "_posts" / "2024-01-01-a.md").write_text("---\ntitle: a\n---\n", encoding="utf-8")
+    (root / "_posts" / ".new.abcd.tmp").write_text("half", encoding="utf-8")
+    (root / "lists").mkdir()
+    (root / "lists" / ".a.md.x1y2.tmp").write_text("half", encoding="utf-8")
+    config = load_config(root)
+
+    def tracked() -> str:
+        return subprocess.run(["git", "-C", str(root), "ls-files"], capture_output=True, text=True, check=True).stdout
+
+    import threading
+    import time
+
+    with ArchiveLock(Archive(root)):  # a fetch in progress
+        publishing = threading.Thread(target=publish_archive, args=(config,))
+        publishing.start()
+        time.sleep(1.0)
+        assert publishing.is_alive() and tracked() == ""  # waiting for the fetch, nothing committed yet
+    publishing.join(timeout=30)
+    assert not publishing.is_alive()
+    assert "_posts/2024-01-01-a.md" in tracked() and ".tmp" not in tracked()

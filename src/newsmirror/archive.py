@@ -155,11 +155,20 @@ class Archive:
                             yield Path(entry.path)
 
     def remove_stale_temporary_files(self) -> int:
-        """Delete the hidden temporary files a killed run can leave beside the posts (call with the lock held)."""
+        """Delete the hidden temporary files a killed run can leave (`.name.XXXX.tmp` beside posts, lists, images
+        and settings). Call with the archive lock held: then none of them belongs to a write in progress."""
         removed = 0
-        if self.posts_dir.is_dir():
-            for entry in os.scandir(self.posts_dir):
-                if entry.name.startswith(".") and entry.name.endswith(".tmp") and entry.is_file():
+        folders = [self.root, self.posts_dir, self.root / LISTS_DIR]
+        images = self.root / "assets" / "images"
+        if images.is_dir():
+            folders += [Path(path) for path, _dirs, _files in os.walk(images)]
+        for folder in folders:
+            try:
+                entries = list(os.scandir(folder))
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            for entry in entries:
+                if entry.name.startswith(".") and entry.name.endswith(".tmp") and entry.is_file(follow_symlinks=False):
                     os.unlink(entry.path)
                     removed += 1
         return removed

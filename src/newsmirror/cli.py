@@ -246,6 +246,8 @@ def _publish_and_print(config, remotes: list[str] | None, as_json: bool) -> bool
 
     try:
         report = publish_archive(config, remotes)
+    except LockedError as exc:
+        raise _fail(str(exc), code=3) from None
     except (PublishError, GitError) as exc:
         raise _fail(str(exc)) from None
     if as_json:

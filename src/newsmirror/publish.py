@@ -171,7 +171,8 @@ def stage_and_commit(git: Git, archive_root: Path) -> tuple[bool, str]:
     """
     ignored = git.run("check-ignore", "-q", STATE_DIR + "/", check=False).returncode == 0
     # The cache is never committed; git refuses an exclude pathspec naming an ignored path, hence the check.
-    git.run("add", "-A", "--", ".", *([] if ignored else [f":(exclude){STATE_DIR}"]))
+    # Nor are the hidden temporary files of a write in progress (or of a killed run): `.name.XXXX.tmp`.
+    git.run("add", "-A", "--", ".", ":(exclude,glob)**/.*.tmp", *([] if ignored else [f":(exclude){STATE_DIR}"]))
     staged = git.run("diff", "--cached", "--name-status", "-M", "-z", "--relative", "--", ".").stdout
     fields = [f for f in staged.split("\0") if f]
     added, moved, other, indexes = [], 0, 0, 0
@@ -282,7 +283,12 @@ def publish(
 
 def publish_archive(config, remotes: list[str] | None = None) -> PublishReport:
     """`newsmirror publish`: the remotes named on the command line, else those in newsmirror.toml, else all."""
+    from .archive import Archive
+    from .state import ArchiveLock
+
     settings = config.publish
-    return publish(
-        config.root, remotes=remotes or settings.remotes or None, branch=settings.branch, retries=settings.retries
-    )
+    # Under the archive lock: a fetch, add or rotate in progress finishes before its files are committed.
+    with ArchiveLock(Archive(config.root), wait=600):
+        return publish(
+            config.root, remotes=remotes or settings.remotes or None, branch=settings.branch, retries=settings.retries
+        )

@@ -72,7 +72,7 @@ def run_once(root: Path, number: int, publish: bool | None, lock_wait: float) ->
             published = publish_archive(config)
             line += f"; publish: {published.summary()}"
             ok = ok and published.succeeded
-        except (PublishError, GitError) as exc:
+        except (PublishError, GitError, LockedError) as exc:
             line += f"; publish failed: {exc}"
             ok = False
     line += f"; {time.monotonic() - started:.1f} s"

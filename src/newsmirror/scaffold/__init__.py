@@ -12,6 +12,8 @@ GITIGNORE = f"""# newsmirror's cache (rebuilt from the posts when missing) and b
 _site/
 .jekyll-cache/
 .sass-cache/
+# a write in progress (or a killed run's leftover): never content
+.*.tmp
 """
 
 
