@@ -147,3 +147,22 @@ def test_read_only_state_is_a_clear_error(server, tmp_path):
     finally:
         subprocess.run(["umount", "-l", str(state_dir)], check=False)
     assert run_cli("fetch", "-C", str(tmp_path)).returncode == 0  # and all is well once it is writable again
+
+
+def test_a_killed_runs_temporary_files_are_removed_by_the_next_run(server, tmp_path):
+    url = server.add("/g.xml", hostile.rss([hostile.item("清理", "https://faults.example/clean")]))
+    write_config(tmp_path, [{"name": "清理", "url": url}])
+    assert run_cli("fetch", "-C", str(tmp_path)).returncode == 0
+    leftovers = [
+        tmp_path / "_posts" / ".new.abcd1234.tmp",
+        tmp_path / "lists" / ".清理.md.x1y2.tmp",
+        tmp_path / "assets" / "images" / "ab" / ".abcdef.jpg.z9.tmp",
+    ]
+    for path in leftovers:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("half-written", encoding="utf-8")
+    clean_exit = run_cli("fetch", "-C", str(tmp_path))
+    assert clean_exit.returncode == 0 and all(p.exists() for p in leftovers)  # the last run ended cleanly: no sweep
+    (tmp_path / ".newsmirror" / "lock").write_text("pid 999999", encoding="utf-8")  # as a SIGKILLed run leaves it
+    assert run_cli("fetch", "-C", str(tmp_path)).returncode == 0
+    assert not any(p.exists() for p in leftovers)

@@ -359,7 +359,8 @@ def run_fetch(
         except (OSError, sqlite3.Error) as exc:
             raise ArchiveError(f"cannot open the state cache in {archive.state_dir}: {exc}") from None
         try:
-            archive.remove_stale_temporary_files()  # left by a killed run; we hold the lock, so none is live
+            if lock.last_holder_died:  # a killed run may have left temporary files; we hold the lock: none is live
+                archive.remove_stale_temporary_files()
             state.sync_with_disk()
 
             async def main() -> list[SourceReport]:

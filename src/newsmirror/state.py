@@ -53,6 +53,7 @@ class FileLock:
         self.busy_message = busy_message  # "{holder}" is replaced by what the holder wrote ("pid 123")
         self.wait = wait
         self._handle: TextIO | None = None
+        self.last_holder_died = False
 
     def __enter__(self) -> FileLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -70,6 +71,9 @@ class FileLock:
                     raise LockedError(self.busy_message.format(holder=holder)) from None
                 time.sleep(0.2)
         handle.seek(0)
+        # A holder that let go cleanly emptied the file; words left in it mean the last holder was killed.
+        self.last_holder_died = bool(handle.read().strip())
+        handle.seek(0)
         handle.truncate()
         handle.write(f"pid {os.getpid()}")
         handle.flush()
@@ -78,6 +82,7 @@ class FileLock:
 
     def __exit__(self, *exc_info) -> None:
         if self._handle is not None:
+            self._handle.truncate(0)
             self._handle.close()  # closing releases the flock
             self._handle = None
 
