@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
@@ -60,8 +61,40 @@ def write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
+_O_TMPFILE = getattr(os, "O_TMPFILE", 0)
+
+
 def create_exclusive(path: Path, data: bytes) -> bool:
     """Write a new file at `path` unless one exists; atomic, never overwrites. False when the name is taken."""
+    if _O_TMPFILE:
+        created = _create_from_unnamed_file(path, data)
+        if created is not None:
+            return created
+    return _create_through_temporary_name(path, data)
+
+
+def _create_from_unnamed_file(path: Path, data: bytes) -> bool | None:
+    """Linux: write an inode that has no name yet (O_TMPFILE), then give it `path` with linkat. A killed run leaves
+    nothing behind and the name appears only with the whole content. None where the file system cannot."""
+    try:
+        fd = os.open(path.parent, _O_TMPFILE | os.O_WRONLY, 0o644)
+    except OSError:
+        return None
+    try:
+        with os.fdopen(fd, "wb", closefd=False) as handle:
+            handle.write(data)
+        try:
+            os.link(f"/proc/self/fd/{fd}", path, follow_symlinks=True)
+        except FileExistsError:
+            return False
+        except OSError:  # no /proc, or linking refused: the named-temporary way
+            return None
+        return True
+    finally:
+        os.close(fd)
+
+
+def _create_through_temporary_name(path: Path, data: bytes) -> bool:
     fd, temp = tempfile.mkstemp(prefix=".new.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide posts from a web server running as another user
@@ -94,6 +127,7 @@ _TRACKING_PARAMETERS = re.compile(
 )
 
 
+@lru_cache(maxsize=65_536)  # each new article's address is canonicalised for dedup and again for the state
 def canonical_url(url: str) -> str:
     """The identity of an article address: https, lower-case host, no default port, fragment or tracking."""
     url = url.strip()
@@ -135,6 +169,10 @@ class Archive:
         self._taken_names: set[str] | None = None
 
     def relative(self, path: Path) -> str:
+        text = os.fspath(path)
+        prefix = os.fspath(self.root) + os.sep
+        if text.startswith(prefix):  # the common case, without pathlib's cost (twice per post written)
+            return text[len(prefix) :].replace(os.sep, "/")
         return path.relative_to(self.root).as_posix()
 
     def iter_post_paths(self) -> Iterator[Path]:
