@@ -166,3 +166,22 @@ def test_a_killed_runs_temporary_files_are_removed_by_the_next_run(server, tmp_p
     (tmp_path / ".newsmirror" / "lock").write_text("pid 999999", encoding="utf-8")  # as a SIGKILLed run leaves it
     assert run_cli("fetch", "-C", str(tmp_path)).returncode == 0
     assert not any(p.exists() for p in leftovers)
+
+
+def test_posts_are_linked_from_unnamed_files_where_linux_allows(tmp_path):
+    """The O_TMPFILE path really runs here (not only its fallback): no name exists until the content is whole."""
+    import newsmirror.archive as archive
+
+    if not archive._O_TMPFILE:
+        pytest.skip("no O_TMPFILE on this platform")
+    target = tmp_path / "post.md"
+    assert archive._create_from_unnamed_file(target, b"whole") is True
+    assert archive._create_from_unnamed_file(target, b"again") is False  # never replaces a post
+    assert target.read_bytes() == b"whole" and os.listdir(tmp_path) == ["post.md"]
+    assert target.stat().st_mode & 0o777 == 0o644 & ~_umask()
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

@@ -84,7 +84,9 @@ def _create_from_unnamed_file(path: Path, data: bytes) -> bool | None:
         with os.fdopen(fd, "wb", closefd=False) as handle:
             handle.write(data)
         try:
-            os.link(f"/proc/self/fd/{fd}", path, follow_symlinks=True)
+            # linkat(…, AT_SYMLINK_FOLLOW) through /proc; Python uses linkat (not link) only when a dir fd is
+            # given, and ignores it for an absolute source path.
+            os.link(f"/proc/self/fd/{fd}", path, src_dir_fd=fd, follow_symlinks=True)
         except FileExistsError:
             return False
         except OSError:  # no /proc, or linking refused: the named-temporary way
