@@ -20,7 +20,6 @@ from newsmirror.postformat import (
     join_content_lines,
     parse_post,
     post_filename,
-    read_from_url,
     render_post,
     unescape_liquid,
     yaml_quoted,
@@ -106,12 +105,6 @@ def test_liquid_escaping_round_trips(text):
     assert "{{" not in re.sub(r'\{\{ "\{" \}\}', "", escaped)
     assert "{%" not in escaped
     assert unescape_liquid(escaped) == text
-
-
-def test_read_from_url_handles_plain_and_quoted_values():
-    assert read_from_url(GOLDEN_POST.read_text(encoding="utf-8")) == "https://www.epochtimes.com/gb/23/10/28/n14105046.htm"
-    text = render_post(article(link="https://x.com/a b: c"))
-    assert read_from_url(text) == "https://x.com/a b: c"
 
 
 def test_unreadable_posts_raise_with_a_reason():

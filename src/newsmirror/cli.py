@@ -317,6 +317,8 @@ def rotate(
         report = rotate_posts(_config(directory), age, dry_run=dry_run)
     except LockedError as exc:
         raise _fail(str(exc), code=3) from None
+    except ArchiveError as exc:
+        raise _fail(str(exc), code=1) from None
     if as_json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -409,6 +411,8 @@ def add(
         report = add_urls(config, urls, source_name=source, allow_private=allow_private, proxy=proxy, wait=wait)
     except LockedError as exc:
         raise _fail(str(exc), code=3) from None
+    except ArchiveError as exc:
+        raise _fail(str(exc), code=1) from None
     if as_json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     for o in report.outcomes:

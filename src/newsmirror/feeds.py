@@ -252,14 +252,6 @@ def _text(element) -> str:
     return "" if element is None else "".join(element.itertext())
 
 
-def _child(parent, *names: str):
-    for name in names:
-        found = parent.find(name, NS)
-        if found is not None:
-            return found
-    return None
-
-
 def _child_text(parent, *names: str) -> str:
     for name in names:
         found = parent.find(name, NS)

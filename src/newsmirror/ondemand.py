@@ -20,7 +20,7 @@ from .media import MAX_IMAGE_BYTES, ImageMirror
 from .models import Entry
 from .pipeline import build_article
 from .sanitize import sanitize_html
-from .state import ArchiveLock, State
+from .state import State, locked_state
 
 
 @dataclass(slots=True)
@@ -134,37 +134,32 @@ def add_urls(
     archive = Archive(config.root)
     now = now or datetime.now(UTC).replace(microsecond=0)
     report = AddReport()
-    with ArchiveLock(archive, wait=wait):
-        state = State.open(archive)
-        try:
-            state.sync_with_disk()
-            known = state.known_urls() | state.known_keys()
+    with locked_state(archive, wait=wait) as state:
+        known = state.known_urls() | state.known_keys()
 
-            async def main() -> list[AddOutcome]:
-                async with Fetcher(config.fetch, proxy=proxy) as fetcher:
-                    results = []
-                    for url in urls:  # one after another: two requests for one article must not race
-                        try:
-                            results.append(
-                                await _add_one(url, config, archive, state, fetcher, known, source_name, allow_private, now)
-                            )
-                        except (ArchiveError, OSError) as exc:
-                            results.append(AddOutcome(url, "error", f"cannot write to the archive: {exc}"))
-                        except Exception as exc:  # an unforeseen defect costs this address, not the others
-                            message = " ".join(str(exc).split())
-                            results.append(AddOutcome(url, "error", f"unexpected {type(exc).__name__}: {message}"))
-                    return results
+        async def main() -> list[AddOutcome]:
+            async with Fetcher(config.fetch, proxy=proxy) as fetcher:
+                results = []
+                for url in urls:  # one after another: two requests for one article must not race
+                    try:
+                        results.append(
+                            await _add_one(url, config, archive, state, fetcher, known, source_name, allow_private, now)
+                        )
+                    except (ArchiveError, OSError) as exc:
+                        results.append(AddOutcome(url, "error", f"cannot write to the archive: {exc}"))
+                    except Exception as exc:  # an unforeseen defect costs this address, not the others
+                        message = " ".join(str(exc).split())
+                        results.append(AddOutcome(url, "error", f"unexpected {type(exc).__name__}: {message}"))
+                return results
 
-            report.outcomes = asyncio.run(main())
-            for outcome in report.outcomes:
-                if outcome.status == "exists" and not outcome.path:
-                    outcome.path = _post_for(state, outcome.url)
-            if any(o.status == "added" for o in report.outcomes):
-                names = [s.name for s in config.sources]
-                written = write_indexes(archive, state.summaries(), names, config.site.list_limit)
-                report.indexes_written = [archive.relative(p) for p in written]
-        finally:
-            state.close()
+        report.outcomes = asyncio.run(main())
+        for outcome in report.outcomes:
+            if outcome.status == "exists" and not outcome.path:
+                outcome.path = _post_for(state, outcome.url)
+        if any(o.status == "added" for o in report.outcomes):
+            names = [s.name for s in config.sources]
+            written = write_indexes(archive, state.summaries(), names, config.site.list_limit)
+            report.indexes_written = [archive.relative(p) for p in written]
     return report
 
 

@@ -10,15 +10,14 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
-from .archive import Archive, ArchiveError, canonical_url, write_indexes
+from .archive import Archive, canonical_url, write_indexes
 from .config import Config, SourceConfig
 from .convert import convert_html, convert_text
 from .fetch import Fetcher
 from .models import Article, Entry, SourceProblem
 from .sanitize import html_to_text, sanitize_html
-from .state import ArchiveLock, State, fingerprint_key, guid_key
+from .state import State, fingerprint_key, guid_key, locked_state
 
 # feeds (lxml), extract (trafilatura) and media are imported where they are used: an hourly run whose feeds all
 # answer 304 needs none of them, and its whole cost is start-up plus one request per feed.
@@ -349,45 +348,23 @@ def run_fetch(
     now = now or datetime.now(UTC).replace(microsecond=0)
     report = RunReport(started=datetime.now(UTC))
     sources = select_sources(config, names)
-    try:
-        lock = ArchiveLock(archive, wait=wait).__enter__()
-    except OSError as exc:
-        raise ArchiveError(f"cannot lock the archive {archive.root}: {exc.strerror or exc}") from None
-    try:
-        try:
-            state = State.open(archive)
-        except (OSError, sqlite3.Error) as exc:
-            raise ArchiveError(f"cannot open the state cache in {archive.state_dir}: {exc}") from None
-        try:
-            if lock.last_holder_died:  # a killed run may have left temporary files; we hold the lock: none is live
-                archive.remove_stale_temporary_files()
-            state.sync_with_disk()
+    with locked_state(archive, wait=wait) as state:
 
-            async def main() -> list[SourceReport]:
-                async with Fetcher(config.fetch, proxy=proxy) as fetcher:
-                    run = run_factory(config, state, fetcher, now, progress or Progress())
-                    return await _run_sources(run, sources)
+        async def main() -> list[SourceReport]:
+            async with Fetcher(config.fetch, proxy=proxy) as fetcher:
+                run = run_factory(config, state, fetcher, now, progress or Progress())
+                return await _run_sources(run, sources)
 
-            report.sources = asyncio.run(main())
-            if report.new_posts or not (archive.root / "sources.md").exists():
-                try:
-                    written = write_indexes(
-                        archive, state.summaries(), [s.name for s in config.sources], config.site.list_limit
-                    )
-                    report.indexes_written = [archive.relative(p) for p in written]
-                except OSError as exc:  # the posts are safe; the lists are rewritten by the next run
-                    report.warnings.append(f"could not rewrite lists/ and sources.md: {exc.strerror or exc}")
-            report.finished = datetime.now(UTC)
+        report.sources = asyncio.run(main())
+        if report.new_posts or not (archive.root / "sources.md").exists():
             try:
-                state.record_run(report.started, report.finished, report.to_dict())
-            except sqlite3.Error as exc:  # disk full: the posts are written; only the history misses a line
-                report.warnings.append(f"could not record the run in the state cache: {exc}")
-        finally:
-            state.close()
-    finally:
-        lock.__exit__(None, None, None)
+                written = write_indexes(archive, state.summaries(), [s.name for s in config.sources], config.site.list_limit)
+                report.indexes_written = [archive.relative(p) for p in written]
+            except OSError as exc:  # the posts are safe; the lists are rewritten by the next run
+                report.warnings.append(f"could not rewrite lists/ and sources.md: {exc.strerror or exc}")
+        report.finished = datetime.now(UTC)
+        try:
+            state.record_run(report.started, report.finished, report.to_dict())
+        except sqlite3.Error as exc:  # disk full: the posts are written; only the history misses a line
+            report.warnings.append(f"could not record the run in the state cache: {exc}")
     return report
-
-
-def default_root(directory: Path | None) -> Path:
-    return (directory or Path.cwd()).resolve()

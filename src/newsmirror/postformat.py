@@ -277,29 +277,6 @@ def parse_post(text: str, path=None) -> Post:
     )
 
 
-_FROM_LINE = re.compile(r"^from:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
-
-
-def read_from_url(text: str) -> str | None:
-    """The `from:` URL of a post, read without a full YAML parse (for scanning tens of thousands of posts)."""
-    try:
-        header, _ = split_front_matter(text)
-    except PostFormatError:
-        return None
-    match = _FROM_LINE.search(header)
-    if not match:
-        return None
-    value = match.group(1)
-    if value[:1] in ('"', "'"):
-        try:
-            loaded = yaml.load("v: " + value, Loader=_YamlLoader)
-        except yaml.YAMLError:
-            return None
-        value = loaded.get("v") if isinstance(loaded, dict) else None
-        return str(value) if value else None
-    return value or None
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # File names
 

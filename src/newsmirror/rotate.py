@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .archive import Archive, write_indexes
 from .config import Config
-from .state import ArchiveLock, State
+from .state import State, locked_state
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -99,37 +99,32 @@ def rotate(config: Config, older_than: timedelta, now: datetime | None = None, d
     now = now or datetime.now(UTC)
     folder = f"archived/{now.astimezone(UTC):%Y-%m-%d}"
     report = RotateReport(folder=folder)
-    with ArchiveLock(archive):
-        state = State.open(archive)
-        try:
-            state.sync_with_disk()
-            candidates = plan_rotation(archive, state, now - older_than)
-            destination = archive.root / folder
-            moves = []
-            for relative in candidates:
-                target = destination / relative.split("/", 1)[1]  # keeps a sub-folder of _posts/ if there is one
-                if target.exists():
-                    report.skipped.append(f"{relative}: {folder}/{target.name} exists already")
-                    continue
-                moves.append((relative, target))
-            if dry_run or not moves:
-                report.moved = [m[0] for m in moves]
-                return report
-            tracked = _tracked(archive.root)
-            report.used_git = tracked is not None
-            by_folder: dict[Path, list[str]] = {}
-            for relative, target in moves:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                if tracked is not None and relative in tracked:
-                    by_folder.setdefault(target.parent, []).append(relative)
-                else:
-                    os.rename(archive.root / relative, target)  # same file system: atomic, never half a post
-                report.moved.append(relative)
-            for parent, sources in by_folder.items():
-                _git_mv(archive.root, sources, archive.relative(parent))
-            state.sync_with_disk()
-            # lists/<source>.md link to the posts' files, which have moved.
-            write_indexes(archive, state.summaries(), [s.name for s in config.sources], config.site.list_limit)
-        finally:
-            state.close()
+    with locked_state(archive) as state:
+        candidates = plan_rotation(archive, state, now - older_than)
+        destination = archive.root / folder
+        moves = []
+        for relative in candidates:
+            target = destination / relative.split("/", 1)[1]  # keeps a sub-folder of _posts/ if there is one
+            if target.exists():
+                report.skipped.append(f"{relative}: {folder}/{target.name} exists already")
+                continue
+            moves.append((relative, target))
+        if dry_run or not moves:
+            report.moved = [m[0] for m in moves]
+            return report
+        tracked = _tracked(archive.root)
+        report.used_git = tracked is not None
+        by_folder: dict[Path, list[str]] = {}
+        for relative, target in moves:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if tracked is not None and relative in tracked:
+                by_folder.setdefault(target.parent, []).append(relative)
+            else:
+                os.rename(archive.root / relative, target)  # same file system: atomic, never half a post
+            report.moved.append(relative)
+        for parent, sources in by_folder.items():
+            _git_mv(archive.root, sources, archive.relative(parent))
+        state.sync_with_disk()
+        # lists/<source>.md link to the posts' files, which have moved.
+        write_indexes(archive, state.summaries(), [s.name for s in config.sources], config.site.list_limit)
     return report

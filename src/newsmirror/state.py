@@ -10,13 +10,14 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from .archive import Archive, PostSummary, canonical_url
+from .archive import Archive, ArchiveError, PostSummary, canonical_url
 from .fetch import Validators
 from .postformat import PostFormatError, as_datetime, parse_front_matter, split_front_matter
 
@@ -277,9 +278,6 @@ class State:
             self.db.execute("ROLLBACK")
             raise
 
-    def remember_keys(self, keys: Iterable[str], path: str) -> None:
-        self.db.executemany("INSERT OR IGNORE INTO keys VALUES (?, ?)", [(k, path) for k in keys])
-
     def known_urls(self) -> set[str]:
         return {row[0] for row in self.db.execute("SELECT url FROM posts WHERE url IS NOT NULL")}
 
@@ -357,3 +355,24 @@ class State:
             "INSERT INTO runs (started, finished, report) VALUES (?, ?, ?)",
             (started.isoformat(), finished.isoformat(), json.dumps(report, ensure_ascii=False)),
         )
+
+
+@contextmanager
+def locked_state(archive: Archive, wait: float = 0.0) -> Iterator[State]:
+    """What every command that writes to the archive starts with: the archive lock, a sweep of the temporary files
+    a killed run left, and the state cache in line with the posts. A lock or cache that cannot be opened (read-only
+    or full disk) is a one-line ArchiveError; another run holding the lock is a LockedError."""
+    with ExitStack() as stack:
+        try:
+            lock = stack.enter_context(ArchiveLock(archive, wait=wait))
+        except OSError as exc:
+            raise ArchiveError(f"cannot lock the archive {archive.root}: {exc.strerror or exc}") from None
+        try:
+            state = State.open(archive)
+        except (OSError, sqlite3.Error) as exc:
+            raise ArchiveError(f"cannot open the state cache in {archive.state_dir}: {exc}") from None
+        stack.callback(state.close)
+        if lock.last_holder_died:  # we hold the lock: none of those files belongs to a write in progress
+            archive.remove_stale_temporary_files()
+        state.sync_with_disk()
+        yield state

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -736,7 +735,3 @@ def _site_data(root: Path, errors: list[str]) -> dict:
         except (OSError, ValueError, yaml.YAMLError) as exc:
             errors.append(f"_data/{path.name}: {str(exc).splitlines()[0]}")
     return data
-
-
-def clean_site(root: Path) -> None:
-    shutil.rmtree(root / SITE_DIR, ignore_errors=True)
