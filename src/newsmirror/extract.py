@@ -22,6 +22,7 @@ import lxml.html
 
 from .models import SourceProblem
 from .sanitize import html_to_text, pick_lazy_src
+from .textcodec import codecs_for
 
 # trafilatura (≈70 ms with courlan, htmldate, justext) and charset_normalizer are imported inside the functions that
 # use them, so that `newsmirror` starts fast when no page has to be extracted (an unchanged hourly re-run).
@@ -54,31 +55,13 @@ def visible_length(fragment: str) -> int:
 # Decoding
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-# Labels that browsers read as a superset: decoding GBK pages as GB18030 loses nothing and fails less.
-_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "big5": "big5hkscs", "iso-8859-1": "cp1252",
-              "latin1": "cp1252", "ascii": "cp1252", "us-ascii": "cp1252"}  # fmt: skip
-
-
-def _codec(label: str | None) -> str | None:
-    if not label:
-        return None
-    label = label.strip().lower()
-    label = _SUPERSETS.get(label, label)
-    try:
-        "".encode(label)
-    except LookupError:
-        return None
-    return label
-
-
 def decode_page(content: bytes, charset: str | None = None) -> str:
     """Bytes of an HTML page → text: the HTTP charset, else the page's <meta> charset, else detection."""
     if content.startswith(b"\xef\xbb\xbf"):
         return content[3:].decode("utf-8", errors="replace")
     declared = _META_CHARSET.search(content[:4096])
     for label in (charset, declared.group(1).decode("ascii", "ignore") if declared else None):
-        codec = _codec(label)
-        if codec:
+        for codec in codecs_for(label):
             try:
                 return content.decode(codec)
             except UnicodeDecodeError:
@@ -90,7 +73,7 @@ def decode_page(content: bytes, charset: str | None = None) -> str:
     from charset_normalizer import from_bytes
 
     best = from_bytes(content[:200_000]).best()
-    codec = _codec(best.encoding if best else None) or "utf-8"
+    codec = (codecs_for(best.encoding if best else None) or ["utf-8"])[0]
     return content.decode(codec, errors="replace")
 
 

@@ -21,6 +21,7 @@ from email.utils import parsedate_to_datetime
 from lxml import etree
 
 from .models import Entry, SourceProblem
+from .textcodec import codecs_for
 
 
 class FeedError(SourceProblem):
@@ -39,18 +40,6 @@ class ParsedFeed:
 # Text encoding
 
 _XML_DECL_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
-_ALIASES = {
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "gb_2312-80": "gb18030",
-    "x-gbk": "gb18030",
-    "cp936": "gb18030",
-    "euc-cn": "gb18030",
-    "big5": "cp950",
-    "big-5": "cp950",
-    "x-big5": "cp950",
-    "utf8": "utf-8",
-}
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
     (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -58,17 +47,6 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-
-
-def _normal_codec(name: str | None) -> str | None:
-    if not name:
-        return None
-    name = name.strip().lower()
-    name = _ALIASES.get(name, name)
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return None
 
 
 def decode_document(data: bytes, declared: str | None = None) -> tuple[str, str]:
@@ -85,9 +63,9 @@ def decode_document(data: bytes, declared: str | None = None) -> tuple[str, str]
     # UTF-8 first: bytes that decode as UTF-8 almost never are anything else, while declarations are often wrong
     # (servers default to ISO-8859-1; CMSes keep a GBK declaration after moving to UTF-8).
     for name in ("utf-8", match.group(1).decode("ascii") if match else None, declared):
-        codec = _normal_codec(name)
-        if codec and codec not in candidates and not codec.startswith("utf-16") and not codec.startswith("utf-32"):
-            candidates.append(codec)
+        for codec in codecs_for(name):
+            if codec not in candidates and not codec.startswith(("utf-16", "utf-32")):
+                candidates.append(codec)
     for codec in candidates:
         try:
             return data.decode(codec), codec
@@ -97,7 +75,7 @@ def decode_document(data: bytes, declared: str | None = None) -> tuple[str, str]
 
     best = from_bytes(data, cp_isolation=["gb18030", "cp950", "big5hkscs", "utf_16", "shift_jis", "euc_kr", "cp1252"]).best()
     if best is not None and best.encoding:
-        codec = _normal_codec(best.encoding) or best.encoding
+        codec = (codecs_for(best.encoding) or [best.encoding])[0]
         return data.decode(codec, errors="replace"), codec
     return data.decode("utf-8", errors="replace"), "utf-8"
 
