@@ -241,15 +241,13 @@ class Archive:
         return found
 
     def _names_in_posts(self) -> set[str]:
-        if self._taken_names is None:
-            self._taken_names = set()
-            if self.posts_dir.is_dir():
-                self._taken_names = {name.casefold() for name in os.listdir(self.posts_dir)}
+        if self._taken_names is None:  # once per run: the folder exists from here on
+            self.posts_dir.mkdir(parents=True, exist_ok=True)
+            self._taken_names = {name.casefold() for name in os.listdir(self.posts_dir)}
         return self._taken_names
 
     def write_post(self, article: Article) -> Path:
         """Write a new post; a name already taken (even differing only in case) gets `-2`, `-3`, …"""
-        self.posts_dir.mkdir(parents=True, exist_ok=True)
         data = render_post(article).encode("utf-8")
         taken = self._names_in_posts()
         for suffix in range(1, 10_000):
