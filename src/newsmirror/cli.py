@@ -281,7 +281,7 @@ def import_(
 
     try:
         report = import_archive(path, repair=repair)
-    except (ArchiveImportError, LockedError) as exc:
+    except (ArchiveImportError, ArchiveError, LockedError) as exc:
         raise _fail(str(exc)) from None
     if as_json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))

@@ -33,7 +33,7 @@ from .postformat import (
     split_front_matter,
     unescape_liquid,
 )
-from .state import LEGACY_URLS, ArchiveLock, State
+from .state import LEGACY_URLS, locked_state
 
 SUBS_JSON = "subs.json"
 GITIGNORE_LINE = ".newsmirror/"
@@ -262,7 +262,7 @@ def import_archive(root: Path, repair: bool = False) -> ImportReport:
     if not archive.posts_dir.is_dir() and not archive.archived_dir.is_dir() and not (root / SUBS_JSON).exists():
         raise ArchiveImportError(f"{root}: no _posts/, archived/ or subs.json here: is this a mirror repository?")
     report = ImportReport(root=str(root))
-    with ArchiveLock(archive):
+    with locked_state(archive) as state:
         _adopt_sources(root, report)
         _ignore_cache(root)
         for path in sorted(archive.iter_post_paths()):
@@ -285,12 +285,6 @@ def import_archive(root: Path, repair: bool = False) -> ImportReport:
                 if fixed is not None:
                     atomic_write_text(path, fixed)
                     broken.repaired = True
-        state = State.open(archive)
-        try:
-            state.sync_with_disk()  # posts and allurls.dat → the dedup state
-            report.legacy_urls = state.db.execute(
-                "SELECT COUNT(*) FROM keys WHERE path = ?", (LEGACY_URLS,)
-            ).fetchone()[0]
-        finally:
-            state.close()
+        state.sync_with_disk()  # repaired posts and allurls.dat → the dedup state
+        report.legacy_urls = state.db.execute("SELECT COUNT(*) FROM keys WHERE path = ?", (LEGACY_URLS,)).fetchone()[0]
     return report
