@@ -176,6 +176,27 @@ def test_per_host_limit_is_respected(server):
     assert active["max"] == 2
 
 
+def test_a_host_keeps_its_connection_between_requests(server):
+    peers: list[int] = []
+
+    def remember(handler):
+        peers.append(handler.client_address[1])
+        handler.send_response(200)
+        handler.send_header("Content-Length", "2")
+        handler.end_headers()
+        handler.wfile.write(b"ok")
+
+    server.add("/feed", handler=remember)
+
+    async def go():
+        async with Fetcher(FetchConfig(per_host=2)) as fetcher:
+            for i in range(10):
+                await fetcher.get(server.url(f"/feed?{i}"))
+
+    asyncio.run(go())
+    assert len(peers) == 10 and len(set(peers)) == 1  # one keep-alive connection, not ten
+
+
 def test_public_only_refuses_loopback(server):
     url = server.add("/x", "x")
     with pytest.raises(FetchError, match=r"non-public address 127\.0\.0\.1"):

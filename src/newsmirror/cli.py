@@ -7,9 +7,8 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
 
-import typer
+import click
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -29,31 +28,48 @@ from .config import (
 )
 from .state import LockedError
 
-app = typer.Typer(
-    help="Mirror news feeds into a Jekyll-compatible archive and a fast, searchable static site.",
+
+# click rather than typer: typer (>= 0.2x) imports pydantic to coerce arguments, ~60 ms of every run's start.
+@click.group(
     no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110},
 )
-sources_app = typer.Typer(help="List, add, remove, check, import and export sources.", no_args_is_help=True)
-app.add_typer(sources_app, name="sources")
+@click.version_option(__version__, "--version", prog_name="newsmirror", message="%(prog)s %(version)s",
+                      help="Print the version.")
+def app() -> None:
+    """Mirror news feeds into a Jekyll-compatible archive and a fast, searchable static site."""
+
+
+@app.group("sources", no_args_is_help=True)
+def sources_app() -> None:
+    """List, add, remove, check, import and export sources."""
+
 
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)  # one problem, one line: never wrapped at the terminal width
 
-DirOption = Annotated[
-    Path | None, typer.Option("-C", "--directory", help="The archive directory (default: the current one).")
-]
+directory_option = click.option(
+    "-C", "--directory", "directory", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="The archive directory (default: the current one).",
+)
+
+
+def json_option(what: str = "the outcome"):
+    return click.option("--json", "as_json", is_flag=True, help=f"Print {what} as JSON.")
+
+
+def _exit(code: int) -> click.exceptions.Exit:
+    return click.exceptions.Exit(code)
 
 
 def _root(directory: Path | None) -> Path:
     return (directory or Path.cwd()).resolve()
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
+def _fail(message: str, code: int = 2) -> click.exceptions.Exit:
     for line in message.splitlines():
         errors.print(f"[red]error[/] {escape(line)}", highlight=False)
-    return typer.Exit(code)
+    return _exit(code)
 
 
 def _config(directory: Path | None):
@@ -63,25 +79,11 @@ def _config(directory: Path | None):
         raise _fail(str(exc)) from None
 
 
-def _version(value: bool) -> None:
-    if value:
-        print(f"newsmirror {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _main(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
-) -> None:
-    """newsmirror."""
-
-
 @app.command()
-def init(
-    directory: Annotated[Path, typer.Argument(help="Where to create the archive.")] = Path("."),
-    title: Annotated[str, typer.Option(help="The site's title.")] = "newsmirror",
-    force: Annotated[bool, typer.Option(help="Write the scaffold files again into an existing archive.")] = False,
-) -> None:
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@click.option("--title", default="newsmirror", show_default=True, help="The site's title.")
+@click.option("--force", is_flag=True, help="Write the scaffold files again into an existing archive.")
+def init(directory: Path, title: str, force: bool) -> None:
     """Create a ready archive: settings with default Chinese-language sources, and the site around the posts."""
     from .scaffold import InitError, init_archive
 
@@ -94,20 +96,21 @@ def init(
 
 
 @app.command()
+@directory_option
+@click.option("--source", "-s", "source", multiple=True, help="Only this source (repeatable).")
+@click.option("--proxy", default=None, help="Proxy URL (http://, socks5://); default: HTTPS_PROXY/ALL_PROXY.")
+@json_option("the report")
+@click.option("--wait", type=float, default=0.0, show_default=True, help="Seconds to wait for another run on this archive to finish.")
+@click.option("--publish", is_flag=True, help="Then commit and push, as `newsmirror publish`.")
 def fetch(
-    directory: DirOption = None,
-    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")] = None,
-    proxy: Annotated[str | None, typer.Option(help="Proxy URL (http://, socks5://); default: HTTPS_PROXY/ALL_PROXY.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-    wait: Annotated[float, typer.Option(help="Seconds to wait for another run on this archive to finish.")] = 0.0,
-    publish: Annotated[bool, typer.Option("--publish", help="Then commit and push, as `newsmirror publish`.")] = False,
+    directory: Path | None, source: tuple[str, ...], proxy: str | None, as_json: bool, wait: float, publish: bool
 ) -> None:
     """Fetch every enabled source and write each new article as a post."""
     from .pipeline import UnknownSourceError, run_fetch
     from .report import RichProgress, print_report
 
     config = _config(directory)
-    names = source or None
+    names = list(source) or None
     shown = names or [s.name for s in config.sources if s.enabled]
     try:
         with RichProgress(errors, shown) as progress:
@@ -121,7 +124,7 @@ def fetch(
     print_report(console, errors, report, as_json)
     published_ok = _publish_and_print(config, None, as_json=False) if publish else True
     if not report.succeeded or not published_ok:
-        raise typer.Exit(1)
+        raise _exit(1)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -129,7 +132,9 @@ def fetch(
 
 
 @sources_app.command("list")
-def sources_list(directory: DirOption = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+@directory_option
+@json_option("the sources")
+def sources_list(directory: Path | None, as_json: bool) -> None:
     """List the sources."""
     config = _config(directory)
     if as_json:
@@ -142,26 +147,27 @@ def sources_list(directory: DirOption = None, as_json: Annotated[bool, typer.Opt
 
 
 @sources_app.command("add")
-def sources_add(
-    name: str,
-    url: str,
-    directory: DirOption = None,
-    category: Annotated[str, typer.Option(help="Category (default: the name).")] = "",
-    tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable; default: the name).")] = None,
-) -> None:
+@click.argument("name")
+@click.argument("url")
+@directory_option
+@click.option("--category", default="", help="Category (default: the name).")
+@click.option("--tag", "tag", multiple=True, help="A tag (repeatable; default: the name).")
+def sources_add(name: str, url: str, directory: Path | None, category: str, tag: tuple[str, ...]) -> None:
     """Add a source."""
     config = _config(directory)
     if config.source(name):
         raise _fail(f"{config.path}: a source named {name!r} exists already")
     try:
-        write_sources(config.path, [*config.sources, SourceConfig(name=name, url=url, category=category, tags=tag or [])])
+        write_sources(config.path, [*config.sources, SourceConfig(name=name, url=url, category=category, tags=list(tag))])
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     console.print(f"Added {escape(name)}.")
 
 
 @sources_app.command("remove")
-def sources_remove(name: str, directory: DirOption = None) -> None:
+@click.argument("name")
+@directory_option
+def sources_remove(name: str, directory: Path | None) -> None:
     """Remove a source (its posts stay in the archive)."""
     config = _config(directory)
     if not config.source(name):
@@ -171,12 +177,11 @@ def sources_remove(name: str, directory: DirOption = None) -> None:
 
 
 @sources_app.command("check")
-def sources_check(
-    names: Annotated[list[str] | None, typer.Argument(help="Sources to check (default: all).")] = None,
-    directory: DirOption = None,
-    proxy: Annotated[str | None, typer.Option()] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
+@click.argument("names", nargs=-1)
+@directory_option
+@click.option("--proxy", default=None, help="Proxy URL (http://, socks5://); default: HTTPS_PROXY/ALL_PROXY.")
+@json_option("the results")
+def sources_check(names: tuple[str, ...], directory: Path | None, proxy: str | None, as_json: bool) -> None:
     """Fetch and parse each source without writing anything; say which answer."""
     from .sourcecheck import check_sources
 
@@ -192,14 +197,13 @@ def sources_check(
             table.add_row(escape(r.name), status, str(r.items), r.newest or "—", f"{r.seconds:.1f} s")
         console.print(table)
     if chosen and not any(r.ok for r in results):
-        raise typer.Exit(1)
+        raise _exit(1)
 
 
 @sources_app.command("import")
-def sources_import(
-    file: Annotated[Path, typer.Argument(help="subs.json ([{site, url}]) or an OPML file.", exists=True, dir_okay=False)],
-    directory: DirOption = None,
-) -> None:
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@directory_option
+def sources_import(file: Path, directory: Path | None) -> None:
     """Add the sources of a subs.json or OPML file (names already present are skipped)."""
     config = _config(directory)
     data = file.read_bytes()
@@ -221,11 +225,11 @@ def sources_import(
 
 
 @sources_app.command("export")
-def sources_export(
-    directory: DirOption = None,
-    format: Annotated[str, typer.Option("--format", help="opml or subs.json")] = "opml",
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default: standard output).")] = None,
-) -> None:
+@directory_option
+@click.option("--format", "format", default="opml", show_default=True, help="opml or subs.json")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: standard output).")
+def sources_export(directory: Path | None, format: str, output: Path | None) -> None:
     """Write the sources as OPML or as a legacy subs.json."""
     config = _config(directory)
     if format not in ("opml", "subs.json", "subs", "json"):
@@ -260,22 +264,20 @@ def _publish_and_print(config, remotes: list[str] | None, as_json: bool) -> bool
 
 
 @app.command()
-def publish(
-    directory: DirOption = None,
-    remote: Annotated[list[str] | None, typer.Option("--remote", "-r", help="Only this remote (repeatable).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
-) -> None:
+@directory_option
+@click.option("--remote", "-r", "remote", multiple=True, help="Only this remote (repeatable).")
+@json_option()
+def publish(directory: Path | None, remote: tuple[str, ...], as_json: bool) -> None:
     """Commit what the runs added, pull --rebase and push to every remote (or those in [publish] remotes)."""
-    if not _publish_and_print(_config(directory), remote or None, as_json):
-        raise typer.Exit(1)
+    if not _publish_and_print(_config(directory), list(remote) or None, as_json):
+        raise _exit(1)
 
 
 @app.command("import")
-def import_(
-    path: Annotated[Path, typer.Argument(help="The legacy mirror repository to adopt in place.")] = Path("."),
-    repair: Annotated[bool, typer.Option("--repair", help="Rewrite the posts that cannot be read into valid ones.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-) -> None:
+@click.argument("path", type=click.Path(path_type=Path), default=Path("."))
+@click.option("--repair", is_flag=True, help="Rewrite the posts that cannot be read into valid ones.")
+@json_option("the report")
+def import_(path: Path, repair: bool, as_json: bool) -> None:
     """Adopt an existing mirror (_posts/, archived/, subs.json, allurls.dat) as a newsmirror archive."""
     from .importer import ArchiveImportError, import_archive
 
@@ -299,12 +301,12 @@ def import_(
 
 
 @app.command()
-def rotate(
-    older_than: Annotated[str, typer.Option("--older-than", help="Age of the posts to move, e.g. 120d, 8w.")] = "120d",
-    directory: DirOption = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would move.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
-) -> None:
+@click.option("--older-than", "older_than", default="120d", show_default=True,
+              help="Age of the posts to move, e.g. 120d, 8w.")
+@directory_option
+@click.option("--dry-run", "dry_run", is_flag=True, help="Only say what would move.")
+@json_option()
+def rotate(older_than: str, directory: Path | None, dry_run: bool, as_json: bool) -> None:
     """Move posts older than --older-than from _posts/ to archived/YYYY-MM-DD/ (git mv in a repository)."""
     from .rotate import parse_duration
     from .rotate import rotate as rotate_posts
@@ -329,10 +331,9 @@ def rotate(
 
 
 @app.command()
-def status(
-    directory: DirOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
-) -> None:
+@directory_option
+@json_option("the status")
+def status(directory: Path | None, as_json: bool) -> None:
     """Per source: last success, last error and cause, failures in a row, posts in 24 h / 7 d, 304s, 30-day chart."""
     from .health import sparkline, status_data, text_chart
 
@@ -362,12 +363,11 @@ def status(
 
 
 @app.command()
-def build(
-    directory: DirOption = None,
-    full: Annotated[bool, typer.Option("--full", help="Ignore the build cache and render everything.")] = False,
-    search: Annotated[bool, typer.Option("--search/--no-search", help="Build the Pagefind search index.")] = True,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the build report as JSON.")] = False,
-) -> None:
+@directory_option
+@click.option("--full", is_flag=True, help="Ignore the build cache and render everything.")
+@click.option("--search/--no-search", default=True, show_default=True, help="Build the Pagefind search index.")
+@json_option("the build report")
+def build(directory: Path | None, full: bool, search: bool, as_json: bool) -> None:
     """Render the archive (_posts/ and archived/) to _site/: pages, feeds, sitemap and full-text search."""
     from .site.builder import BuildError
     from .site.console import build_and_report
@@ -377,16 +377,15 @@ def build(
     except BuildError as exc:
         raise _fail(str(exc)) from None
     if report.errors and not report.posts:
-        raise typer.Exit(1)
+        raise _exit(1)
 
 
 @app.command()
-def serve(
-    directory: DirOption = None,
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 4000,
-    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
-    interval: Annotated[float, typer.Option(help="Seconds between checks for changed posts.")] = 2.0,
-) -> None:
+@directory_option
+@click.option("--port", type=int, default=4000, show_default=True, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--interval", type=float, default=2.0, show_default=True, help="Seconds between checks for changed posts.")
+def serve(directory: Path | None, port: int, host: str, interval: float) -> None:
     """Build, serve _site/ locally and rebuild when posts or templates change (Ctrl-C stops)."""
     from .site.serve import serve_site
 
@@ -394,21 +393,23 @@ def serve(
 
 
 @app.command()
+@click.argument("urls", nargs=-1, required=True)
+@directory_option
+@click.option("--source", "-s", "source", default=None, help="Source name (default: the site's name or host).")
+@click.option("--allow-private", "allow_private", is_flag=True, help="Allow loopback, private and link-local addresses.")
+@click.option("--proxy", default=None, help="Proxy URL (http://, socks5://); default: HTTPS_PROXY/ALL_PROXY.")
+@json_option()
+@click.option("--wait", type=float, default=0.0, show_default=True, help="Seconds to wait for another run on this archive to finish.")
 def add(
-    urls: Annotated[list[str], typer.Argument(help="Article addresses to archive.")],
-    directory: DirOption = None,
-    source: Annotated[str | None, typer.Option("--source", "-s", help="Source name (default: the site's name or host).")] = None,
-    allow_private: Annotated[bool, typer.Option("--allow-private", help="Allow loopback, private and link-local addresses.")] = False,
-    proxy: Annotated[str | None, typer.Option(help="Proxy URL (http://, socks5://); default: HTTPS_PROXY/ALL_PROXY.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
-    wait: Annotated[float, typer.Option(help="Seconds to wait for another run on this archive to finish.")] = 0.0,
+    urls: tuple[str, ...], directory: Path | None, source: str | None, allow_private: bool, proxy: str | None,
+    as_json: bool, wait: float,
 ) -> None:
     """Archive article pages given by address, each as a normal post (already archived ones are reported)."""
     from .ondemand import add_urls
 
     config = _config(directory)
     try:
-        report = add_urls(config, urls, source_name=source, allow_private=allow_private, proxy=proxy, wait=wait)
+        report = add_urls(config, list(urls), source_name=source, allow_private=allow_private, proxy=proxy, wait=wait)
     except LockedError as exc:
         raise _fail(str(exc), code=3) from None
     except ArchiveError as exc:
@@ -425,14 +426,13 @@ def add(
         for warning in o.warnings:
             errors.print(f"[yellow]warning[/] {escape(o.url)}: {escape(warning)}", highlight=False)
     if report.failed:
-        raise typer.Exit(1)
+        raise _exit(1)
 
 
 @app.command()
-def doctor(
-    directory: DirOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
-) -> None:
+@directory_option
+@json_option("the findings")
+def doctor(directory: Path | None, as_json: bool) -> None:
     """Check the archive: settings, every post, duplicates, missing images, what Jekyll would refuse."""
     from .doctor import check_archive
 
@@ -447,18 +447,18 @@ def doctor(
         console.print(f"Checked {report.checked_posts} posts: {len(report.errors)} errors, "
                       f"{len(report.warnings)} warnings.", highlight=False)
     if report.errors:
-        raise typer.Exit(1)
+        raise _exit(1)
 
 
 @app.command()
-def run(
-    every: Annotated[str, typer.Option("--every", help="Time between run starts: 30s, 15m, 1h, 1d.")] = "1h",
-    directory: DirOption = None,
-    max_runs: Annotated[int, typer.Option("--max-runs", help="Stop after this many runs (0: run until stopped).")] = 0,
-    publish: Annotated[bool | None, typer.Option("--publish/--no-publish",
-                                                 help="Publish after each fetch (default: [publish] enabled).")] = None,
-    log_file: Annotated[Path | None, typer.Option("--log", help="Also append each run's line to this file.")] = None,
-) -> None:
+@click.option("--every", default="1h", show_default=True, help="Time between run starts: 30s, 15m, 1h, 1d.")
+@directory_option
+@click.option("--max-runs", "max_runs", type=int, default=0, show_default=True,
+              help="Stop after this many runs (0: run until stopped).")
+@click.option("--publish/--no-publish", default=None, help="Publish after each fetch (default: [publish] enabled).")
+@click.option("--log", "log_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also append each run's line to this file.")
+def run(every: str, directory: Path | None, max_runs: int, publish: bool | None, log_file: Path | None) -> None:
     """Fetch (and publish when configured) on a schedule; one log line per run; never two runs at once."""
     from .rotate import parse_duration
     from .scheduler import file_logger, run_every
@@ -480,7 +480,7 @@ def run(
         log("newsmirror run: stopped")
         return
     if outcomes and not any(o.ok for o in outcomes):
-        raise typer.Exit(1)
+        raise _exit(1)
 
 
 def main() -> None:
