@@ -133,6 +133,41 @@ def test_a_changed_feed_adds_only_the_new_item(server, tmp_path):
     assert "2023-11-05-新文章.md" in posts(tmp_path)
 
 
+def _pulled_post(root, name: str, link: str) -> None:
+    """A post another mirror wrote, arriving by `git pull`."""
+    (root / "_posts" / f"2023-11-05-{name}.md").write_text(
+        f"---\nlayout: post\ntitle: \"{name}\"\ndate: 2023-11-05T09:00:00.000Z\nauthor: 德国之声\nfrom: {link}\n"
+        "tags: [ 德国之声 ]\ncomments: True\ncategories: [ 德国之声 ]\n---\n<p>别处</p>\n",
+        encoding="utf-8",
+    )
+
+
+def test_posts_that_arrive_while_feeds_are_unchanged_are_known_before_the_next_write(server, tmp_path):
+    """A run where every feed answers 304 need not read the posts; the next run that has items must (a post pulled
+    from another mirror in between is not written twice), and so must a run that rewrites the indexes."""
+    url = serve_fixture(server, "rss1.xml")
+    write_config(tmp_path, [{"name": "德国之声", "url": url}])
+    assert run_cli("fetch", "-C", str(tmp_path)).returncode == 0
+    _pulled_post(tmp_path, "别处写的", "https://www.dw.com/zh/a-3?utm_source=x")
+    unchanged = run_cli("fetch", "-C", str(tmp_path), "--json")
+    assert json.loads(unchanged.stdout)["sources"][0]["status"] == "not_modified"
+    feed = (FEEDS / "rss1.xml").read_text(encoding="utf-8").replace(
+        "</rdf:RDF>",
+        '<item rdf:about="https://www.dw.com/zh/a-3"><title>新文章</title><link>https://www.dw.com/zh/a-3</link>'
+        "<description>新</description><dc:date>2023-11-05T09:00:00Z</dc:date></item></rdf:RDF>",
+    )
+    server.add("/rss1.xml", feed)
+    report = json.loads(run_cli("fetch", "-C", str(tmp_path), "--json").stdout)
+    assert report["new_posts"] == 0 and report["sources"][0]["existing"] == 3
+    assert len(posts(tmp_path)) == 3
+
+    _pulled_post(tmp_path, "又一篇", "https://www.dw.com/zh/a-4")
+    (tmp_path / "sources.md").unlink()
+    unchanged = run_cli("fetch", "-C", str(tmp_path), "--json")
+    assert json.loads(unchanged.stdout)["sources"][0]["status"] == "not_modified"
+    assert "| 4 |" in (tmp_path / "sources.md").read_text(encoding="utf-8")  # the pulled posts are counted
+
+
 def test_a_corrupt_state_database_is_rebuilt(server, tmp_path):
     write_config(tmp_path, [{"name": "大纪元", "url": server.add("/g.xml", GOLDEN_FEED.read_bytes())}])
     assert run_cli("fetch", "-C", str(tmp_path)).returncode == 0

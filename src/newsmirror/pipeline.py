@@ -161,6 +161,7 @@ class Run:
         """Every key of every article in the archive (canonical URLs, guids, fingerprints)."""
         if self._known is None:
             state = self.state
+            state.ensure_synced()
             self._known = state.known_urls() | state.known_keys() | state.fingerprints_on_disk()
         return self._known
 
@@ -244,8 +245,6 @@ class Run:
             report.warnings.append(f"could not record {len(written)} posts in the state cache: {exc}")
 
     async def _fetch_source(self, source: SourceConfig, report: SourceReport) -> None:
-        from .feeds import FeedError, parse_feed
-
         validators, previous_hash = self.state.validators(source.url)
         result = await self.fetcher.get(
             source.url,
@@ -260,6 +259,8 @@ class Run:
             report.status = "not_modified"
             self.state.save_validators(source.url, result.validators, body_hash)
             return
+        from .feeds import FeedError, parse_feed  # here: an unchanged feed never needs the parsers
+
         # In a thread, and yielding after every entry below: a 10,000-item feed must not starve the event loop,
         # or the other sources' requests would time out while their bytes wait unread.
         feed = await asyncio.to_thread(
@@ -348,7 +349,9 @@ def run_fetch(
     now = now or datetime.now(UTC).replace(microsecond=0)
     report = RunReport(started=datetime.now(UTC))
     sources = select_sources(config, names)
-    with locked_state(archive, wait=wait) as state:
+    # The posts on disk are read into the state only once a feed has items to compare with them (Run.known): a
+    # run in which every feed answers 304 never needs them.
+    with locked_state(archive, wait=wait, sync=False) as state:
 
         async def main() -> list[SourceReport]:
             async with Fetcher(config.fetch, proxy=proxy) as fetcher:
@@ -358,6 +361,7 @@ def run_fetch(
         report.sources = asyncio.run(main())
         if report.new_posts or not (archive.root / "sources.md").exists():
             try:
+                state.ensure_synced()
                 written = write_indexes(archive, state.summaries(), [s.name for s in config.sources], config.site.list_limit)
                 report.indexes_written = [archive.relative(p) for p in written]
             except OSError as exc:  # the posts are safe; the lists are rewritten by the next run

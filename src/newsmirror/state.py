@@ -147,6 +147,7 @@ class State:
     def __init__(self, archive: Archive, connection: sqlite3.Connection):
         self.archive = archive
         self.db = connection
+        self.synced = False  # sync_with_disk has run since this state was opened
 
     @classmethod
     def open(cls, archive: Archive) -> State:
@@ -191,11 +192,17 @@ class State:
 
     # -- the posts on disk ------------------------------------------------------------------------------------
 
+    def ensure_synced(self) -> None:
+        """Sync with the posts on disk once per opening (under the archive lock nothing else changes them)."""
+        if not self.synced:
+            self.sync_with_disk()
+
     def sync_with_disk(self) -> int:
         """Bring the posts table in line with the files: read new or changed posts, forget removed ones.
 
         Returns how many files were read. Cheap when nothing changed (one directory walk, one stat a file).
         """
+        self.synced = True
         known = {row[0]: row[1] for row in self.db.execute("SELECT path, mtime_ns FROM posts")}
         on_disk = self.archive.scan_posts()
         rows = [
@@ -358,10 +365,11 @@ class State:
 
 
 @contextmanager
-def locked_state(archive: Archive, wait: float = 0.0) -> Iterator[State]:
+def locked_state(archive: Archive, wait: float = 0.0, sync: bool = True) -> Iterator[State]:
     """What every command that writes to the archive starts with: the archive lock, a sweep of the temporary files
-    a killed run left, and the state cache in line with the posts. A lock or cache that cannot be opened (read-only
-    or full disk) is a one-line ArchiveError; another run holding the lock is a LockedError."""
+    a killed run left, and the state cache in line with the posts (with sync=False, the caller calls ensure_synced
+    before it reads posts or keys). A lock or cache that cannot be opened (read-only or full disk) is a one-line
+    ArchiveError; another run holding the lock is a LockedError."""
     with ExitStack() as stack:
         try:
             lock = stack.enter_context(ArchiveLock(archive, wait=wait))
@@ -374,5 +382,6 @@ def locked_state(archive: Archive, wait: float = 0.0) -> Iterator[State]:
         stack.callback(state.close)
         if lock.last_holder_died:  # we hold the lock: none of those files belongs to a write in progress
             archive.remove_stale_temporary_files()
-        state.sync_with_disk()
+        if sync:
+            state.sync_with_disk()
         yield state
