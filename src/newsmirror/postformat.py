@@ -11,15 +11,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
-
-import yaml
+from functools import cache
 
 from .models import Article, Post
 
-try:  # the C loader is ~10x faster; fall back where libyaml is missing
-    _YamlLoader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _YamlLoader = yaml.SafeLoader
+
+@cache
+def _yaml_loader() -> type:
+    """PyYAML's safe loader, imported on first read: writing posts (and a run that reads none) never needs it."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is ~10x faster where libyaml exists
 
 TITLE_CHARS_IN_NAME = 50
 MAX_NAME_BYTES = 255
@@ -212,8 +214,10 @@ def split_front_matter(text: str) -> tuple[str, str]:
 
 
 def parse_front_matter(header: str) -> dict:
+    import yaml
+
     try:
-        data = yaml.load(header, Loader=_YamlLoader)
+        data = yaml.load(header, Loader=_yaml_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""

@@ -333,21 +333,24 @@ class State:
     # -- source health ----------------------------------------------------------------------------------------
 
     def record_outcome(self, source: str, when: datetime, error: str | None, not_modified: bool) -> None:
+        """One statement, so one commit a source: a run of 200 unchanged feeds does 200 small writes, not 400."""
         stamp = when.astimezone(UTC).isoformat()
-        self.db.execute("INSERT OR IGNORE INTO health (source) VALUES (?)", (source,))
         if error:
             self.db.execute(
-                "UPDATE health SET last_error = ?, last_error_at = ?, consecutive_failures = consecutive_failures + 1,"
-                " fetch_count = fetch_count + 1, failing_since = COALESCE(failing_since, ?) WHERE source = ?",
-                (error, stamp, stamp, source),
+                "INSERT INTO health (source, last_error, last_error_at, consecutive_failures, fetch_count, failing_since)"
+                " VALUES (?, ?, ?, 1, 1, ?) ON CONFLICT (source) DO UPDATE SET last_error = excluded.last_error,"
+                " last_error_at = excluded.last_error_at, consecutive_failures = consecutive_failures + 1,"
+                " fetch_count = fetch_count + 1, failing_since = COALESCE(failing_since, excluded.failing_since)",
+                (source, error, stamp, stamp),
             )
         else:
             self.db.execute(
-                "UPDATE health SET last_success = ?, consecutive_failures = 0, fetch_count = fetch_count + 1,"
-                " failing_since = NULL,"
-                " last_not_modified = CASE WHEN ? THEN ? ELSE last_not_modified END,"
-                " not_modified_count = not_modified_count + ? WHERE source = ?",
-                (stamp, not_modified, stamp, int(not_modified), source),
+                "INSERT INTO health (source, last_success, consecutive_failures, fetch_count, last_not_modified,"
+                " not_modified_count) VALUES (?, ?, 0, 1, ?, ?) ON CONFLICT (source) DO UPDATE SET"
+                " last_success = excluded.last_success, consecutive_failures = 0, fetch_count = fetch_count + 1,"
+                " failing_since = NULL, last_not_modified = COALESCE(excluded.last_not_modified, last_not_modified),"
+                " not_modified_count = not_modified_count + excluded.not_modified_count",
+                (source, stamp, stamp if not_modified else None, int(not_modified)),
             )
 
     def health(self) -> dict[str, SourceHealth]:
