@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -54,25 +55,44 @@ class RichProgress(RunProgress):
 
 
 _STATUS_STYLE = {"ok": "green", "not_modified": "dim", "error": "red"}
+_COLUMNS = (("source", "left"), ("status", "left"), ("new", "right"), ("already had", "right"),
+            ("filtered", "right"), ("errors", "right"), ("time", "right"))  # fmt: skip
+
+
+def _title(report: RunReport) -> str:
+    return f"newsmirror fetch: {report.new_posts} new posts"
+
+
+def _cells(source: SourceReport) -> tuple[str, ...]:
+    return (source.name, source.status.replace("_", " "), str(source.new), str(source.existing),
+            str(source.filtered), str(len(source.errors)), f"{source.seconds:.1f} s")  # fmt: skip
 
 
 def summary_table(report: RunReport) -> Table:
-    table = Table(title=f"newsmirror fetch: {report.new_posts} new posts", title_justify="left")
-    for heading, justify in (("source", "left"), ("status", "left"), ("new", "right"), ("already had", "right"),
-                             ("filtered", "right"), ("errors", "right"), ("time", "right")):  # fmt: skip
+    """The end-of-run table for a terminal."""
+    table = Table(title=_title(report), title_justify="left")
+    for heading, justify in _COLUMNS:
         table.add_column(heading, justify=justify)  # type: ignore[arg-type]
     for source in report.sources:
-        status = source.status.replace("_", " ")
-        table.add_row(
-            escape(source.name),
-            f"[{_STATUS_STYLE.get(source.status, '')}]{status}[/]",
-            str(source.new),
-            str(source.existing),
-            str(source.filtered),
-            str(len(source.errors)),
-            f"{source.seconds:.1f} s",
-        )
+        name, status, *numbers = _cells(source)
+        table.add_row(escape(name), f"[{_STATUS_STYLE.get(source.status, '')}]{status}[/]", *numbers)
     return table
+
+
+def plain_table(report: RunReport) -> str:
+    """The same table as aligned plain text, for logs (a scheduled job's output is not a terminal). By hand because
+    rich lays a table out at ~0.4 ms a row: 80 ms for 200 sources, a quarter of a run where no feed changed."""
+    rows = [tuple(heading for heading, _ in _COLUMNS), *(_cells(source) for source in report.sources)]
+    widths = [max(cell_len(row[column]) for row in rows) for column in range(len(_COLUMNS))]
+
+    def line(row: tuple[str, ...]) -> str:
+        cells = []
+        for text, width, (_, justify) in zip(row, widths, _COLUMNS, strict=True):
+            pad = " " * (width - cell_len(text))
+            cells.append(text + pad if justify == "left" else pad + text)
+        return "  ".join(cells).rstrip()
+
+    return "\n".join([_title(report), line(rows[0]), "  ".join("-" * width for width in widths), *map(line, rows[1:])])
 
 
 def print_problems(console: Console, report: RunReport) -> None:
@@ -91,4 +111,7 @@ def print_report(console: Console, errors: Console, report: RunReport, as_json: 
     if as_json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return
-    console.print(summary_table(report))
+    if console.is_terminal:
+        console.print(summary_table(report))
+    else:
+        console.file.write(plain_table(report) + "\n")
