@@ -46,7 +46,8 @@ class Browser:
         port = int(port_file.read_text().split()[0])
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as answer:
             target = next(t for t in json.load(answer) if t["type"] == "page")
-        self.ws = connect(target["webSocketDebuggerUrl"], max_size=None)
+        self._connection = connect(target["webSocketDebuggerUrl"], max_size=None)
+        self.ws = self._connection.__enter__()  # entered as a context manager, as websockets >= 15 asks
         self.next_id = 0
 
     def call(self, method: str, **params):
@@ -73,7 +74,7 @@ class Browser:
         return result["result"]["value"]
 
     def close(self) -> None:
-        self.ws.close()
+        self._connection.__exit__(None, None, None)
         self.proc.terminate()
         self.proc.wait(timeout=10)
 
