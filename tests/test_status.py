@@ -146,3 +146,17 @@ def test_built_site_has_a_status_page(tmp_path, server):
     assert "<svg" in page and "大纪元" in page and "newsmirror-status" in page
     section = page[page.index('<section class="newsmirror-status">') :]
     assert "<script" not in section[: section.index("</section>")]
+
+
+def test_the_run_history_in_the_cache_is_bounded(tmp_path):
+    """An hourly job runs ~8,760 times a year; the cache keeps the newest RUNS_KEPT reports, not all of them."""
+    from newsmirror.state import RUNS_KEPT
+
+    state = State.open(Archive(tmp_path))
+    for hour in range(RUNS_KEPT + 40):
+        started = NOW + timedelta(hours=hour)
+        state.record_run(started, started + timedelta(seconds=1), {"run": hour})
+    rows = state.db.execute("SELECT started, report FROM runs ORDER BY id").fetchall()
+    state.close()
+    assert len(rows) == RUNS_KEPT
+    assert json.loads(rows[-1][1]) == {"run": RUNS_KEPT + 39} and json.loads(rows[0][1]) == {"run": 40}

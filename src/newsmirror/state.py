@@ -22,6 +22,7 @@ from .fetch import Validators
 from .postformat import PostFormatError, as_datetime, parse_front_matter, split_front_matter
 
 SCHEMA_VERSION = 1
+RUNS_KEPT = 168  # run reports kept in the cache: a week of hourly runs
 LEGACY_URLS = "allurls.dat"  # a legacy mirror's list of archived article URLs, one a line
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -361,10 +362,19 @@ class State:
         return {row[0]: SourceHealth(*row) for row in rows}
 
     def record_run(self, started: datetime, finished: datetime, report: dict) -> None:
-        self.db.execute(
-            "INSERT INTO runs (started, finished, report) VALUES (?, ?, ?)",
-            (started.isoformat(), finished.isoformat(), json.dumps(report, ensure_ascii=False)),
-        )
+        """Keep the reports of the last RUNS_KEPT runs: a 200-source report is ~40 KB, and an hourly job kept
+        every one would carry ~350 MB a year in its cache."""
+        self.db.execute("BEGIN")
+        try:
+            self.db.execute(
+                "INSERT INTO runs (started, finished, report) VALUES (?, ?, ?)",
+                (started.isoformat(), finished.isoformat(), json.dumps(report, ensure_ascii=False)),
+            )
+            self.db.execute("DELETE FROM runs WHERE id <= (SELECT MAX(id) FROM runs) - ?", (RUNS_KEPT,))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
 
 @contextmanager
