@@ -212,6 +212,26 @@ def test_a_host_keeps_its_connection_between_requests(server, answer):
         assert len(set(peers)) == 1
 
 
+def test_a_redirect_whose_body_never_comes_is_still_followed(server):
+    """The body of a redirect is read only to keep the connection; one that promises bytes it never sends must
+    not turn the redirect into a timeout."""
+
+    def lying_redirect(handler):
+        handler.send_response(301)
+        handler.send_header("Location", "/target")
+        handler.send_header("Content-Length", "100")
+        handler.end_headers()
+        handler.wfile.flush()
+        time.sleep(3)  # the 100 bytes never come
+
+    server.add("/moved", handler=lying_redirect)
+    server.add("/target", "here")
+    started = time.monotonic()
+    result = fetch(server.url("/moved"), FetchConfig(timeout=2.5, retries=0))
+    assert result.content == b"here" and result.final_url.endswith("/target")
+    assert time.monotonic() - started < 2.5
+
+
 def test_many_hosts_keep_a_bounded_number_of_connection_pools():
     from newsmirror import fetch as fetch_module
 

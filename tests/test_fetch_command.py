@@ -168,6 +168,33 @@ def test_posts_that_arrive_while_feeds_are_unchanged_are_known_before_the_next_w
     assert "| 4 |" in (tmp_path / "sources.md").read_text(encoding="utf-8")  # the pulled posts are counted
 
 
+def test_posts_that_cannot_be_read_stop_the_run_before_anything_is_written(server, tmp_path, monkeypatch):
+    """Without the posts on disk, what is new cannot be told: no source may write, and the run says why."""
+    from newsmirror.archive import Archive, ArchiveError
+    from newsmirror.config import load_config
+    from newsmirror.pipeline import run_fetch
+
+    feed = (FEEDS / "rss1.xml").read_text(encoding="utf-8")
+    write_config(tmp_path, [{"name": "德国之声", "url": server.add("/a.xml", feed)},
+                            {"name": "副本", "url": server.add("/b.xml", feed)}])  # fmt: skip
+    calls = {"n": 0}
+    real_scan = Archive.scan_posts
+
+    def failing_once(self):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise PermissionError(13, "Permission denied", str(tmp_path / "_posts"))
+        return real_scan(self)
+
+    monkeypatch.setattr(Archive, "scan_posts", failing_once)
+    with pytest.raises(ArchiveError, match=r"cannot read the posts already in the archive: Permission denied"):
+        run_fetch(load_config(tmp_path))
+    assert posts(tmp_path) == []
+    report = run_fetch(load_config(tmp_path))  # the next run reads them and goes on
+    assert report.new_posts == 2 and sorted(s.status for s in report.sources) == ["ok", "ok"]
+    assert len(posts(tmp_path)) == 2
+
+
 def test_a_corrupt_state_database_is_rebuilt(server, tmp_path):
     write_config(tmp_path, [{"name": "大纪元", "url": server.add("/g.xml", GOLDEN_FEED.read_bytes())}])
     assert run_cli("fetch", "-C", str(tmp_path)).returncode == 0
@@ -263,6 +290,31 @@ def test_invalid_configuration_is_reported_before_any_fetch(server, tmp_path):
     assert "source '大纪元': fulltext = 'sometimes' is not one of" in err
     assert "source '无地址': missing required key 'url'" in err
     assert server.hits == {}
+
+
+def test_an_unusable_proxy_is_one_line_before_any_request(server, tmp_path):
+    """Not every source's failure at its first request (which would also count against each feed's health)."""
+    url = server.add("/g.xml", GOLDEN_FEED.read_bytes())
+    write_config(tmp_path, [{"name": "大纪元", "url": url}], extra='[fetch]\nproxy = "localhost:8080"\n')
+    result = run_cli("fetch", "-C", str(tmp_path))
+    assert result.returncode == 2
+    assert "newsmirror.toml [fetch]: proxy = 'localhost:8080' is not a proxy address" in result.stderr
+    write_config(tmp_path, [{"name": "大纪元", "url": url}])
+    for command in (["fetch"], ["add", "https://example.com/a"], ["sources", "check"]):
+        result = run_cli(*command, "-C", str(tmp_path), "--proxy", "socks4://127.0.0.1:1080")
+        assert result.returncode == 2, (command, result.stderr)
+        assert result.stderr.strip().splitlines() == [
+            "error proxy: 'socks4://127.0.0.1:1080' is not a proxy address (http://, https://, socks5://, socks5h:// with a host)"
+        ]
+    assert server.hits == {}
+    assert not (tmp_path / ".newsmirror" / "state.sqlite").exists() or _health_rows(tmp_path) == []
+
+
+def _health_rows(root) -> list:
+    import sqlite3
+
+    with sqlite3.connect(root / ".newsmirror" / "state.sqlite") as db:
+        return db.execute("SELECT * FROM health").fetchall()
 
 
 def test_sources_only_file_is_valid_with_defaults(tmp_path):

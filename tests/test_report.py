@@ -44,3 +44,11 @@ def test_a_terminal_gets_the_rich_table_and_a_log_the_plain_one():
     print_report(Console(file=terminal, force_terminal=True, width=120), Console(file=io.StringIO()), _report(), False)
     assert "┃" in terminal.getvalue() or "│" in terminal.getvalue()
     assert "大纪元" in terminal.getvalue()
+
+
+def test_control_characters_in_a_name_do_not_break_the_log():
+    report = _report()
+    report.sources[1].name = "BBC\n\x1b[31m红"
+    lines = plain_table(report).splitlines()
+    assert len(lines) == 6 and "\x1b" not in "".join(lines)
+    assert len({cell_len(line) for line in lines[1:]}) == 1

@@ -26,6 +26,7 @@ from .config import (
     sources_to_subs_json,
     write_sources,
 )
+from .fetch import FetchError
 from .state import LockedError
 
 
@@ -82,7 +83,7 @@ def _config(directory: Path | None):
 @app.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
 @click.option("--title", default="newsmirror", show_default=True, help="The site's title.")
-@click.option("--force", is_flag=True, help="Write the scaffold files again into an existing archive.")
+@click.option("--force/--no-force", default=False, help="Write the scaffold files again into an existing archive.")
 def init(directory: Path, title: str, force: bool) -> None:
     """Create a ready archive: settings with default Chinese-language sources, and the site around the posts."""
     from .scaffold import InitError, init_archive
@@ -117,6 +118,8 @@ def fetch(
             report = run_fetch(config, names=names, proxy=proxy, progress=progress, wait=wait)
     except LockedError as exc:
         raise _fail(str(exc), code=3) from None
+    except FetchError as exc:  # an unusable proxy: before any request
+        raise _fail(str(exc)) from None
     except ArchiveError as exc:
         raise _fail(str(exc), code=1) from None
     except UnknownSourceError as exc:
@@ -187,7 +190,10 @@ def sources_check(names: tuple[str, ...], directory: Path | None, proxy: str | N
 
     config = _config(directory)
     chosen = [s for s in config.sources if not names or s.name in names]
-    results = asyncio.run(check_sources(config, chosen, proxy=proxy))
+    try:
+        results = asyncio.run(check_sources(config, chosen, proxy=proxy))
+    except FetchError as exc:  # an unusable proxy: before any request
+        raise _fail(str(exc)) from None
     if as_json:
         print(json.dumps([asdict(r) for r in results], ensure_ascii=False, indent=2))
     else:
@@ -412,6 +418,8 @@ def add(
         report = add_urls(config, list(urls), source_name=source, allow_private=allow_private, proxy=proxy, wait=wait)
     except LockedError as exc:
         raise _fail(str(exc), code=3) from None
+    except FetchError as exc:  # an unusable proxy: before any request
+        raise _fail(str(exc)) from None
     except ArchiveError as exc:
         raise _fail(str(exc), code=1) from None
     if as_json:

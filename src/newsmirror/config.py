@@ -181,12 +181,26 @@ _AT_LEAST = {
 }  # fmt: skip
 
 
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+
+def proxy_problem(url: str) -> str | None:
+    """Why a proxy address cannot be used, or None."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in PROXY_SCHEMES or not parts.hostname:
+        return f"{url!r} is not a proxy address ({'://, '.join(PROXY_SCHEMES)}:// with a host)"
+    return None
+
+
 def _check_ranges(built: dict[str, object], path: Path, problems: list[str]) -> None:
     for (section, key), least in _AT_LEAST.items():
         table = built.get(section)
         value = getattr(table, key, None) if table is not None else None
         if value is not None and value < least:
             problems.append(f"{path} [{section}]: {key} = {value!r} must be at least {least:g}")
+    fetch = built.get("fetch")
+    if isinstance(fetch, FetchConfig) and fetch.proxy and (problem := proxy_problem(fetch.proxy)):
+        problems.append(f"{path} [fetch]: proxy = {problem}")
 
 
 def parse_config(text: str, path: Path) -> Config:

@@ -18,13 +18,14 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from . import __version__
-from .config import FetchConfig
+from .config import FetchConfig, proxy_problem
 from .models import SourceProblem
 
 USER_AGENT = f"newsmirror/{__version__} (news feed mirror; +https://pypi.org/project/newsmirror/)"
 _RETRY_STATUSES = {429, 500, 502, 503, 504}
 _REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 _HOSTS_KEPT_OPEN = 32  # hosts whose idle keep-alive connections stay open during a run
+_DRAIN_BYTES, _DRAIN_SECONDS = 64 * 1024, 1.0  # the most of an unwanted body read to keep a connection
 
 
 class FetchError(SourceProblem):
@@ -142,6 +143,8 @@ class Fetcher:
     def __init__(self, config: FetchConfig | None = None, proxy: str | None = None, backoff: float = 0.5):
         self.config = config or FetchConfig()
         chosen = proxy if proxy is not None else (self.config.proxy or proxy_from_environment())
+        if chosen and (problem := proxy_problem(chosen)):  # now, not as every source's error at its first request
+            raise FetchError(f"proxy: {problem}")
         self.proxy = chosen or None
         self.backoff = backoff
         self._global = asyncio.Semaphore(max(1, self.config.concurrency))
@@ -295,9 +298,14 @@ class Fetcher:
     @staticmethod
     async def _drain(response: httpx.Response) -> None:
         """Read the rest of an answer whose body is not wanted (304, redirect): one closed unread closes its connection
-        too, and then every unchanged feed costs a new connection. A long or broken rest is left unread."""
-        with suppress(FetchError, httpx.HTTPError):
-            await Fetcher._read_capped(response, 64 * 1024)
+        too, and then every unchanged feed costs a new connection. Only a short rest, for a short while: a slow or
+        lying one is left unread (its connection closes, nothing worse)."""
+        declared = response.headers.get("content-length", "")
+        if response.status_code != 304 and not (declared.isdigit() and int(declared) <= _DRAIN_BYTES):
+            return
+        with suppress(FetchError, httpx.HTTPError, TimeoutError):
+            async with asyncio.timeout(_DRAIN_SECONDS):
+                await Fetcher._read_capped(response, _DRAIN_BYTES)
 
     @staticmethod
     async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:

@@ -17,7 +17,7 @@ from .convert import convert_html, convert_text
 from .fetch import Fetcher
 from .models import Article, Entry, SourceProblem
 from .sanitize import html_to_text, sanitize_html
-from .state import State, fingerprint_key, guid_key, locked_state
+from .state import PostsUnreadableError, State, fingerprint_key, guid_key, locked_state
 
 # feeds (lxml), extract (trafilatura) and media are imported where they are used: an hourly run whose feeds all
 # answer 304 needs none of them, and its whole cost is start-up plus one request per feed.
@@ -153,6 +153,7 @@ class Run:
         self.now = now
         self.progress = progress
         self._known: set[str] | None = None  # read from the state when a feed first has items to look at
+        self._unreadable: PostsUnreadableError | None = None
         self.images = None  # a media.ImageMirror, made on first use: only for sources that mirror images
         self._unrecorded: dict[str, list] = {}  # posts written but not yet in the state, per source
 
@@ -161,7 +162,15 @@ class Run:
         """Every key of every article in the archive (canonical URLs, guids, fingerprints)."""
         if self._known is None:
             state = self.state
-            state.ensure_synced()
+            if self._unreadable is not None:  # once failed, no source of this run may write
+                raise self._unreadable
+            try:
+                # In the event loop, not a thread (the SQLite connection is this thread's): requests in flight wait
+                # for it, ~0.1 s per 1,000 posts read for the first time, well inside their timeouts.
+                state.ensure_synced()
+            except PostsUnreadableError as exc:
+                self._unreadable = exc
+                raise
             self._known = state.known_urls() | state.known_keys() | state.fingerprints_on_disk()
         return self._known
 
@@ -214,6 +223,8 @@ class Run:
         self.progress.source_started(source.name)
         try:
             await self._fetch_source(source, report)
+        except PostsUnreadableError:
+            raise  # not this source's fault, and no source may write now: the run stops (its posts are recorded)
         except SourceProblem as exc:
             report.status = "error"
             report.errors.append(str(exc))
@@ -364,6 +375,8 @@ def run_fetch(
                 state.ensure_synced()
                 written = write_indexes(archive, state.summaries(), [s.name for s in config.sources], config.site.list_limit)
                 report.indexes_written = [archive.relative(p) for p in written]
+            except PostsUnreadableError as exc:
+                report.warnings.append(f"could not rewrite lists/ and sources.md: {exc}")
             except OSError as exc:  # the posts are safe; the lists are rewritten by the next run
                 report.warnings.append(f"could not rewrite lists/ and sources.md: {exc.strerror or exc}")
         report.finished = datetime.now(UTC)

@@ -47,6 +47,10 @@ class LockedError(Exception):
     """Another run holds the archive."""
 
 
+class PostsUnreadableError(ArchiveError):
+    """The posts on disk (or the cache of them) cannot be read, so what is new cannot be told: the run stops."""
+
+
 class FileLock:
     """An exclusive flock on a file, naming its holder; a second taker waits up to `wait` seconds, then gives up."""
 
@@ -194,16 +198,24 @@ class State:
     # -- the posts on disk ------------------------------------------------------------------------------------
 
     def ensure_synced(self) -> None:
-        """Sync with the posts on disk once per opening (under the archive lock nothing else changes them)."""
-        if not self.synced:
+        """Sync with the posts on disk once per opening (under the archive lock nothing else changes them).
+
+        Raises PostsUnreadableError when the posts or the cache cannot be read: nothing may be written then, or
+        articles pulled in since the last run would be written twice."""
+        if self.synced:
+            return
+        try:
             self.sync_with_disk()
+        except (OSError, sqlite3.Error) as exc:
+            detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+            raise PostsUnreadableError(f"cannot read the posts already in the archive: {detail}{where}") from None
 
     def sync_with_disk(self) -> int:
         """Bring the posts table in line with the files: read new or changed posts, forget removed ones.
 
         Returns how many files were read. Cheap when nothing changed (one directory walk, one stat a file).
         """
-        self.synced = True
         known = {row[0]: row[1] for row in self.db.execute("SELECT path, mtime_ns FROM posts")}
         on_disk = self.archive.scan_posts()
         rows = [
@@ -213,16 +225,16 @@ class State:
         ]
         gone = [p for p in known if p not in on_disk]
         self.sync_legacy_urls()
-        if not rows and not gone:
-            return 0
-        self.db.execute("BEGIN")
-        try:
-            self.db.executemany("INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-            self.db.executemany("DELETE FROM posts WHERE path = ?", [(p,) for p in gone])
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
+        if rows or gone:
+            self.db.execute("BEGIN")
+            try:
+                self.db.executemany("INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                self.db.executemany("DELETE FROM posts WHERE path = ?", [(p,) for p in gone])
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        self.synced = True  # only once it all worked: a failed sync is tried again, never taken as done
         return len(rows)
 
     def sync_legacy_urls(self) -> int:
