@@ -34,7 +34,10 @@ class Browser:
             [
                 CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--no-first-run", f"--user-data-dir={profile}",
-                "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1", "about:blank",
+                "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1",
+                # Pages hold third-party images and players: everything but loopback goes to a closed port, so
+                # that no test reaches the internet (Chromium never sends loopback through a proxy).
+                "--proxy-server=http://127.0.0.1:9", "about:blank",
             ],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )

@@ -137,3 +137,70 @@ def test_importing_the_pipeline_does_not_import_trafilatura():
     code = "import sys, newsmirror.pipeline; print('trafilatura' in sys.modules, 'charset_normalizer' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]
+
+
+YOUTUBE = '<iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ" width="560" height="315" allowfullscreen></iframe>'
+
+
+@pytest.mark.parametrize(
+    ("where", "frame", "expected"),
+    [
+        ("middle", YOUTUBE, "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
+        # a lazy player: the address waits in data-src
+        ("middle", '<div class="v"><iframe src="about:blank" data-src="https://player.vimeo.com/video/76979871"></iframe></div>',
+         "https://player.vimeo.com/video/76979871?dnt=1"),
+        ("before", '<iframe src="https://youtu.be/dQw4w9WgXcQ"></iframe>', "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
+    ],
+)
+def test_video_players_in_the_article_are_kept_in_place(where, frame, expected):
+    content = sanitize_html(extract_article(page(**{where: frame}), URL).content, URL)
+    assert content.count("<iframe") == 1 and f'src="{expected}"' in content
+    before_frame = html_to_text(content[: content.index("<iframe")])
+    if where == "middle":  # after the third paragraph, as on the page
+        assert PARAGRAPHS[2] in before_frame and PARAGRAPHS[3] not in before_frame
+    else:
+        assert before_frame.strip() == ""
+    assert_whole_article(html_to_text(content))
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"middle": '<iframe src="https://ads.example/frame.html"></iframe>'},  # not a video host: stays out
+        {"outside": f'<div class="side">{YOUTUBE.replace("dQw4w9WgXcQ", "AAAAAAAAAAA")}</div>'},  # not in the article
+    ],
+)
+def test_other_frames_and_players_outside_the_article_stay_out(kwargs):
+    content = extract_article(page(**kwargs), URL).content
+    assert "<iframe" not in content
+    assert_whole_article(html_to_text(content))
+
+
+def test_a_video_figure_keeps_its_player_and_says_its_caption_once():
+    caption = "环境部长在立法院说明碳费开征的时程。"
+    figure = (
+        '<figure class="video_embed"><div class="video_wrapper"><iframe src="https://www.youtube.com/embed/abcDEF12345?rel=0"'
+        ' allowfullscreen></iframe><img class="poster" src="https://img.example/p.jpg" alt=""></div>'
+        f'<figcaption class="video_caption">{caption}</figcaption></figure>'
+    )
+    content = sanitize_html(extract_article(page(middle=figure), URL).content, URL)
+    assert 'src="https://www.youtube-nocookie.com/embed/abcDEF12345"' in content
+    assert html_to_text(content).count(caption) == 1
+    assert_whole_article(html_to_text(content))
+
+
+def test_a_caption_left_as_loose_text_after_its_image_is_not_said_twice():
+    """trafilatura can give <img>caption (the caption as the image's tail text); the figure made of it holds the
+    caption, and the loose copy goes."""
+    import lxml.html
+
+    from newsmirror.extract import _mend
+
+    caption = "环境部长在立法院说明碳费开征的时程。"
+    body = lxml.html.fragment_fromstring(
+        f'<div><p>{PARAGRAPHS[0]}</p><img src="https://img.example/p.jpg" alt="">{caption}\n<h2>产业界忧成本上升</h2>'
+        f"<p>{PARAGRAPHS[1]}</p></div>"
+    )
+    _mend(body, {"https://img.example/p.jpg": caption}, "市政府宣布调整公共交通票价")
+    assert body.text_content().count(caption) == 1
+    assert body.find(".//figure/figcaption").text == caption

@@ -21,7 +21,7 @@ import lxml.etree
 import lxml.html
 
 from .models import SourceProblem
-from .sanitize import html_to_text, pick_lazy_src
+from .sanitize import html_to_text, pick_lazy_src, privacy_embed_url
 from .textcodec import codecs_for
 
 # trafilatura (≈70 ms with courlan, htmldate, justext) and charset_normalizer are imported inside the functions that
@@ -440,6 +440,50 @@ def _restore_figures(body: lxml.html.HtmlElement, figures: list[_Figure]) -> Non
             anchor.addnext(element)
 
 
+_FRAME_SOURCES = ("src", "data-src", "data-lazy-src", "data-url")
+
+
+def _article_videos(core: lxml.html.HtmlElement | None, base_url: str) -> list[tuple[str, str]]:
+    """(embed address, text of the paragraph before it) for the players of allowed video hosts (YouTube, Vimeo,
+    Bilibili, Dailymotion) inside the article's container: trafilatura drops every frame."""
+    if core is None:
+        return []
+    found = []
+    last_paragraph = ""
+    for element in core.iter("p", "iframe"):
+        if element.tag == "p":
+            if len(element.text_content().strip()) >= 20:
+                last_paragraph = element.text_content()
+            continue
+        for attribute in _FRAME_SOURCES:  # lazy players keep the address in data-*, with about:blank as src
+            embed = privacy_embed_url(urljoin(base_url, (element.get(attribute) or "").strip()))
+            if embed is not None:
+                found.append((embed, last_paragraph))
+                break
+    return found
+
+
+def _restore_videos(body: lxml.html.HtmlElement, videos: list[tuple[str, str]]) -> None:
+    """The article's video players go back after the paragraph they followed (before the text when none did)."""
+    present = {privacy_embed_url(frame.get("src") or "") for frame in body.iter("iframe")}
+    lead_anchor: lxml.html.HtmlElement | None = None
+    for embed, after in videos:
+        if embed in present:
+            continue
+        present.add(embed)
+        frame = lxml.html.Element("iframe", src=embed, width="560", height="315", allowfullscreen="allowfullscreen")
+        if not after:
+            if lead_anchor is None:
+                body.insert(0, frame)
+            else:
+                lead_anchor.addnext(frame)
+            lead_anchor = frame
+            continue
+        anchor = next((p for p in body.iter("p") if _same_text(p.text_content(), after)), None)
+        if anchor is not None:
+            anchor.addnext(frame)
+
+
 def _article_headings(core: lxml.html.HtmlElement | None) -> list[tuple[str, str, str]]:
     """(tag, text, text of the paragraph before it) for the sub-headings inside the article's container."""
     if core is None:
@@ -523,6 +567,8 @@ def _mend(fragment_root: lxml.html.HtmlElement, captions: dict[str, str], title:
             _drop(following)
         holder.addprevious(figure)
         tail, holder.tail = holder.tail, None
+        if tail and _same_text(tail, caption):  # the caption left as loose text after the image: said once
+            tail = None
         image = copy.deepcopy(img)
         image.tail = None
         figure.append(image)
@@ -730,6 +776,7 @@ def extract_article(
         method = "selector"
     else:
         core = _prune_boilerplate(tree)
+        videos = _article_videos(core, url)  # before figures are rebuilt: a player's <figure> becomes a picture
         captions = _captions(tree, url)
         _captioned_wrappers_to_figures(tree)
         _normalise_figures(tree)
@@ -742,6 +789,7 @@ def extract_article(
         _mend(body, captions, title)
         _restore_figures(body, figures)
         _restore_headings(body, headings)
+        _restore_videos(body, videos)
         content = _inner_html(body).strip()
         method = "trafilatura"
         # A safety net for the pruning above: boilerplate is a minority of a page's text, so a result far shorter
