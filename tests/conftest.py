@@ -132,7 +132,7 @@ def server():
 @pytest.fixture(autouse=True)
 def _no_proxy_from_environment(monkeypatch):
     """Tests talk to 127.0.0.1 only: a proxy set on the machine must not redirect them."""
-    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "HTTP_PROXY", "http_proxy"):
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -21,6 +21,7 @@ from newsmirror.fetch import (
     Fetcher,
     FetchError,
     Validators,
+    bypasses_proxy,
     check_public_host,
     proxy_from_environment,
 )
@@ -296,6 +297,43 @@ def test_requests_go_through_the_configured_proxy(server, monkeypatch):
     finally:
         proxy.shutdown()
         proxy.server_close()
+
+
+def test_no_proxy_sends_those_hosts_direct(server, monkeypatch):
+    url = server.add("/direct", "<rss>direct</rss>")
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), _ForwardProxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
+        monkeypatch.setenv("NO_PROXY", "intranet.example, 127.0.0.0/8")
+        before = len(_ForwardProxy.seen)
+        assert fetch(url).content == b"<rss>direct</rss>"
+        assert len(_ForwardProxy.seen) == before  # the proxy saw nothing
+        monkeypatch.setenv("NO_PROXY", "intranet.example")
+        assert fetch(url).content == b"<rss>direct</rss>"
+        assert _ForwardProxy.seen[before:] == [url]  # not listed: through the proxy
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+
+
+@pytest.mark.parametrize(
+    ("host", "rules", "direct"),
+    [
+        ("news.example", ["*"], True),
+        ("news.example", ["news.example"], True),
+        ("www.news.example", [".news.example"], True),
+        ("www.news.example", ["news.example:443"], True),
+        ("othernews.example", ["news.example"], False),
+        ("10.1.2.3", ["10.0.0.0/8"], True),
+        ("10.1.2.3", ["10.1.2.3"], True),
+        ("11.1.2.3", ["10.0.0.0/8"], False),
+        ("::1", ["[::1]:8080"], True),
+        ("news.example", [], False),
+    ],
+)
+def test_no_proxy_rules(host, rules, direct):
+    assert bypasses_proxy(host, rules) is direct
 
 
 class _Socks5Handler(socketserver.BaseRequestHandler):

@@ -400,7 +400,7 @@ concurrency = 16
 per_host = 4
 timeout = 30
 retries = 2
-proxy = ""      # e.g. "socks5://127.0.0.1:1080"; HTTPS_PROXY / ALL_PROXY are used when empty
+proxy = ""      # e.g. "socks5://127.0.0.1:1080"; HTTPS_PROXY / ALL_PROXY when empty; NO_PROXY hosts go direct
 
 """
     return head + "\n".join(source_to_toml(SourceConfig(name=n, url=u)) for n, u in DEFAULT_SOURCES)

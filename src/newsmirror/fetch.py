@@ -137,6 +137,39 @@ def proxy_from_environment() -> str:
     return ""
 
 
+def no_proxy_rules() -> list[str]:
+    value = os.environ.get("NO_PROXY") or os.environ.get("no_proxy") or ""
+    return [rule.strip().lower() for rule in value.split(",") if rule.strip()]
+
+
+def bypasses_proxy(host: str, rules: list[str]) -> bool:
+    """Whether NO_PROXY sends `host` direct, read as curl reads it: "*", a host name or domain (a leading dot
+    optional; sub-domains match), an IP address, or an IP network (10.0.0.0/8); a port in a rule is ignored."""
+    host = host.lower().strip("[]").rstrip(".")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    for rule in rules:
+        if rule == "*":
+            return True
+        if rule.startswith("[") and "]" in rule:  # [::1]:8080
+            rule = rule[1 : rule.index("]")]
+        elif rule.count(":") == 1:  # host:port
+            rule = rule.split(":")[0]
+        rule = rule.lstrip(".").rstrip(".")
+        if address is not None:
+            try:
+                if address in ipaddress.ip_network(rule, strict=False):
+                    return True
+            except ValueError:
+                pass
+            continue
+        if rule and (host == rule or host.endswith("." + rule)):
+            return True
+    return False
+
+
 class Fetcher:
     """Use as `async with Fetcher(config) as fetcher: await fetcher.get(url)`."""
 
@@ -146,6 +179,7 @@ class Fetcher:
         if chosen and (problem := proxy_problem(chosen)):  # now, not as every source's error at its first request
             raise FetchError(f"proxy: {problem}")
         self.proxy = chosen or None
+        self._no_proxy = no_proxy_rules() if self.proxy else []
         self.backoff = backoff
         self._global = asyncio.Semaphore(max(1, self.config.concurrency))
         self._per_host: dict[str, asyncio.Semaphore] = defaultdict(
@@ -178,12 +212,13 @@ class Fetcher:
         if self._ssl_context is None:  # loading the CA bundle costs ~15 ms: once per run, not once per host
             self._ssl_context = httpx.create_ssl_context(trust_env=False)
         per_host = max(1, self.config.per_host)
+        direct = bool(self._no_proxy) and bypasses_proxy(urlsplit(f"//{host}").hostname or host, self._no_proxy)
         client = httpx.AsyncClient(
             headers={"User-Agent": self.config.user_agent or USER_AGENT},
             timeout=httpx.Timeout(self.config.timeout, connect=min(self.config.timeout, 15.0)),
             limits=httpx.Limits(max_connections=per_host, max_keepalive_connections=per_host),
             verify=self._ssl_context,
-            proxy=self.proxy,
+            proxy=None if direct else self.proxy,
             trust_env=False,  # the proxy is chosen above, so that --proxy wins over the environment
             follow_redirects=False,  # followed by hand, so that every hop can be checked
         )
