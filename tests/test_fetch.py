@@ -8,6 +8,7 @@ import socket
 import socketserver
 import threading
 import time
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
@@ -24,6 +25,7 @@ from newsmirror.fetch import (
     bypasses_proxy,
     check_public_host,
     proxy_from_environment,
+    retry_after_seconds,
 )
 
 
@@ -73,6 +75,39 @@ def test_5xx_is_retried_then_succeeds(server):
     url = server.add("/flaky", handler=flaky)
     assert fetch(url).content == b"<rss/>"
     assert calls["n"] == 3
+
+
+def test_retry_after_is_waited_for(server):
+    """Polite: a 429 that says when to come back is asked again no sooner (the backoff alone would be 10 ms)."""
+    asked: list[float] = []
+
+    def busy_once(handler: BaseHTTPRequestHandler) -> None:
+        asked.append(time.monotonic())
+        status, body = (429, b"slow down") if len(asked) == 1 else (200, b"<rss/>")
+        handler.send_response(status)
+        if status == 429:
+            handler.send_header("Retry-After", "1")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    assert fetch(server.add("/busy", handler=busy_once)).content == b"<rss/>"
+    assert len(asked) == 2 and asked[1] - asked[0] >= 0.95
+
+
+def test_a_retry_after_beyond_the_run_is_one_line_and_one_request(server):
+    url = server.add("/later", "come back later", status=503, headers={"Retry-After": "3600"})
+    with pytest.raises(FetchError, match=r"^HTTP 503 Service Unavailable \(the server asks to wait 3600 s\)$"):
+        fetch(url, FetchConfig(retries=2, timeout=5))
+    assert server.hits["/later"] == 1
+
+
+def test_retry_after_header_values():
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    assert retry_after_seconds("120", now) == 120
+    assert retry_after_seconds("Thu, 26 Nov 2026 12:00:30 GMT", now) == 30
+    assert retry_after_seconds("Thu, 26 Nov 2026 11:00:00 GMT", now) == 0  # in the past: now
+    assert retry_after_seconds("soon", now) is None and retry_after_seconds("", now) is None
 
 
 def test_retries_are_bounded(server):

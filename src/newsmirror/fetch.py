@@ -13,6 +13,8 @@ from collections import Counter, OrderedDict, defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -26,15 +28,35 @@ _RETRY_STATUSES = {429, 500, 502, 503, 504}
 _REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 _HOSTS_KEPT_OPEN = 32  # hosts whose idle keep-alive connections stay open during a run
 _DRAIN_BYTES, _DRAIN_SECONDS = 64 * 1024, 1.0  # the most of an unwanted body read to keep a connection
+MAX_RETRY_AFTER = 30.0  # the longest Retry-After waited for within a run; a longer one ends the source's attempt
 
 
 class FetchError(SourceProblem):
     """A request that did not give a usable answer; str() is one line saying why."""
 
-    def __init__(self, message: str, status: int | None = None, retryable: bool = False):
+    def __init__(
+        self, message: str, status: int | None = None, retryable: bool = False, retry_after: float | None = None
+    ):
         super().__init__(message)
         self.status = status
         self.retryable = retryable
+        self.retry_after = retry_after  # seconds the server asked us to wait (Retry-After), if it said
+
+
+def retry_after_seconds(value: str, now: datetime | None = None) -> float | None:
+    """A Retry-After header as seconds from now: delta-seconds or an HTTP date; None when absent or unreadable."""
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
 
 
 @dataclass(slots=True)
@@ -261,7 +283,13 @@ class Fetcher:
                 error = _describe(exc, url, self.config.timeout)
                 if not error.retryable or attempt == attempts:
                     raise error from None
-            await asyncio.sleep(self.backoff * (2 ** (attempt - 1)) * (0.5 + random.random()))
+                if error.retry_after is not None and error.retry_after > MAX_RETRY_AFTER:
+                    # Asked to come back later than this run can wait: the next run will.
+                    raise FetchError(f"{error} (the server asks to wait {error.retry_after:.0f} s)", error.status) from None
+            delay = self.backoff * (2 ** (attempt - 1)) * (0.5 + random.random())
+            if error.retry_after is not None:  # the server's own word on when to ask again
+                delay = max(delay, error.retry_after)
+            await asyncio.sleep(delay)
         raise AssertionError("unreachable")
 
     async def _get_once(
@@ -313,6 +341,7 @@ class Fetcher:
                         f"HTTP {response.status_code} {reason}".rstrip(),
                         status=response.status_code,
                         retryable=response.status_code in _RETRY_STATUSES,
+                        retry_after=retry_after_seconds(response.headers.get("retry-after", "")),
                     )
                 else:
                     body = await self._read_capped(response, max_bytes)
