@@ -123,17 +123,23 @@ def test_a_rejecting_remote_is_reported_and_does_not_stop_the_others(tmp_path):
     assert not report.succeeded
 
 
+def commit_in_another_clone(tmp_path: Path, upstream: Path, name: str, text: str, message: str) -> Path:
+    """Another runner's (or a person's) clone of the remote, with one commit of its own, not pushed yet."""
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "--quiet", str(upstream), str(other))
+    identify(other)
+    (other / name).write_text(text)
+    git(other, "add", name)
+    git(other, "commit", "--quiet", "-m", message)
+    return other
+
+
 def test_upstream_commits_are_rebased_onto(tmp_path):
     upstream = bare(tmp_path / "up.git")
     root = make_archive(tmp_path, {"origin": upstream})
     git(root, "push", "--quiet", "origin", "main")
     # Someone else (another runner, a person on the web UI) pushes meanwhile.
-    other = tmp_path / "other"
-    git(tmp_path, "clone", "--quiet", str(upstream), str(other))
-    identify(other)
-    (other / "README.md").write_text("hello\n")
-    git(other, "add", "README.md")
-    git(other, "commit", "--quiet", "-m", "upstream change")
+    other = commit_in_another_clone(tmp_path, upstream, "README.md", "hello\n", "upstream change")
     git(other, "push", "--quiet", "origin", "main")
     add_post(root, "2026-11-20-a.md")
 
@@ -149,12 +155,7 @@ def test_a_push_rejected_because_the_remote_moved_is_retried_after_a_pull(tmp_pa
     upstream = bare(tmp_path / "up.git")
     root = make_archive(tmp_path, {"origin": upstream})
     git(root, "push", "--quiet", "origin", "main")
-    other = tmp_path / "other"
-    git(tmp_path, "clone", "--quiet", str(upstream), str(other))
-    identify(other)
-    (other / "NOTE.md").write_text("x\n")
-    git(other, "add", "NOTE.md")
-    git(other, "commit", "--quiet", "-m", "racing commit")
+    other = commit_in_another_clone(tmp_path, upstream, "NOTE.md", "x\n", "racing commit")
     add_post(root, "2026-11-20-a.md")
     # The race a busy mirror sees: another commit lands after newsmirror's pull and before its push (a pre-push
     # hook in the archive pushes the other clone first, once). The push is refused; a pull and a retry succeed.

@@ -63,6 +63,10 @@ def _exit(code: int) -> click.exceptions.Exit:
     return click.exceptions.Exit(code)
 
 
+def _print_json(data: object) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
 def _root(directory: Path | None) -> Path:
     return (directory or Path.cwd()).resolve()
 
@@ -141,7 +145,7 @@ def sources_list(directory: Path | None, as_json: bool) -> None:
     """List the sources."""
     config = _config(directory)
     if as_json:
-        print(json.dumps([{"name": s.name, "url": s.url, "enabled": s.enabled} for s in config.sources], ensure_ascii=False, indent=2))
+        _print_json([{"name": s.name, "url": s.url, "enabled": s.enabled} for s in config.sources])
         return
     table = Table("name", "url", "enabled", "category", "full text")
     for s in config.sources:
@@ -195,7 +199,7 @@ def sources_check(names: tuple[str, ...], directory: Path | None, proxy: str | N
     except FetchError as exc:  # an unusable proxy: before any request
         raise _fail(str(exc)) from None
     if as_json:
-        print(json.dumps([asdict(r) for r in results], ensure_ascii=False, indent=2))
+        _print_json([asdict(r) for r in results])
     else:
         table = Table("source", "status", "items", "newest", "time")
         for r in results:
@@ -261,7 +265,7 @@ def _publish_and_print(config, remotes: list[str] | None, as_json: bool) -> bool
     except (PublishError, GitError) as exc:
         raise _fail(str(exc)) from None
     if as_json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        _print_json(report.to_dict())
     else:
         console.print(escape(report.summary()), highlight=False)
     for remote in report.failed_remotes:
@@ -292,7 +296,7 @@ def import_(path: Path, repair: bool, as_json: bool) -> None:
     except (ArchiveImportError, ArchiveError, LockedError) as exc:
         raise _fail(str(exc)) from None
     if as_json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        _print_json(report.to_dict())
         return
     for broken in report.broken:
         outcome = f" → repaired ({broken.repair_note})" if broken.repaired else (
@@ -328,7 +332,7 @@ def rotate(older_than: str, directory: Path | None, dry_run: bool, as_json: bool
     except ArchiveError as exc:
         raise _fail(str(exc), code=1) from None
     if as_json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        _print_json(report.to_dict())
         return
     for line in report.skipped:
         errors.print(f"[yellow]skipped[/] {escape(line)}", highlight=False)
@@ -345,7 +349,7 @@ def status(directory: Path | None, as_json: bool) -> None:
 
     report = status_data(_config(directory))
     if as_json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        _print_json(report.to_dict())
         return
     table = Table("source", "last success", "last error", "fails", "24 h", "7 d", "304", "30 days", title_justify="left",
                   title=f"newsmirror status ({len(report.flagged)} flagged)")
@@ -423,7 +427,7 @@ def add(
     except ArchiveError as exc:
         raise _fail(str(exc), code=1) from None
     if as_json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        _print_json(report.to_dict())
     for o in report.outcomes:
         if not as_json and o.status == "added":
             console.print(f"added {escape(o.url)} → {escape(o.path)}", highlight=False)
@@ -446,7 +450,7 @@ def doctor(directory: Path | None, as_json: bool) -> None:
 
     report = check_archive(_root(directory))
     if as_json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        _print_json(report.to_dict())
     else:
         for f in report.findings:
             style = "red" if f.severity == "error" else "yellow"
