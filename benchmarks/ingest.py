@@ -149,6 +149,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", action="store_true", help="profile the first run in process")
+    parser.add_argument("--sort", default="cumulative", help="with --profile: cumulative, tottime, …")
     args = parser.parse_args()
 
     feeds = {f"/feed{i}.xml": make_feed(i, args.items, args.seed) for i in range(args.feeds)}
@@ -171,7 +172,7 @@ def main() -> None:
             report = run_fetch(load_config(root))
             profiler.disable()
             print(f"new posts: {report.new_posts}")
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+            pstats.Stats(profiler).sort_stats(args.sort).print_stats(35)
             return
         first, first_cpu = timed_fetch(root)
         written = sum(1 for _ in (root / "_posts").iterdir())
