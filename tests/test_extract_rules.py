@@ -163,6 +163,45 @@ def test_video_players_in_the_article_are_kept_in_place(where, frame, expected):
     assert_whole_article(html_to_text(content))
 
 
+def _frame(video: str) -> str:
+    return f'<iframe src="https://www.youtube.com/embed/{video}"></iframe>'
+
+
+def _order(content: str, *needles: str) -> list[int]:
+    return [content.index(needle) for needle in needles]
+
+
+def test_players_keep_their_order_and_follow_figures_headings_and_quotes():
+    figure = '<figure><img src="https://img.example/a.jpg"><figcaption>市长在记者会上回答提问时的情景</figcaption></figure>'
+    middle = (
+        f"{_frame('AAAAAAAAAAA')}{_frame('BBBBBBBBBBB')}"  # two players after one paragraph: page order
+        f"{figure}{_frame('CCCCCCCCCCC')}"  # after a figure: after the whole figure
+        f"<h2>各方反应</h2>{_frame('DDDDDDDDDDD')}"  # after a heading: in that heading's section
+        f"<blockquote><p>{'这是一段引述的话，说明了票价调整的理由和时间表。' * 2}</p></blockquote>{_frame('EEEEEEEEEEE')}"
+    )
+    content = sanitize_html(extract_article(page(middle=middle), URL).content, URL)
+    a, b, fig, c, heading, d, quote_end, e, next_paragraph = _order(
+        content, "AAAAAAAAAAA", "BBBBBBBBBBB", "<figure", "CCCCCCCCCCC", "<h2>各方反应", "DDDDDDDDDDD", "</blockquote>",
+        "EEEEEEEEEEE", PARAGRAPHS[3],
+    )
+    assert content.index(PARAGRAPHS[2]) < a < b < fig < c < heading < d < quote_end < e < next_paragraph
+    assert_whole_article(html_to_text(content))
+
+
+def test_a_related_videos_list_and_addressless_frames_are_not_the_articles():
+    related = f"<h3>More videos</h3><div class=\"playlist\">{_frame('RRRRRRRRRRR')}{_frame('SSSSSSSSSSS')}</div>"
+    empty = '<iframe srcdoc="<p>x</p>"></iframe><iframe data-src="http://["></iframe><iframe src=""></iframe>'
+    content = extract_article(page(middle=empty, after=related), "https://www.youtube.com/watch?v=dQw4w9WgXcQ").content
+    assert "<iframe" not in content  # not the page's own address made a player, nor the list, nor a crash
+    assert_whole_article(html_to_text(content))
+
+
+def test_a_player_after_a_byline_leads_the_text():
+    before = f"<p>记者 王明</p>{_frame('LLLLLLLLLLL')}"
+    content = extract_article(page(before=before), URL).content
+    assert "LLLLLLLLLLL" in content and content.index("LLLLLLLLLLL") < content.index(PARAGRAPHS[0])
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [

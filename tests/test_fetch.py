@@ -108,6 +108,7 @@ def test_retry_after_header_values():
     assert retry_after_seconds("Thu, 26 Nov 2026 12:00:30 GMT", now) == 30
     assert retry_after_seconds("Thu, 26 Nov 2026 11:00:00 GMT", now) == 0  # in the past: now
     assert retry_after_seconds("soon", now) is None and retry_after_seconds("", now) is None
+    assert retry_after_seconds("²", now) is None  # a digit to str.isdigit, not a number
 
 
 def test_retries_are_bounded(server):
@@ -328,7 +329,9 @@ def test_requests_go_through_the_configured_proxy(server, monkeypatch):
         monkeypatch.setenv("HTTPS_PROXY", proxy_url)
         assert proxy_from_environment() == proxy_url
         assert fetch(url).content == b"<rss>proxied</rss>"  # taken from the environment
-        assert _ForwardProxy.seen.count(url) == 2
+        monkeypatch.setenv("HTTPS_PROXY", proxy_url.removeprefix("http://"))  # no scheme: HTTP, as curl reads it
+        assert fetch(url).content == b"<rss>proxied</rss>"
+        assert _ForwardProxy.seen.count(url) == 3
     finally:
         proxy.shutdown()
         proxy.server_close()

@@ -295,16 +295,19 @@ def test_invalid_configuration_is_reported_before_any_fetch(server, tmp_path):
 def test_an_unusable_proxy_is_one_line_before_any_request(server, tmp_path):
     """Not every source's failure at its first request (which would also count against each feed's health)."""
     url = server.add("/g.xml", GOLDEN_FEED.read_bytes())
-    write_config(tmp_path, [{"name": "大纪元", "url": url}], extra='[fetch]\nproxy = "localhost:8080"\n')
-    result = run_cli("fetch", "-C", str(tmp_path))
-    assert result.returncode == 2
-    assert "newsmirror.toml [fetch]: proxy = 'localhost:8080' is not a proxy address" in result.stderr
+    for bad in ("http://[::1", "http://proxy.example:abc", "ftp://proxy.example:21"):
+        write_config(tmp_path, [{"name": "大纪元", "url": url}], extra=f'[fetch]\nproxy = "{bad}"\n')
+        result = run_cli("fetch", "-C", str(tmp_path))
+        assert result.returncode == 2, result.stderr
+        assert f"newsmirror.toml [fetch]: proxy = {bad!r} is not a proxy address" in result.stderr
+        assert "Traceback" not in result.stderr
     write_config(tmp_path, [{"name": "大纪元", "url": url}])
     for command in (["fetch"], ["add", "https://example.com/a"], ["sources", "check"]):
         result = run_cli(*command, "-C", str(tmp_path), "--proxy", "socks4://127.0.0.1:1080")
         assert result.returncode == 2, (command, result.stderr)
         assert result.stderr.strip().splitlines() == [
-            "error proxy: 'socks4://127.0.0.1:1080' is not a proxy address (http://, https://, socks5://, socks5h:// with a host)"
+            "error proxy: 'socks4://127.0.0.1:1080' is not a proxy address"
+            " (http://, https://, socks5://, socks5h:// with a host and a port number)"
         ]
     assert server.hits == {}
     assert not (tmp_path / ".newsmirror" / "state.sqlite").exists() or _health_rows(tmp_path) == []

@@ -233,3 +233,23 @@ def test_property_plain_text_paragraphs_pass_unchanged(text):
     fragment = f"<p>{text}</p>"
     output = sanitize_html(fragment, BASE)
     assert lxml.html.fragment_fromstring(output, create_parent="div").text_content() == text
+
+
+@pytest.mark.parametrize(
+    ("address", "embed"),
+    [
+        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
+        ("https://www.youtube.com/embed/videoseries?list=PLx0sYbCqOb8TBPRdmBHs5Iftvv9TPboYG",
+         "https://www.youtube-nocookie.com/embed/videoseries?list=PLx0sYbCqOb8TBPRdmBHs5Iftvv9TPboYG"),
+        ("https://www.youtube.com/embed/videoseries?list=", None),  # a playlist player without a list
+        ("https://player.bilibili.com/player.html?bvid=BV1xx411c7mD&page=1",
+         "https://player.bilibili.com/player.html?bvid=BV1xx411c7mD&page=1&autoplay=0"),
+        ("https://player.bilibili.com/player.html?autoplay=1", None),  # no video: an empty player
+        ("https://vimeo.com/channels/staffpicks/123456", "https://player.vimeo.com/video/123456?dnt=1"),
+        ("https://evil.example/embed/dQw4w9WgXcQ", None),
+    ],
+)
+def test_player_addresses(address, embed):
+    from newsmirror.sanitize import privacy_embed_url
+
+    assert privacy_embed_url(address) == embed

@@ -184,11 +184,22 @@ _AT_LEAST = {
 PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
 
 
+def normalise_proxy(url: str) -> str:
+    """A proxy given without a scheme ("proxy.corp:3128") is an HTTP proxy, as curl, requests and httpx read it."""
+    url = url.strip()
+    return f"http://{url}" if url and "://" not in url else url
+
+
 def proxy_problem(url: str) -> str | None:
     """Why a proxy address cannot be used, or None."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in PROXY_SCHEMES or not parts.hostname:
-        return f"{url!r} is not a proxy address ({'://, '.join(PROXY_SCHEMES)}:// with a host)"
+    try:
+        parts = urlsplit(normalise_proxy(url))
+        usable = parts.scheme.lower() in PROXY_SCHEMES and bool(parts.hostname)
+        _ = parts.port  # raises for a port that is not a number in range
+    except ValueError:
+        usable = False
+    if not usable:
+        return f"{url!r} is not a proxy address ({'://, '.join(PROXY_SCHEMES)}:// with a host and a port number)"
     return None
 
 

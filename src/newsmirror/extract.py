@@ -186,7 +186,7 @@ _BLOCK_LABEL_WORDS = (
     r"喜欢|喜歡|推荐阅读|推薦閱讀)|"
     r"你(?:可能|也许|也許)(?:有兴趣|有興趣|感兴趣|感興趣|也喜欢|也喜歡|还想看|還想看|會喜歡|会喜欢)|排行榜?|"
     r"赞助内容|贊助內容|赞助|贊助|广告|廣告|推广|推廣|合作内容|合作內容|"
-    r"comments?|discussion|related(?: (?:stories|articles|news|posts|content|coverage))?|more (?:stories|news|articles)|"
+    r"comments?|discussion|related(?: (?:stories|articles|news|posts|content|coverage|videos))?|more (?:stories|news|articles|videos)|"
     r"you (?:may|might) also like|recommended(?: for you)?|most (?:read|popular|viewed)|trending|popular|latest(?: news)?|"
     r"read (?:more|next|also)|see also|sponsored(?: content)?|advertisement|promoted"
 )
@@ -441,47 +441,90 @@ def _restore_figures(body: lxml.html.HtmlElement, figures: list[_Figure]) -> Non
 
 
 _FRAME_SOURCES = ("src", "data-src", "data-lazy-src", "data-url")
+_TEXT_BLOCKS = ("p", "h2", "h3", "h4", "li", "figcaption", "pre")
+_LEFT_CONTAINERS = {"blockquote", "ul", "ol", "li", "figure", "table", "thead", "tbody", "tr", "td", "th", "dl", "dd"}
+_LISTED = "data-newsmirror-listed"  # marks players under a "more videos" label before that label is pruned
 
 
-def _article_videos(core: lxml.html.HtmlElement | None, base_url: str) -> list[tuple[str, str]]:
-    """(embed address, text of the paragraph before it) for the players of allowed video hosts (YouTube, Vimeo,
-    Bilibili, Dailymotion) inside the article's container: trafilatura drops every frame."""
+def _mark_listed_players(tree: lxml.html.HtmlElement) -> None:
+    """Players that follow a "more videos" / "相关视频" label are a list of other videos, not the article's."""
+    last_text = ""
+    for element in tree.iter(*_TEXT_BLOCKS, "h5", "h6", "div", "span", "strong", "iframe"):
+        if element.tag == "iframe":
+            if last_text and (_BLOCK_LABEL.match(last_text) or _LABELS.match(last_text)):
+                element.set(_LISTED, "1")
+            continue
+        own = re.sub(r"\s+", " ", element.text or "").strip()  # the element's own words, not its children's
+        if own:
+            last_text = own
+
+
+@dataclass(slots=True)
+class _Video:
+    embed: str  # the player's privacy-friendly address
+    before: list[str]  # texts of the blocks before it on the page, nearest first
+
+
+def _embed_address(frame: lxml.html.HtmlElement, base_url: str) -> str | None:
+    for attribute in _FRAME_SOURCES:  # lazy players keep the address in data-*, with about:blank as src
+        value = (frame.get(attribute) or "").strip()
+        if not value:  # no address is no player (joined, it would become the page's own address)
+            continue
+        try:
+            embed = privacy_embed_url(urljoin(base_url, value))
+        except ValueError:  # an address urljoin refuses ("http://[")
+            continue
+        if embed is not None:
+            return embed
+    return None
+
+
+def _article_videos(core: lxml.html.HtmlElement | None, base_url: str) -> list[_Video]:
+    """The players of allowed video hosts (YouTube, Vimeo, Bilibili, Dailymotion) inside the article's container,
+    in page order: trafilatura drops every frame."""
     if core is None:
         return []
-    found = []
-    last_paragraph = ""
-    for element in core.iter("p", "iframe"):
-        if element.tag == "p":
-            if len(element.text_content().strip()) >= 20:
-                last_paragraph = element.text_content()
+    found: list[_Video] = []
+    texts: list[str] = []
+    for element in core.iter(*_TEXT_BLOCKS, "iframe"):
+        if element.tag != "iframe":
+            text = re.sub(r"\s+", " ", element.text_content()).strip()
+            if text:
+                texts.append(text)
             continue
-        for attribute in _FRAME_SOURCES:  # lazy players keep the address in data-*, with about:blank as src
-            embed = privacy_embed_url(urljoin(base_url, (element.get(attribute) or "").strip()))
-            if embed is not None:
-                found.append((embed, last_paragraph))
-                break
+        if element.get(_LISTED):
+            continue
+        embed = _embed_address(element, base_url)
+        if embed is not None:
+            found.append(_Video(embed, texts[::-1][:8]))
     return found
 
 
-def _restore_videos(body: lxml.html.HtmlElement, videos: list[tuple[str, str]]) -> None:
-    """The article's video players go back after the paragraph they followed (before the text when none did)."""
+def _restore_videos(body: lxml.html.HtmlElement, videos: list[_Video]) -> None:
+    """Each player goes back after the nearest block before it that extraction kept (the whole top-level block: never
+    inside a quote or a list), after the players already put there, in page order. A player with only short lines
+    before it (a byline, a date) leads the text; one whose article text before it is all gone stays out."""
     present = {privacy_embed_url(frame.get("src") or "") for frame in body.iter("iframe")}
-    lead_anchor: lxml.html.HtmlElement | None = None
-    for embed, after in videos:
-        if embed in present:
+    blocks = list(body.iter(*_TEXT_BLOCKS))
+    last_placed: dict[lxml.html.HtmlElement | None, lxml.html.HtmlElement] = {}
+    for video in videos:
+        if video.embed in present:
             continue
-        present.add(embed)
-        frame = lxml.html.Element("iframe", src=embed, width="560", height="315", allowfullscreen="allowfullscreen")
-        if not after:
-            if lead_anchor is None:
-                body.insert(0, frame)
-            else:
-                lead_anchor.addnext(frame)
-            lead_anchor = frame
+        anchor = next((b for text in video.before for b in blocks if _same_text(b.text_content(), text)), None)
+        if anchor is None and any(len(text) >= 20 for text in video.before):
             continue
-        anchor = next((p for p in body.iter("p") if _same_text(p.text_content(), after)), None)
-        if anchor is not None:
+        while anchor is not None and anchor.getparent() is not body and anchor.getparent().tag in _LEFT_CONTAINERS:
+            anchor = anchor.getparent()
+        present.add(video.embed)
+        frame = lxml.html.Element("iframe", src=video.embed, width="560", height="315", allowfullscreen="allowfullscreen")
+        previous = last_placed.get(anchor)
+        if previous is not None:
+            previous.addnext(frame)
+        elif anchor is None:
+            body.insert(0, frame)
+        else:
             anchor.addnext(frame)
+        last_placed[anchor] = frame
 
 
 def _article_headings(core: lxml.html.HtmlElement | None) -> list[tuple[str, str, str]]:
@@ -775,6 +818,7 @@ def extract_article(
                             lxml.html.tostring(element, encoding="unicode", with_tail=False) for element in chosen)  # fmt: skip
         method = "selector"
     else:
+        _mark_listed_players(tree)
         core = _prune_boilerplate(tree)
         videos = _article_videos(core, url)  # before figures are rebuilt: a player's <figure> becomes a picture
         captions = _captions(tree, url)

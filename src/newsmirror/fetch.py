@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from . import __version__
-from .config import FetchConfig, proxy_problem
+from .config import FetchConfig, normalise_proxy, proxy_problem
 from .models import SourceProblem
 
 USER_AGENT = f"newsmirror/{__version__} (news feed mirror; +https://pypi.org/project/newsmirror/)"
@@ -48,7 +48,7 @@ def retry_after_seconds(value: str, now: datetime | None = None) -> float | None
     value = value.strip()
     if not value:
         return None
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²" is a digit to str.isdigit, not to float()
         return float(value)
     try:
         moment = parsedate_to_datetime(value)
@@ -197,7 +197,7 @@ class Fetcher:
 
     def __init__(self, config: FetchConfig | None = None, proxy: str | None = None, backoff: float = 0.5):
         self.config = config or FetchConfig()
-        chosen = proxy if proxy is not None else (self.config.proxy or proxy_from_environment())
+        chosen = normalise_proxy(proxy if proxy is not None else (self.config.proxy or proxy_from_environment()))
         if chosen and (problem := proxy_problem(chosen)):  # now, not as every source's error at its first request
             raise FetchError(f"proxy: {problem}")
         self.proxy = chosen or None

@@ -60,6 +60,7 @@ _SAFE_DATA_IMAGE = re.compile(r"^data:image/(?:png|jpe?g|gif|webp|avif|bmp);base
 
 # Video hosts whose players may be embedded, as (host pattern, rewrite to a privacy-friendly embed URL).
 _YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{6,20}$")
+_YOUTUBE_LIST = re.compile(r"^[A-Za-z0-9_-]{10,64}$")
 TRACKER_HOSTS = {
     "pixel.wp.com", "stats.wordpress.com", "www.google-analytics.com", "google-analytics.com",
     "pixel.quantserve.com", "b.scorecardresearch.com", "sb.scorecardresearch.com", "pi.feedsportal.com",
@@ -155,6 +156,9 @@ def privacy_embed_url(url: str) -> str | None:
             video = path.split("/")[2]
         elif path == "/watch":
             video = parse_qs(parts.query).get("v", [""])[0]
+        if video == "videoseries":  # a playlist player: embed/videoseries?list=…
+            playlist = parse_qs(parts.query).get("list", [""])[0]
+            return f"https://www.youtube-nocookie.com/embed/videoseries?list={playlist}" if _YOUTUBE_LIST.match(playlist) else None
         return f"https://www.youtube-nocookie.com/embed/{video}" if _YOUTUBE_ID.match(video) else None
     if host in ("player.vimeo.com", "vimeo.com"):
         video = path.rstrip("/").split("/")[-1]
@@ -162,6 +166,8 @@ def privacy_embed_url(url: str) -> str | None:
     if host == "player.bilibili.com" and path == "/player.html":
         # Rebuilt in a fixed form, so that sanitizing an already sanitized post keeps the frame.
         query = [(k, v) for k, v in parse_qsl(parts.query) if k in ("bvid", "aid", "cid", "page", "p")]
+        if not any(k in ("bvid", "aid") for k, _ in query):  # a player with no video is an empty frame
+            return None
         return "https://player.bilibili.com/player.html?" + urlencode([*sorted(query), ("autoplay", "0")])
     if host in ("dailymotion.com", "geo.dailymotion.com") and "/embed/video/" in path:
         video = path.rsplit("/", 1)[-1]
