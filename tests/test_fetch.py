@@ -361,6 +361,7 @@ def test_no_proxy_sends_those_hosts_direct(server, monkeypatch):
         ("news.example", ["*"], True),
         ("news.example", ["news.example"], True),
         ("www.news.example", [".news.example"], True),
+        ("www.news.example", ["*.news.example"], True),
         ("www.news.example", ["news.example:443"], True),
         ("othernews.example", ["news.example"], False),
         ("10.1.2.3", ["10.0.0.0/8"], True),

@@ -160,7 +160,7 @@ def proxy_from_environment() -> str:
 
 
 def no_proxy_rules() -> list[str]:
-    value = os.environ.get("NO_PROXY") or os.environ.get("no_proxy") or ""
+    value = os.environ.get("no_proxy") or os.environ.get("NO_PROXY") or ""  # curl's order
     return [rule.strip().lower() for rule in value.split(",") if rule.strip()]
 
 
@@ -179,7 +179,7 @@ def bypasses_proxy(host: str, rules: list[str]) -> bool:
             rule = rule[1 : rule.index("]")]
         elif rule.count(":") == 1:  # host:port
             rule = rule.split(":")[0]
-        rule = rule.lstrip(".").rstrip(".")
+        rule = rule.removeprefix("*").lstrip(".").rstrip(".")  # "*.example.com" as ".example.com"
         if address is not None:
             try:
                 if address in ipaddress.ip_network(rule, strict=False):
