@@ -215,7 +215,7 @@ def test_other_frames_and_players_outside_the_article_stay_out(kwargs):
     assert_whole_article(html_to_text(content))
 
 
-def test_a_video_figure_keeps_its_player_and_says_its_caption_once():
+def test_a_video_figure_keeps_its_player():
     caption = "环境部长在立法院说明碳费开征的时程。"
     figure = (
         '<figure class="video_embed"><div class="video_wrapper"><iframe src="https://www.youtube.com/embed/abcDEF12345?rel=0"'
