@@ -94,6 +94,10 @@ class Config:
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)
 
+    def mirrors_images(self, source: SourceConfig) -> bool:
+        """The source's own mirror_images, else the site-wide one."""
+        return bool(self.site.mirror_images if source.mirror_images is None else source.mirror_images)
+
 
 def _type_problem(value: object, annotation: object) -> str | None:
     """None when `value` fits `annotation`, else what was expected."""

@@ -94,8 +94,7 @@ async def _add_one(
     source = _source_for(config, source_name, page.site_name, final_url)
     outcome = AddOutcome(url, "added")
     content = sanitize_html(page.content, base_url=final_url)
-    mirror = source.mirror_images if source.mirror_images is not None else config.site.mirror_images
-    if mirror:
+    if config.mirrors_images(source):
         images = ImageMirror(
             archive.root, fetcher, state.db, baseurl=config.site.baseurl, public_only=not allow_private,
             max_bytes=min(MAX_IMAGE_BYTES, config.fetch.max_bytes),

@@ -184,8 +184,7 @@ class Run:
         )):
             content, base = await self._full_text(entry, source, report)
         content = sanitize_html(content, base_url=base)
-        mirror = source.mirror_images if source.mirror_images is not None else self.config.site.mirror_images
-        if mirror and content:
+        if content and self.config.mirrors_images(source):
             if self.images is None:
                 from .media import MAX_IMAGE_BYTES, ImageMirror
 
@@ -299,8 +298,7 @@ class Run:
         self.state.save_validators(source.url, result.validators, body_hash)
 
     def _fetches_pages(self, source: SourceConfig) -> bool:
-        mirror = source.mirror_images if source.mirror_images is not None else self.config.site.mirror_images
-        return source.fulltext != "never" or bool(mirror)
+        return source.fulltext != "never" or self.config.mirrors_images(source)
 
     def _new_entries(self, ordered: list[Entry], source: SourceConfig, report: SourceReport) -> list[tuple[Entry, list[str]]]:
         """The entries not in the archive yet and not filtered out, each with the keys it is known by."""
