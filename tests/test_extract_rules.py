@@ -243,3 +243,18 @@ def test_a_caption_left_as_loose_text_after_its_image_is_not_said_twice():
     _mend(body, {"https://img.example/p.jpg": caption}, "市政府宣布调整公共交通票价")
     assert body.text_content().count(caption) == 1
     assert body.find(".//figure/figcaption").text == caption
+
+
+def test_an_image_address_urljoin_refuses_does_not_fail_the_article():
+    figure = '<figure><img src="http://[x/a.png"><figcaption>一张地址坏掉的图片的说明文字</figcaption></figure>'
+    wrapper = '<div><img src="http://[y/b.png"><p class="caption">另一张地址坏掉的图片</p></div>'
+    content = extract_article(page(middle=figure + wrapper), URL).content
+    assert_whole_article(html_to_text(content))
+
+
+def test_a_lazy_player_in_feed_content_is_kept_and_an_empty_frame_never_becomes_one():
+    lazy = '<p>看视频</p><iframe src="about:blank" data-src="https://www.youtube.com/embed/dQw4w9WgXcQ"></iframe>'
+    assert 'src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"' in sanitize_html(lazy, URL)
+    assert "data-src" not in sanitize_html(lazy, URL)
+    empty = '<p>没有地址的框</p><iframe src=""></iframe>'
+    assert "<iframe" not in sanitize_html(empty, "https://www.youtube.com/watch?v=dQw4w9WgXcQ")

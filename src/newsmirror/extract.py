@@ -15,13 +15,13 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
 
 from .models import SourceProblem
-from .sanitize import html_to_text, pick_lazy_src, privacy_embed_url
+from .sanitize import html_to_text, join_url, pick_lazy_src, player_embed, privacy_embed_url
 from .textcodec import codecs_for
 
 # trafilatura (≈70 ms with courlan, htmldate, justext) and charset_normalizer are imported inside the functions that
@@ -315,8 +315,8 @@ def _captions(tree: lxml.html.HtmlElement, base_url: str) -> dict[str, str]:
         if caption_element is None or not images:
             continue
         caption = re.sub(r"\s+", " ", caption_element.text_content()).strip()
-        if caption:
-            found.setdefault(urljoin(base_url, images[0].get("src", "")), caption)
+        if caption and (address := join_url(base_url, images[0].get("src", ""))):
+            found.setdefault(address, caption)
     # Caption paragraphs next to an image in a wrapper (WordPress, Plone, many CMSs): <div><img><p class=caption>
     for element in tree.iter(lxml.etree.Element):
         if "caption" not in element.get("class", "") or element.tag in ("figcaption", "figure"):
@@ -326,8 +326,8 @@ def _captions(tree: lxml.html.HtmlElement, base_url: str) -> dict[str, str]:
             continue
         images = [img for img in parent.iter("img") if img.get("src")]
         caption = re.sub(r"\s+", " ", element.text_content()).strip()
-        if images and caption:
-            found.setdefault(urljoin(base_url, images[0].get("src", "")), caption)
+        if images and caption and (address := join_url(base_url, images[0].get("src", ""))):
+            found.setdefault(address, caption)
     return found
 
 
@@ -409,8 +409,8 @@ def _article_figures(tree: lxml.html.HtmlElement, core: lxml.html.HtmlElement | 
         lead = not inside and order.get(element, -1) > start and order.get(element, 0) < order[core] and bool(
             core_ancestors & set(element.iterancestors())
         )
-        if inside or lead:
-            found.append(_Figure(urljoin(base_url, image.get("src", "")), image.get("alt", ""),
+        if (inside or lead) and (address := join_url(base_url, image.get("src", ""))):
+            found.append(_Figure(address, image.get("alt", ""),
                                  re.sub(r"\s+", " ", caption.text_content()).strip(), last_paragraph if inside else ""))  # fmt: skip
     return found
 
@@ -440,7 +440,6 @@ def _restore_figures(body: lxml.html.HtmlElement, figures: list[_Figure]) -> Non
             anchor.addnext(element)
 
 
-_FRAME_SOURCES = ("src", "data-src", "data-lazy-src", "data-url")
 _TEXT_BLOCKS = ("p", "h2", "h3", "h4", "li", "figcaption", "pre")
 _LEFT_CONTAINERS = {"blockquote", "ul", "ol", "li", "figure", "table", "thead", "tbody", "tr", "td", "th", "dl", "dd"}
 _LISTED = "data-newsmirror-listed"  # marks players under a "more videos" label before that label is pruned
@@ -465,20 +464,6 @@ class _Video:
     before: list[str]  # texts of the blocks before it on the page, nearest first
 
 
-def _embed_address(frame: lxml.html.HtmlElement, base_url: str) -> str | None:
-    for attribute in _FRAME_SOURCES:  # lazy players keep the address in data-*, with about:blank as src
-        value = (frame.get(attribute) or "").strip()
-        if not value:  # no address is no player (joined, it would become the page's own address)
-            continue
-        try:
-            embed = privacy_embed_url(urljoin(base_url, value))
-        except ValueError:  # an address urljoin refuses ("http://[")
-            continue
-        if embed is not None:
-            return embed
-    return None
-
-
 def _article_videos(core: lxml.html.HtmlElement | None, base_url: str) -> list[_Video]:
     """The players of allowed video hosts (YouTube, Vimeo, Bilibili, Dailymotion) inside the article's container,
     in page order: trafilatura drops every frame."""
@@ -494,7 +479,7 @@ def _article_videos(core: lxml.html.HtmlElement | None, base_url: str) -> list[_
             continue
         if element.get(_LISTED):
             continue
-        embed = _embed_address(element, base_url)
+        embed = player_embed(element.attrib, base_url)
         if embed is not None:
             found.append(_Video(embed, texts[::-1][:8]))
     return found

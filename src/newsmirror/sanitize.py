@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from urllib.parse import SplitResult, parse_qs, parse_qsl, urlencode, urljoin, urlsplit
 
@@ -117,7 +118,8 @@ def _split(url: str) -> SplitResult | None:
         return None
 
 
-def _join(base: str, url: str) -> str | None:
+def join_url(base: str, url: str) -> str | None:
+    """urljoin, or None for an address it refuses ("http://[x/a.png")."""
     try:
         return urljoin(base, url)
     except ValueError:
@@ -188,17 +190,34 @@ def pick_lazy_src(attributes: dict[str, str]) -> str:
     return src
 
 
+_FRAME_SOURCES = ("src", "data-src", "data-lazy-src", "data-url")
+
+
+def player_embed(attributes: Mapping[str, str], base_url: str) -> str | None:
+    """The privacy-friendly address of the allowed video player a frame holds, or None. Lazy players keep the
+    address in data-* with about:blank as src; a frame with no address is no player (joined to the page's own
+    address, it could become one)."""
+    for attribute in _FRAME_SOURCES:
+        value = (attributes.get(attribute) or "").strip()
+        embed = privacy_embed_url(join_url(base_url, value) or "") if value else None
+        if embed is not None:
+            return embed
+    return None
+
+
 def _prepare_tag(match: re.Match[str], base_url: str) -> str:
     name = match.group(1).lower()
     attributes = _attributes(match.group(2))
     if name == "iframe":
-        embed = privacy_embed_url(_join(base_url, attributes.get("src", "").strip()) or "")
+        embed = player_embed(attributes, base_url)
         if embed is None:
             return "<iframe>"  # the empty frame is removed after cleaning
         attributes["src"] = embed
+        for key in _FRAME_SOURCES[1:]:
+            attributes.pop(key, None)
         return _render_tag("iframe", attributes)
     src = pick_lazy_src(attributes)
-    if src and is_tracker(_join(base_url, src) or "http://[", attributes):
+    if src and is_tracker(join_url(base_url, src) or "http://[", attributes):
         return ""
     if src:
         attributes["src"] = src
@@ -233,7 +252,7 @@ def sanitize_html(fragment: str, base_url: str = "") -> str:
         if not base_url or not value or value.startswith(("#", "https://", "http://")):
             absolute = value  # already absolute (most links): urljoin would return it unchanged, at a cost
         else:
-            absolute = _join(base_url, value)
+            absolute = join_url(base_url, value)
             if absolute is None:
                 return None
         # nh3 checks schemes only on the attributes it knows as URLs (not blockquote/q/del/ins cite): check all.
