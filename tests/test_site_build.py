@@ -295,3 +295,31 @@ def test_a_permalink_cannot_write_or_delete_outside_the_site(archive):
     hostile.unlink()
     build(archive)  # removing the post removes its page, inside the site only
     assert not (archive / "_site" / "escape-from-site.html").exists()
+
+
+def test_a_post_whose_name_holds_a_colon_space_keeps_its_error_across_builds(archive):
+    post = archive / "_posts" / "2024-01-02-Q: A.md"
+    post.write_text('---\ntitle: "问: 答"\ndate: 2024-01-02T00:00:00Z\n---\n<p>正文</p>\n', encoding="utf-8")
+    assert build(archive).errors == []
+    post.write_text("---\ntitle: [unclosed\n---\nbody\n", encoding="utf-8")
+    broken = build(archive)
+    assert len(broken.errors) == 1 and broken.errors[0].startswith("_posts/2024-01-02-Q: A.md: ")
+    (archive / "_posts" / "2024-01-03-other.md").write_text(  # something else changes: the full path runs again
+        '---\ntitle: "另一篇"\ndate: 2024-01-03T00:00:00Z\n---\n<p>正文</p>\n', encoding="utf-8"
+    )
+    assert build(archive).errors == broken.errors
+    assert build(archive).errors == broken.errors  # and on the quick "nothing changed" path
+
+
+def test_giscus_comments_get_their_repository_and_category_ids(archive):
+    config_path = archive / "newsmirror.toml"
+    settings = (
+        '[site]\ncomments_provider = "giscus"\ncomments_repo = "me/comments"\ncomments_repo_id = "R_kgDOabc"\n'
+        'comments_category = "Announcements"\ncomments_category_id = "DIC_kwDOxyz"\n'
+    )
+    config_path.write_text(config_path.read_text(encoding="utf-8").replace("[site]\n", settings, 1), encoding="utf-8")
+    build(archive)
+    page = (archive / "_site" / GOLDEN_URL).read_text(encoding="utf-8")
+    for attribute in ('data-repo="me/comments"', 'data-repo-id="R_kgDOabc"', 'data-category="Announcements"',
+                      'data-category-id="DIC_kwDOxyz"'):  # fmt: skip
+        assert attribute in page

@@ -55,7 +55,10 @@ class SiteConfig:
     list_limit: int = 100  # posts per lists/<source>.md
     mirror_images: bool = False
     comments_provider: Literal["", "giscus", "utterances"] = ""
-    comments_repo: str = ""
+    comments_repo: str = ""  # owner/name
+    comments_repo_id: str = ""  # giscus only: the ids giscus.app gives for the repository and category
+    comments_category: str = ""
+    comments_category_id: str = ""
     posts_per_page: int = 30
 
 

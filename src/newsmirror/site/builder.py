@@ -30,7 +30,7 @@ from .urls import filename_date, href, output_path, page_name, post_url, with_su
 SITE_DIR = "_site"
 CACHE_NAME = ".newsmirror-build.pickle"
 QUICK_NAME = ".newsmirror-build-quick.pickle"  # just enough to see that nothing changed, without the big cache
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 PARALLEL_MIN = 200  # fewer posts than this are parsed/rendered in this process: a pool costs more than it saves
 LIST_PER_PAGE = 100  # entries per source, tag and month page
 FEED_ENTRIES = 20
@@ -99,22 +99,23 @@ def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=12).hexdigest()
 
 
-def _parse_one(root: Path, rel: str, mtime_ns: int, size: int) -> PostRecord | str:
+def _parse_one(root: Path, rel: str, mtime_ns: int, size: int) -> PostRecord | tuple[str, str]:
+    """The post's record, or (rel, the report's line) when it cannot be used."""
     path = root / rel
     try:
         data = path.read_bytes()
         post = parse_post(data.decode("utf-8"), path)
     except (OSError, UnicodeDecodeError, PostFormatError) as exc:
-        return f"{rel}: {exc}"
+        return rel, f"{rel}: {exc}"
     name = path.name
     date = post.date or filename_date(name)
     if date is None:
-        return f"{rel}: no date (neither a date: line nor a YYYY-MM-DD- file name)"
+        return rel, f"{rel}: no date (neither a date: line nor a YYYY-MM-DD- file name)"
     source = post.source or post.author or "未分类"
     try:
         base_url = post_url(name, date, post.front_matter)
     except (TypeError, ValueError) as exc:
-        return f"{rel}: cannot place the post: {exc}"
+        return rel, f"{rel}: cannot place the post: {exc}"
     return PostRecord(
         rel=rel,
         mtime_ns=mtime_ns,
@@ -131,7 +132,7 @@ def _parse_one(root: Path, rel: str, mtime_ns: int, size: int) -> PostRecord | s
     )
 
 
-def _parse_chunk(items: list[tuple[str, int, int]]) -> list[PostRecord | str]:
+def _parse_chunk(items: list[tuple[str, int, int]]) -> list[PostRecord | tuple[str, str]]:
     root = render._STATE["root"]
     return [_parse_one(root, rel, mtime, size) for rel, mtime, size in items]
 
@@ -156,10 +157,7 @@ def _load_cache(path: Path) -> dict:
     return cache
 
 
-_RECORD_FIELDS = [
-    "rel", "mtime_ns", "size", "digest", "title", "timestamp", "author", "link", "source", "tags", "comments",
-    "base_url", "url", "month", "shown",
-]
+_RECORD_FIELDS = PostRecord.__slots__
 
 
 def _records_out(records: dict[str, PostRecord]) -> list[tuple]:
@@ -210,9 +208,9 @@ def site_context(config: Config) -> dict:
             "language": s.language,
             "comments_provider": s.comments_provider,
             "comments_repo": s.comments_repo,
-            "comments_repo_id": getattr(s, "comments_repo_id", ""),
-            "comments_category": getattr(s, "comments_category", ""),
-            "comments_category_id": getattr(s, "comments_category_id", ""),
+            "comments_repo_id": s.comments_repo_id,
+            "comments_category": s.comments_category,
+            "comments_category_id": s.comments_category_id,
         },
         "base": href("", base) if base else "",
     }
@@ -259,18 +257,8 @@ class _Writer:
         # An output deleted by hand is not noticed (that would cost a stat per file); `build --full` restores it.
         return self.previous.get(out) != signature
 
-    def write(self, out: str, text: str | bytes) -> None:
-        path = self.site_dir / out
-        if isinstance(text, bytes):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            changed = not path.exists() or path.read_bytes() != text
-            if changed:
-                from ..archive import atomic_write_bytes
-
-                atomic_write_bytes(path, text)
-        else:
-            changed = write_if_changed(path, text)
-        if changed:
+    def write(self, out: str, text: str) -> None:
+        if write_if_changed(self.site_dir / out, text):
             self.written += 1
 
 
@@ -342,7 +330,9 @@ def build_site(
     try:
         # -- parse ---------------------------------------------------------------------------------------------
         phase = time.perf_counter()
-        errors: list[str] = []
+        # rel → the report's line, for posts that cannot be used: keyed by the post, not by splitting the line (a
+        # file name may hold ": " itself)
+        post_errors: dict[str, str] = {}
         if to_parse:
             note("parse", 0, len(to_parse))
             if len(to_parse) >= PARALLEL_MIN and workers > 1:
@@ -352,21 +342,20 @@ def build_site(
             done = 0
             for chunk in results_iter:
                 for result in chunk:
-                    if isinstance(result, str):
-                        errors.append(result)
+                    if isinstance(result, tuple):
+                        post_errors[result[0]] = result[1]
                     else:
                         records[result.rel] = result
                 done += len(chunk)
                 note("parse", done, len(to_parse))
-        failed = {e.split(": ", 1)[0] for e in errors}
+        failed = set(post_errors)
         for rel in failed:
             records.pop(rel, None)
         # Files that failed before and are unchanged still fail: keep their message.
-        for message in cache.get("errors", []):
-            rel = message.split(": ", 1)[0]
+        for rel, line in cache.get("post_errors", {}).items():
             if rel in scanned and rel not in records and rel not in failed:
-                errors.append(message)
-        report.errors = sorted(errors)
+                post_errors[rel] = line
+        report.errors = sorted(post_errors.values())
         report.parsed = len(to_parse)
         report.phases["parse"] = time.perf_counter() - phase
 
@@ -466,7 +455,8 @@ def build_site(
             for chunk in results:
                 for rel, error in chunk:
                     if error:
-                        report.errors.append(f"{rel}: {error}")
+                        post_errors[rel] = f"{rel}: {error}"
+                        report.errors.append(post_errors[rel])
                 done += len(chunk)
                 note("render", done, len(post_jobs))
         report.rendered_posts = len(post_jobs)
@@ -653,7 +643,7 @@ def build_site(
         search_state = plan.state if not search_problems else {}  # after a failure: index everything next time
     report.phases["search"] = time.perf_counter() - phase
 
-    kept_errors = [e for e in report.errors if e.split(": ", 1)[0] in scanned]
+    kept_errors = {rel: line for rel, line in post_errors.items() if rel in scanned}
     _save_cache(
         cache_path,
         {
@@ -661,7 +651,7 @@ def build_site(
             "fingerprint": fingerprint,
             "posts": _records_out(records),
             "outputs": writer.current,
-            "errors": kept_errors,
+            "post_errors": kept_errors,
             "search": search_state,
         },
     )
@@ -672,7 +662,7 @@ def build_site(
             "fingerprint": fingerprint,
             "scanned": scanned,
             "posts": len(records),
-            "errors": kept_errors,
+            "errors": sorted(kept_errors.values()),
             "collisions": report.collisions,
             "search_complete": search_complete,
         },
