@@ -160,3 +160,21 @@ def test_the_run_history_in_the_cache_is_bounded(tmp_path):
     state.close()
     assert len(rows) == RUNS_KEPT
     assert json.loads(rows[-1][1]) == {"run": RUNS_KEPT + 39} and json.loads(rows[0][1]) == {"run": 40}
+
+
+def test_the_status_page_counts_the_posts_the_build_read_without_writing_the_state(tmp_path, server):
+    """The builder does not hold the archive lock: it reads the health from the state but writes nothing there."""
+    import sqlite3
+
+    builder = pytest.importorskip("newsmirror.site.builder")
+    write_config(tmp_path, [{"name": "大纪元", "url": server.add("/g.xml", GOLDEN_FEED.read_bytes())}])
+    assert run_cli("fetch", "-C", str(tmp_path)).returncode == 0
+    today = datetime.now(UTC)
+    (tmp_path / "_posts" / f"{today:%Y-%m-%d}-新.md").write_text(
+        f'---\ntitle: "新"\ndate: {today:%Y-%m-%dT%H:%M:%S}.000Z\ncategories: [ 大纪元 ]\n---\n<p>x</p>\n', encoding="utf-8"
+    )
+    builder.build_site(load_config(tmp_path), with_search=False)
+    page = (tmp_path / "_site" / "status.html").read_text(encoding="utf-8")
+    assert "<td>大纪元</td>" in page and "<td>0</td><td>1</td><td>1</td>" in page  # 0 failures; 1 post in 24 h, 7 d
+    with sqlite3.connect(tmp_path / ".newsmirror" / "state.sqlite") as db:
+        assert db.execute("SELECT COUNT(*) FROM posts").fetchone()[0] == 1  # the new post is not synced by the build

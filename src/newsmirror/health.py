@@ -145,17 +145,20 @@ def build_status(
     )
 
 
-def status_data(config: Config, now: datetime | None = None) -> StatusReport:
-    """Read the state (brought up to date with the posts on disk) and build the status of every source."""
+def status_data(
+    config: Config, now: datetime | None = None, posts: list[tuple[str, str | None]] | None = None, unreadable: int = 0
+) -> StatusReport:
+    """The status of every source. Without `posts` (source, ISO date), the state is first brought up to date with
+    the posts on disk and they are read from it; the site builder passes the posts it has just read instead."""
     now = now or datetime.now(UTC)
-    archive = Archive(config.root)
-    state = State.open(archive)
+    state = State.open(Archive(config.root))
     try:
-        state.sync_with_disk()
-        posts = list(state.db.execute("SELECT source, date FROM posts WHERE error IS NULL"))
+        if posts is None:
+            state.sync_with_disk()
+            posts = list(state.db.execute("SELECT source, date FROM posts WHERE error IS NULL"))
+            unreadable = len(state.unreadable_posts())
         validators = {url: (etag or "", modified or "") for url, etag, modified in
                       state.db.execute("SELECT url, etag, last_modified FROM http")}  # fmt: skip
-        unreadable = len(state.unreadable_posts())
         return build_status(config, state.health(), posts, validators, now, unreadable)
     finally:
         state.close()
@@ -260,10 +263,13 @@ def _short(stamp: str | None) -> str:
 
 
 
-def status_page_context(config: Config, now: datetime | None = None) -> dict:
-    """What the site's status page template (pages/status.html) needs; never fails the build for it."""
+def status_page_context(
+    config: Config, posts: list[tuple[str, str | None]], unreadable: int, now: datetime | None = None
+) -> dict:
+    """What the site's status page template (pages/status.html) needs, from the posts the builder read; never
+    fails the build for it."""
     try:
-        report = status_data(config, now)
+        report = status_data(config, now, posts=posts, unreadable=unreadable)
     except Exception as exc:  # a broken cache must not stop the site from building
         return {"status_html": "", "status_error": f"status unavailable: {exc}"}
     return {"status_html": status_page_html(report), "status_error": "", "status": report.to_dict()}

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -39,10 +40,8 @@ SITEMAP_MAX = 50_000  # URLs per sitemap file (the protocol's limit)
 Progress = Callable[[str, int, int], None]
 
 # Extra pages: every template `pages/<name>.html` (the package's, or the archive's `_templates/pages/`) is built
-# to `/<name>.html` with the common context (site, sources, tags, months, search, posts_total, data = _data/*).
-# A page that needs more names its context function here, "module:function" taking the Config and returning a
-# dict; this is the one place to list them.
-PAGE_CONTEXT: dict[str, str] = {"status.html": "newsmirror.health:status_page_context"}
+# to `/<name>.html` with the common context (site, sources, tags, months, search, posts_total, data = _data/*);
+# the status page also gets the sources' health (_page_context).
 
 
 class BuildError(Exception):
@@ -356,6 +355,7 @@ def build_site(
             if rel in scanned and rel not in records and rel not in failed:
                 post_errors[rel] = line
         report.errors = sorted(post_errors.values())
+        unreadable = len(post_errors)  # posts that cannot be read (render failures are added below)
         report.parsed = len(to_parse)
         report.phases["parse"] = time.perf_counter() - phase
 
@@ -605,7 +605,7 @@ def build_site(
             "data": _site_data(root, report.errors),
         }
         for name in page_templates(env):
-            extra = _page_context(name, config, report.errors)
+            extra = _page_context(name, config, ordered, unreadable)
             text = env.get_template(f"pages/{name}").render(**page_ctx, **extra)
             if writer.needs(name, _sig(text)):
                 writer.write(name, text)
@@ -691,19 +691,14 @@ def page_templates(env) -> list[str]:
     return sorted({name[len("pages/") :] for name in env.list_templates() if name.startswith("pages/")})
 
 
-def _page_context(name: str, config: Config, errors: list[str]) -> dict:
-    target = PAGE_CONTEXT.get(name)
-    if not target:
+def _page_context(name: str, config: Config, posts: list[PostRecord], unreadable: int) -> dict:
+    """The status page's sources' health, from the posts this build read (no second scan of the archive)."""
+    if name != "status.html":
         return {}
-    import importlib
+    from ..health import status_page_context
 
-    module, _, function = target.partition(":")
-    try:
-        extra = getattr(importlib.import_module(module), function)(config)
-    except Exception as exc:  # a page's data must not stop the site from building
-        errors.append(f"page {name}: {target} failed: {exc}")
-        return {}
-    return extra if isinstance(extra, dict) else {}
+    stamps = [(r.source, datetime.fromtimestamp(r.timestamp, UTC).isoformat()) for r in posts]
+    return status_page_context(config, stamps, unreadable)
 
 
 def _site_data(root: Path, errors: list[str]) -> dict:
