@@ -94,6 +94,22 @@ def test_check_fetches_and_parses_without_writing(server, tmp_path):
     assert not (tmp_path / "_posts").exists()
 
 
+def test_check_asks_for_a_feed_as_fetch_does(server, tmp_path):
+    """A server choosing by Accept must answer `sources check` as it answers `fetch`."""
+    url = server.add("/g.xml", GOLDEN_FEED.read_bytes())
+    write_config(tmp_path, [{"name": "大纪元", "url": url}])
+    assert run_cli("sources", "check", "-C", str(tmp_path)).returncode == 0
+    assert run_cli("fetch", "-C", str(tmp_path)).returncode == 0
+    check_accept, fetch_accept = (headers["accept"] for _path, headers in server.requests)
+    assert check_accept == fetch_accept and "application/rss+xml" in check_accept
+
+
+def test_a_negative_publish_retries_is_refused_with_the_settings(tmp_path):
+    write_config(tmp_path, [{"name": "大纪元", "url": "https://example.com/feed"}], extra="[publish]\nretries = -1\n")
+    result = run_cli("sources", "list", "-C", str(tmp_path))
+    assert result.returncode == 2 and "[publish]: retries = -1 must be at least 0" in result.stderr
+
+
 def test_default_sources_match_the_known_feed_addresses():
     assert dict(DEFAULT_SOURCES)["BBC中文"] == "https://feeds.bbci.co.uk/zhongwen/simp/rss.xml"
 

@@ -185,6 +185,7 @@ def _check_source(source: SourceConfig, where: str, problems: list[str]) -> None
 _AT_LEAST = {
     ("fetch", "concurrency"): 1, ("fetch", "per_host"): 1, ("fetch", "timeout"): 0.001, ("fetch", "retries"): 0,
     ("fetch", "max_bytes"): 1, ("fetch", "max_redirects"): 0, ("site", "list_limit"): 1, ("site", "posts_per_page"): 1,
+    ("publish", "retries"): 0,
 }  # fmt: skip
 
 

@@ -16,14 +16,12 @@ from urllib.parse import unquote, urlsplit
 
 from .archive import Archive, canonical_url
 from .config import ConfigError, load_config
-from .postformat import PostFormatError, parse_post, split_front_matter
+from .postformat import PostFormatError, liquid_unsafe, parse_post, split_front_matter
+from .site.urls import filename_parts
 
 ERROR, WARNING = "error", "warning"
 
-# Jekyll's post file name: YYYY-MM-DD-title.EXT (jekyll/document.rb DATE_FILENAME_MATCHER).
-_JEKYLL_POST_NAME = re.compile(r"^(?:.+/)*?(\d{2,4}-\d{1,2}-\d{1,2})-(.*)(\.[^.]+)$")
 _POST_EXTENSIONS = (".md", ".markdown", ".html", ".htm", ".mkd", ".mkdn", ".mdown", ".textile")
-_LIQUID_BRACE = '{{ "{" }}'
 _ASSET_REFERENCE = re.compile(r"""(?:src|href|srcset)\s*=\s*["']([^"']*?/assets/[^"'\s?#]+)|\]\(([^)\s]*?/assets/[^)\s?#]+)""")
 
 
@@ -56,27 +54,21 @@ class DoctorReport:
         self.findings.append(Finding(severity, path, problem, fix))
 
 
-def liquid_unsafe(body: str) -> bool:
-    """True when the body holds a `{{` or `{%` that Jekyll would execute (escape_liquid writes none)."""
-    cleaned = body.replace(_LIQUID_BRACE, "")
-    return "{{" in cleaned or "{%" in cleaned
-
-
 def check_name(relative: str) -> tuple[str, str, str] | None:
     """What Jekyll makes of a file under _posts/: None when it reads it as a post."""
     name = relative.split("/", 1)[1] if "/" in relative else relative
     if not name.lower().endswith(_POST_EXTENSIONS):
         return (WARNING, "Jekyll copies this file as it is instead of reading it as a post",
                 "rename it to YYYY-MM-DD-title.md, or move it out of _posts/")  # fmt: skip
-    match = _JEKYLL_POST_NAME.match(name)
-    if not match:
+    day_part, _slug = filename_parts(name.rsplit("/", 1)[-1])  # Jekyll's DATE_FILENAME_MATCHER
+    if day_part is None:
         return (ERROR, "the file name does not start with a YYYY-MM-DD- date, so Jekyll ignores the post",
                 "rename it to YYYY-MM-DD-title.md (the post's date), e.g. with `git mv`")  # fmt: skip
     try:
-        year, month, day = (int(part) for part in match.group(1).split("-"))
+        year, month, day = (int(part) for part in day_part.split("-"))
         date(year, month, day)
     except ValueError:
-        return (ERROR, f"the date {match.group(1)} in the file name is impossible: Jekyll stops the build",
+        return (ERROR, f"the date {day_part} in the file name is impossible: Jekyll stops the build",
                 "rename it with the post's real date")  # fmt: skip
     return None
 
@@ -136,7 +128,7 @@ def check_archive(root: Path) -> DoctorReport:
                            "delete one of the two posts (`git rm`)")  # fmt: skip
             else:
                 first_of[key] = relative
-        if post.date is None and not isinstance(post.front_matter.get("date"), date):
+        if post.date is None:  # parse_post reads a bare `date: 2023-01-01` too
             raw = post.front_matter.get("date")
             report.add(ERROR, relative, "no date" if raw is None else f"the date {str(raw)!r} cannot be read",
                        "run `newsmirror import --repair` (it takes the date from the <!--time--> line or the name)")  # fmt: skip

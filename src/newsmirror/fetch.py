@@ -28,6 +28,7 @@ _RETRY_STATUSES = {429, 500, 502, 503, 504}
 _REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 _HOSTS_KEPT_OPEN = 32  # hosts whose idle keep-alive connections stay open during a run
 _DRAIN_BYTES, _DRAIN_SECONDS = 64 * 1024, 1.0  # the most of an unwanted body read to keep a connection
+FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8"
 MAX_RETRY_AFTER = 30.0  # the longest Retry-After waited for within a run; a longer one ends the source's attempt
 
 

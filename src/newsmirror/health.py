@@ -12,6 +12,7 @@ from html import escape
 
 from .archive import Archive
 from .config import Config
+from .postformat import as_datetime
 from .state import SourceHealth, State
 
 CHART_DAYS = 30
@@ -63,22 +64,12 @@ class StatusReport:
         return data
 
 
-def _parse(stamp: str | None) -> datetime | None:
-    if not stamp:
-        return None
-    try:
-        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def flag_for(health: SourceHealth, now: datetime) -> tuple[bool, str]:
     """A source failing for a week or more: every fetch failed since, and none succeeded in those seven days."""
     if health.consecutive_failures <= 0:
         return False, ""
-    since = _parse(health.failing_since) or _parse(health.last_error_at)
-    success = _parse(health.last_success)
+    since = as_datetime(health.failing_since) or as_datetime(health.last_error_at)
+    success = as_datetime(health.last_success)
     if since is None or now - since < FAILING_FLAG_AFTER:
         return False, ""
     if success is not None and now - success < FAILING_FLAG_AFTER:
@@ -111,7 +102,7 @@ def build_status(
         if status is None:
             status = statuses[source] = SourceStatus(name=source, enabled=False, per_day=[0] * CHART_DAYS)
         status.posts_total += 1
-        moment = _parse(stamp)
+        moment = as_datetime(stamp)
         if moment is None:
             continue
         # A post dated ahead of now (a feed's wrong time zone) is counted as recent.
@@ -258,7 +249,7 @@ def status_page_html(report: StatusReport) -> str:
 
 
 def _short(stamp: str | None) -> str:
-    moment = _parse(stamp)
+    moment = as_datetime(stamp)
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -80,8 +80,8 @@ def post_problem(text: str) -> str | None:
         return str(exc)
     if not post.link.strip():
         return "no `from:` address"
-    raw = post.front_matter.get("date")
-    if post.date is None and not isinstance(raw, date):  # a bare `date: 2023-01-01` is a valid Jekyll date
+    if post.date is None:  # parse_post reads a bare `date: 2023-01-01` too
+        raw = post.front_matter.get("date")
         return "no date" if raw is None else f"the date {str(raw)!r} cannot be read"
     return None
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from .archive import Archive, canonical_url, write_indexes
 from .config import Config, SourceConfig
 from .convert import convert_html, convert_text
-from .fetch import Fetcher
+from .fetch import FEED_ACCEPT, Fetcher
 from .models import Article, Entry, SourceProblem
 from .sanitize import html_to_text, sanitize_html
 from .state import PostsUnreadableError, State, fingerprint_key, guid_key, locked_state
@@ -259,7 +259,7 @@ class Run:
         result = await self.fetcher.get(
             source.url,
             validators=validators,
-            accept="application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8",
+            accept=FEED_ACCEPT,
         )
         if result.not_modified:
             report.status = "not_modified"

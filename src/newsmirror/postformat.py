@@ -113,6 +113,12 @@ def unescape_liquid(text: str) -> str:
     return text.replace(_LIQUID_BRACE, "{") if _LIQUID_BRACE in text else text
 
 
+def liquid_unsafe(body: str) -> bool:
+    """True when the body holds a `{{` or `{%` that Jekyll would execute (escape_liquid writes none)."""
+    cleaned = body.replace(_LIQUID_BRACE, "")
+    return "{{" in cleaned or "{%" in cleaned
+
+
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}<>|$!#])")
 _LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .archive import Archive, write_indexes
 from .config import Config
+from .postformat import as_datetime
 from .state import State, locked_state
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$")
@@ -47,12 +48,9 @@ class RotateReport:
 
 
 def _post_date(date: str | None, name: str) -> datetime | None:
-    if date:
-        try:
-            moment = datetime.fromisoformat(date.replace("Z", "+00:00"))
-            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        except ValueError:
-            pass
+    moment = as_datetime(date)
+    if moment is not None:
+        return moment
     match = _NAME_DATE.match(name)  # an unreadable post: Jekyll dates it by its file name, so do we
     if match:
         try:

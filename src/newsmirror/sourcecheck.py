@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .config import Config, SourceConfig
 from .feeds import FeedError, parse_feed
-from .fetch import Fetcher, FetchError
+from .fetch import FEED_ACCEPT, Fetcher, FetchError
 
 
 @dataclass(slots=True)
@@ -25,7 +25,7 @@ class CheckResult:
 async def _check(fetcher: Fetcher, source: SourceConfig) -> CheckResult:
     started = time.monotonic()
     try:
-        result = await fetcher.get(source.url)
+        result = await fetcher.get(source.url, accept=FEED_ACCEPT)  # what `fetch` asks, so the same answer
         feed = parse_feed(result.content, source.name, charset=result.charset, content_type=result.content_type)
         if not feed.entries:
             raise FeedError("the feed has no items")

@@ -316,14 +316,7 @@ class State:
         for path, title, date, source in self.db.execute(
             "SELECT path, title, date, source FROM posts WHERE error IS NULL"
         ):
-            moment = None
-            if date:
-                try:
-                    moment = datetime.fromisoformat(date.replace("Z", "+00:00"))
-                    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-                except ValueError:
-                    moment = None
-            result.append(PostSummary(path=path, title=title or "", date=moment, source=source or ""))
+            result.append(PostSummary(path=path, title=title or "", date=as_datetime(date), source=source or ""))
         return result
 
     def unreadable_posts(self) -> list[tuple[str, str]]:
