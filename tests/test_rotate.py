@@ -156,3 +156,34 @@ def test_newsmirror_build_still_includes_rotated_posts(tmp_path):
     pages = "\n".join(p.read_text(encoding="utf-8") for p in (root / "_site").rglob("*.html"))
     for a in articles:
         assert a.title in pages  # the rotated ones too
+
+
+def test_rotation_tells_the_state_where_posts_went_so_they_are_not_read_again(tmp_path, monkeypatch):
+    """The moved posts keep their mtime: the state follows the rename (dedup keys too) instead of re-reading them."""
+    from newsmirror import state as state_module
+    from newsmirror.archive import Archive
+    from newsmirror.config import load_config
+    from newsmirror.rotate import rotate
+    from newsmirror.state import State
+
+    root = tmp_path / "m"
+    root.mkdir()
+    make_archive(root)
+    state = State.open(Archive(root))
+    state.sync_with_disk()
+    old = next(p for (p,) in state.db.execute("SELECT path FROM posts") if "1000" in p)
+    state.db.execute("INSERT INTO keys VALUES ('guid:大纪元\x1fg1000', ?)", (old,))
+    state.close()
+    headers_read: list[str] = []
+    real = state_module._read_header
+    monkeypatch.setattr(state_module, "_read_header", lambda path: headers_read.append(str(path)) or real(path))
+
+    report = rotate(load_config(root), timedelta(days=300))
+
+    assert len(report.moved) == 2 and headers_read == []
+    state = State.open(Archive(root))
+    new = old.replace("_posts/", f"archived/{TODAY}/")
+    assert state.db.execute("SELECT path FROM keys WHERE key LIKE 'guid:%'").fetchone() == (new,)
+    assert state.db.execute("SELECT COUNT(*) FROM posts WHERE path = ?", (new,)).fetchone() == (1,)
+    assert state.sync_with_disk() == 0
+    state.close()

@@ -80,7 +80,7 @@ def _git_mv(root: Path, sources: list[str], destination: str) -> None:
                     os.rename(root / relative, root / destination / Path(relative).name)
 
 
-def plan_rotation(archive: Archive, state: State, cutoff: datetime) -> list[str]:
+def plan_rotation(state: State, cutoff: datetime) -> list[str]:
     """The posts under `_posts/` dated before `cutoff`, oldest first."""
     rows = state.db.execute("SELECT path, date FROM posts WHERE path LIKE '_posts/%'").fetchall()
     chosen = []
@@ -98,7 +98,7 @@ def rotate(config: Config, older_than: timedelta, now: datetime | None = None, d
     folder = f"archived/{now.astimezone(UTC):%Y-%m-%d}"
     report = RotateReport(folder=folder)
     with locked_state(archive) as state:
-        candidates = plan_rotation(archive, state, now - older_than)
+        candidates = plan_rotation(state, now - older_than)
         destination = archive.root / folder
         moves = []
         for relative in candidates:
@@ -122,6 +122,9 @@ def rotate(config: Config, older_than: timedelta, now: datetime | None = None, d
             report.moved.append(relative)
         for parent, sources in by_folder.items():
             _git_mv(archive.root, sources, archive.relative(parent))
+        # A move keeps the file's mtime: told the new paths, the sync only checks them (and still notices a post
+        # that did not move) instead of reading every moved post again; dedup keys follow their posts.
+        state.move_posts([(relative, archive.relative(target)) for relative, target in moves])
         state.sync_with_disk()
         # lists/<source>.md link to the posts' files, which have moved.
         write_indexes(archive, state.summaries(), [s.name for s in config.sources], config.site.list_limit)

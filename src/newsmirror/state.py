@@ -298,6 +298,17 @@ class State:
             self.db.execute("ROLLBACK")
             raise
 
+    def move_posts(self, moves: list[tuple[str, str]]) -> None:
+        """Posts renamed on disk (old relative path, new relative path), with their dedup keys."""
+        self.db.execute("BEGIN")
+        try:
+            self.db.executemany("UPDATE OR REPLACE posts SET path = ? WHERE path = ?", [(new, old) for old, new in moves])
+            self.db.executemany("UPDATE keys SET path = ? WHERE path = ?", [(new, old) for old, new in moves])
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
     def known_urls(self) -> set[str]:
         return {row[0] for row in self.db.execute("SELECT url FROM posts WHERE url IS NOT NULL")}
 
