@@ -175,8 +175,8 @@ def test_rotation_tells_the_state_where_posts_went_so_they_are_not_read_again(tm
     state.db.execute("INSERT INTO keys VALUES ('guid:大纪元\x1fg1000', ?)", (old,))
     state.close()
     headers_read: list[str] = []
-    real = state_module._read_header
-    monkeypatch.setattr(state_module, "_read_header", lambda path: headers_read.append(str(path)) or real(path))
+    real = state_module.read_front_matter
+    monkeypatch.setattr(state_module, "read_front_matter", lambda path: headers_read.append(str(path)) or real(path))
 
     report = rotate(load_config(root), timedelta(days=300))
 

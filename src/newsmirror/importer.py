@@ -202,8 +202,8 @@ def repair_text(text: str, relative: str, fallback_date: datetime | None = None)
         new_header, _ = split_front_matter(rendered)
         rendered = "---\n" + new_header + "---\n" + body
         notes.append("body kept as it was")
-    if post_problem(rendered) is not None:  # never write something we cannot read back
-        return None, f"cannot repair: the rewritten post would not read back ({post_problem(rendered)})"
+    if (problem := post_problem(rendered)) is not None:  # never write something we cannot read back
+        return None, f"cannot repair: the rewritten post would not read back ({problem})"
     return rendered, "; ".join(notes) or "header rewritten"
 
 
@@ -262,7 +262,7 @@ def import_archive(root: Path, repair: bool = False) -> ImportReport:
     if not archive.posts_dir.is_dir() and not archive.archived_dir.is_dir() and not (root / SUBS_JSON).exists():
         raise ArchiveImportError(f"{root}: no _posts/, archived/ or subs.json here: is this a mirror repository?")
     report = ImportReport(root=str(root))
-    with locked_state(archive) as state:
+    with locked_state(archive, sync=False) as state:  # synced once, at the end, after the repairs
         _adopt_sources(root, report)
         _ignore_cache(root)
         for path in sorted(archive.iter_post_paths()):

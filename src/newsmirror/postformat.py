@@ -261,6 +261,21 @@ def as_list(value: object) -> list[str]:
     return [str(value)]
 
 
+def source_of(front_matter: dict) -> str:
+    """A post's source as the mirror format records it: the first category, else the first tag."""
+    categories = as_list(front_matter.get("categories"))
+    tags = as_list(front_matter.get("tags"))
+    return categories[0] if categories else (tags[0] if tags else "")
+
+
+def read_front_matter(path) -> dict:
+    """The front matter of a post file, from its first 64 KB; raises OSError or PostFormatError."""
+    with open(path, "rb") as handle:
+        head = handle.read(64 * 1024)
+    header, _ = split_front_matter(head.decode("utf-8", errors="replace"))
+    return parse_front_matter(header)
+
+
 def parse_post(text: str, path=None) -> Post:
     """Read a post written by newsmirror or by an older mirror tool. Raises PostFormatError when it cannot."""
     header, body = split_front_matter(text)
@@ -270,7 +285,7 @@ def parse_post(text: str, path=None) -> Post:
     content = unescape_liquid(match.group(1)) if match else unescape_liquid(body)
     categories = as_list(data.get("categories"))
     tags = as_list(data.get("tags"))
-    source = categories[0] if categories else (tags[0] if tags else "")
+    source = source_of(data)
     title = data.get("title")
     return Post(
         path=path,

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .archive import ARCHIVED_DIR, LISTS_DIR, POSTS_DIR, SOURCES_PAGE, STATE_DIR
-from .postformat import PostFormatError, parse_front_matter, split_front_matter
+from .postformat import PostFormatError, read_front_matter, source_of
 
 FALLBACK_NAME = "newsmirror"
 FALLBACK_EMAIL = "newsmirror@users.noreply.localhost"
@@ -130,18 +130,9 @@ def repository_root(path: Path) -> Path | None:
 
 def _source_of(path: Path) -> str:
     try:
-        with open(path, "rb") as handle:
-            text = handle.read(64 * 1024).decode("utf-8", errors="replace")
-        data = parse_front_matter(split_front_matter(text)[0])
+        return source_of(read_front_matter(path)) or "?"
     except (OSError, PostFormatError):
         return "?"
-    for key in ("categories", "tags"):
-        value = data.get(key)
-        if isinstance(value, list) and value:
-            return str(value[0])
-        if isinstance(value, str) and value:
-            return value
-    return "?"
 
 
 def commit_message(added_posts: list[Path], moved: int, other: int) -> str:

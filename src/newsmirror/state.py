@@ -19,7 +19,7 @@ from typing import TextIO
 
 from .archive import Archive, ArchiveError, PostSummary, canonical_url
 from .fetch import Validators
-from .postformat import PostFormatError, as_datetime, parse_front_matter, split_front_matter
+from .postformat import PostFormatError, as_datetime, read_front_matter, source_of
 
 SCHEMA_VERSION = 1
 RUNS_KEPT = 168  # run reports kept in the cache: a week of hourly runs
@@ -127,23 +127,9 @@ class SourceHealth:
     failing_since: str | None = None  # when the current run of failures began
 
 
-def _read_header(path: Path) -> dict:
-    with open(path, "rb") as handle:
-        head = handle.read(64 * 1024)
-    text = head.decode("utf-8", errors="replace")
-    header, _ = split_front_matter(text)
-    return parse_front_matter(header)
-
-
 def _iso(value: object) -> str | None:
     moment = as_datetime(value)  # timestamps, bare dates (as Jekyll reads them) and ISO strings
     return moment.astimezone(UTC).isoformat() if moment is not None else None
-
-
-def _first(value: object) -> str:
-    if isinstance(value, list):
-        return str(value[0]) if value else ""
-    return "" if value is None else str(value)
 
 
 class State:
@@ -269,13 +255,13 @@ class State:
 
     def _row_for(self, path: Path, relative: str, mtime: int) -> tuple:
         try:
-            header = _read_header(path)
+            header = read_front_matter(path)
         except (PostFormatError, OSError) as exc:
             return (relative, mtime, None, None, None, None, str(exc))
         link = header.get("from")
         url = canonical_url(str(link)) if link else None
         title = header.get("title")
-        source = _first(header.get("categories")) or _first(header.get("tags"))
+        source = source_of(header)
         return (relative, mtime, url, None if title is None else str(title), _iso(header.get("date")), source, None)
 
     def record_post(self, path: Path, url: str, title: str, date: datetime, source: str, keys: Iterable[str]) -> None:
