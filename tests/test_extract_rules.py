@@ -258,3 +258,9 @@ def test_a_lazy_player_in_feed_content_is_kept_and_an_empty_frame_never_becomes_
     assert "data-src" not in sanitize_html(lazy, URL)
     empty = '<p>没有地址的框</p><iframe src=""></iframe>'
     assert "<iframe" not in sanitize_html(empty, "https://www.youtube.com/watch?v=dQw4w9WgXcQ")
+
+
+def test_a_player_after_a_list_follows_the_whole_list():
+    items = "".join(f"<li>{'票价调整方案的第几个要点，说明了具体安排。' * 2}{n}</li>" for n in range(3))
+    content = sanitize_html(extract_article(page(middle=f"<ul>{items}</ul>{_frame('UUUUUUUUUUU')}"), URL).content, URL)
+    assert content.index("</ul>") < content.index("UUUUUUUUUUU") < content.index(PARAGRAPHS[3])

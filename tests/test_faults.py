@@ -109,6 +109,8 @@ def test_disk_full_gives_a_clear_error_and_keeps_earlier_posts(server, small_mou
     result = run_cli("fetch", "-C", str(root), "--json")
     assert "No space left on device" in result.stderr or "disk is full" in result.stderr, result.stderr
     assert result.returncode in (0, 1)
+    assert "Traceback" not in result.stderr, result.stderr  # a one-line error, not a crash
+    assert any(line.startswith("error 满") for line in result.stderr.splitlines()), result.stderr
     assert earlier.read_bytes() == GOLDEN_POST.read_bytes()
     posts = assert_every_post_is_whole(root)
     assert 1 < len(posts) < 201

@@ -195,6 +195,25 @@ def test_posts_that_cannot_be_read_stop_the_run_before_anything_is_written(serve
     assert len(posts(tmp_path)) == 2
 
 
+def test_posts_that_cannot_be_read_are_one_line_and_exit_1_from_the_command(server, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from newsmirror.archive import Archive
+    from newsmirror.cli import app
+
+    write_config(tmp_path, [{"name": "德国之声", "url": serve_fixture(server, "rss1.xml")}])
+
+    def unreadable(self):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "_posts"))
+
+    monkeypatch.setattr(Archive, "scan_posts", unreadable)
+    result = CliRunner().invoke(app, ["fetch", "-C", str(tmp_path), "--json"])
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error cannot read the posts already in the archive"), lines
+    assert posts(tmp_path) == []
+
+
 def test_a_corrupt_state_database_is_rebuilt(server, tmp_path):
     write_config(tmp_path, [{"name": "大纪元", "url": server.add("/g.xml", GOLDEN_FEED.read_bytes())}])
     assert run_cli("fetch", "-C", str(tmp_path)).returncode == 0

@@ -148,7 +148,8 @@ def test_every_newsmirror_command_and_option_the_workflows_run_exists(archive):
                 helped = run_cli(command, "--help")
                 assert helped.returncode == 0, f"{name}: `newsmirror {command}` does not exist: {helped.stderr}"
                 for option in options:
-                    assert option in helped.stdout, f"{name}: `newsmirror {command}` has no option {option}"
+                    whole = re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", helped.stdout)  # not a prefix
+                    assert whole, f"{name}: `newsmirror {command}` has no option {option}"
                 seen.append(command)
     assert {"fetch", "status", "build", "add", "publish"} <= set(seen)
 
