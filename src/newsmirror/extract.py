@@ -767,8 +767,6 @@ _PRUNED_FLOOR = 0.6  # keep the pruned article only if it holds at least this sh
 
 def _share_within(fragment: str, other: str) -> float:
     """How much of `fragment`'s text (by length, in sentences) appears word for word in `other`'s."""
-    from .sanitize import html_to_text
-
     haystack = re.sub(r"\s+", " ", html_to_text(other))
     sentences = [p.strip() for p in re.split(r"[。！？!?\n]|(?<=\.)\s", re.sub(r"\s+", " ", html_to_text(fragment)))]
     sentences = [p for p in sentences if len(p) >= 8]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .archive import atomic_write_bytes
+from .config import Config
 from .fetch import Fetcher, FetchError
 
 IMAGES_DIR = "assets/images"
@@ -38,8 +39,6 @@ def site_path(baseurl: str, relative: str) -> str:
 @dataclass(slots=True)
 class MirrorOutcome:
     content: str
-    downloaded: int = 0
-    reused: int = 0
     failures: list[str] = field(default_factory=list)  # one line each: the image address and the cause
 
 
@@ -91,16 +90,24 @@ class ImageMirror:
         self.db.execute("INSERT OR REPLACE INTO images VALUES (?, ?)", (url, relative))
         return relative
 
-    async def _stored(self, url: str) -> tuple[str, bool]:
+    @classmethod
+    def for_site(cls, config: Config, fetcher: Fetcher, db: sqlite3.Connection, public_only: bool = False) -> ImageMirror:
+        """The archive's mirror, with the site's baseurl and the smaller of the image and response size caps."""
+        return cls(
+            config.root, fetcher, db, baseurl=config.site.baseurl, public_only=public_only,
+            max_bytes=min(MAX_IMAGE_BYTES, config.fetch.max_bytes),
+        )
+
+    async def _stored(self, url: str) -> str:
         known = self._known(url)
         if known:
-            return known, False
+            return known
         task = self._pending.get(url)
         if task is None:
             task = asyncio.ensure_future(self._download(url))
             self._pending[url] = task
         try:
-            return await task, True
+            return await task
         finally:
             if task.done():
                 self._pending.pop(url, None)
@@ -123,10 +130,7 @@ class ImageMirror:
                     raise result
                 outcome.failures.append(f"image {url} not mirrored: {result}")
                 continue
-            relative, fresh = result
-            outcome.downloaded += fresh
-            outcome.reused += not fresh
-            replacement[url] = site_path(self.baseurl, relative)
+            replacement[url] = site_path(self.baseurl, result)
 
         def swap(match: re.Match[str]) -> str:
             target = replacement.get(html.unescape(match.group(2)))

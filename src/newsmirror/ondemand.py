@@ -16,7 +16,7 @@ from .archive import Archive, ArchiveError, canonical_url, write_indexes
 from .config import Config, SourceConfig
 from .extract import ExtractError, fetch_article
 from .fetch import Fetcher, FetchError
-from .media import MAX_IMAGE_BYTES, ImageMirror
+from .media import ImageMirror
 from .models import Entry
 from .pipeline import build_article
 from .sanitize import sanitize_html
@@ -45,12 +45,10 @@ class AddReport:
         return {"outcomes": [asdict(o) for o in self.outcomes], "indexes_written": self.indexes_written}
 
 
-def _source_for(config: Config, name: str | None, site_name: str, url: str) -> SourceConfig:
+def _source_for(configured: SourceConfig | None, name: str | None, site_name: str, url: str) -> SourceConfig:
     """The configured source of that name (its selectors, conversion, tags), else an ad-hoc one."""
-    if name:
-        configured = config.source(name)
-        if configured is not None:
-            return configured
+    if configured is not None:
+        return configured
     default = name or site_name or (urlsplit(url).hostname or "").removeprefix("www.") or "newsmirror"
     return SourceConfig(name=default, url=url)
 
@@ -91,15 +89,11 @@ async def _add_one(
     keys = list(dict.fromkeys([key, canonical_url(final_url)]))
     if any(k in known for k in keys):
         return AddOutcome(url, "exists", f"already archived (as {final_url})")
-    source = _source_for(config, source_name, page.site_name, final_url)
+    source = _source_for(configured, source_name, page.site_name, final_url)
     outcome = AddOutcome(url, "added")
     content = sanitize_html(page.content, base_url=final_url)
     if config.mirrors_images(source):
-        images = ImageMirror(
-            archive.root, fetcher, state.db, baseurl=config.site.baseurl, public_only=not allow_private,
-            max_bytes=min(MAX_IMAGE_BYTES, config.fetch.max_bytes),
-        )
-        mirrored = await images.mirror(content)
+        mirrored = await ImageMirror.for_site(config, fetcher, state.db, public_only=not allow_private).mirror(content)
         content = mirrored.content
         outcome.warnings.extend(mirrored.failures)
     entry = Entry(

@@ -186,12 +186,9 @@ class Run:
         content = sanitize_html(content, base_url=base)
         if content and self.config.mirrors_images(source):
             if self.images is None:
-                from .media import MAX_IMAGE_BYTES, ImageMirror
+                from .media import ImageMirror
 
-                self.images = ImageMirror(
-                    self.archive.root, self.fetcher, self.state.db, baseurl=self.config.site.baseurl,
-                    max_bytes=min(MAX_IMAGE_BYTES, self.config.fetch.max_bytes),
-                )
+                self.images = ImageMirror.for_site(self.config, self.fetcher, self.state.db)
             outcome = await self.images.mirror(content)
             report.warnings.extend(outcome.failures)
             content = outcome.content

@@ -27,7 +27,7 @@ ALLOWED_TAGS = {
 # Removed together with everything inside them (the rest lose only their tags).
 REMOVED_WITH_CONTENT = {"script", "style", "noscript", "template", "title", "textarea", "select", "object",
                         "embed", "applet", "frameset", "frame", "svg", "math", "button", "head", "noembed",
-                        "noframes", "xmp", "iframe_disallowed"}  # fmt: skip
+                        "noframes", "xmp"}  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     "*": {"title", "lang", "dir"},
     "a": {"href", "name"},
@@ -227,10 +227,6 @@ def _prepare_tag(match: re.Match[str], base_url: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _allowed_attributes() -> dict[str, set[str]]:
-    return {tag: set(values) for tag, values in ALLOWED_ATTRIBUTES.items()}
-
-
 def sanitize_html(fragment: str, base_url: str = "") -> str:
     """Article HTML → safe article HTML. Clean markup comes back unchanged."""
     if not fragment:
@@ -265,7 +261,7 @@ def sanitize_html(fragment: str, base_url: str = "") -> str:
         fragment,
         tags=ALLOWED_TAGS,
         clean_content_tags=REMOVED_WITH_CONTENT,
-        attributes=_allowed_attributes(),
+        attributes=ALLOWED_ATTRIBUTES,
         attribute_filter=_filter_attribute,
         url_schemes=URL_SCHEMES,
         link_rel=None,
