@@ -261,6 +261,18 @@ def as_list(value: object) -> list[str]:
     return [str(value)]
 
 
+def body_content(body: str) -> str:
+    """The article HTML of a post's body: inside the mirror format's <div>, else the whole body; Liquid escapes
+    undone."""
+    match = _BODY_CONTENT.search(body)
+    return unescape_liquid(match.group(1) if match else body)
+
+
+def post_content(text: str) -> str:
+    """A whole post file's article HTML, without reading its YAML header (for callers that have it already)."""
+    return body_content(split_front_matter(text)[1])
+
+
 def source_of(front_matter: dict) -> str:
     """A post's source as the mirror format records it: the first category, else the first tag."""
     categories = as_list(front_matter.get("categories"))
@@ -281,8 +293,7 @@ def parse_post(text: str, path=None) -> Post:
     header, body = split_front_matter(text)
     data = parse_front_matter(header)
     date = as_datetime(data.get("date"))
-    match = _BODY_CONTENT.search(body)
-    content = unescape_liquid(match.group(1)) if match else unescape_liquid(body)
+    content = body_content(body)
     categories = as_list(data.get("categories"))
     tags = as_list(data.get("tags"))
     source = source_of(data)

@@ -21,6 +21,18 @@ class InitError(Exception):
     pass
 
 
+def write_missing(files: dict[Path, str], force: bool = False) -> list[Path]:
+    """Write the files that do not exist yet (every one with `force`, where its text changed); returns those
+    written. A file the user has edited stays theirs unless they ask."""
+    written = []
+    for path, text in files.items():
+        if path.exists() and not force:
+            continue
+        if write_if_changed(path, text):
+            written.append(path)
+    return written
+
+
 def init_archive(root: Path, title: str = "newsmirror", force: bool = False) -> list[Path]:
     """Create a ready archive at `root`; refuses to overwrite an existing newsmirror.toml unless `force`."""
     config_path = root / CONFIG_NAME

@@ -303,6 +303,7 @@ def build_site(
     if full:  # forget every signature and parsed post, but remember the outputs, to remove those now gone
         cache = {"outputs": dict.fromkeys(cache.get("outputs", {}), b"")}
     old_records: dict[str, PostRecord] = _records_in(cache.get("posts", []))
+    search_state = cache.get("search", {}) if cache.get("fingerprint") == fingerprint else {}  # the last index
     report.phases["scan"] = time.perf_counter() - started
 
     to_parse = [
@@ -463,10 +464,7 @@ def build_site(
         report.phases["posts"] = time.perf_counter() - phase
 
         # -- search, in the background: Pagefind reads the post pages just written while lists are rendered ------
-        plan = search.plan_bundles(
-            cache.get("search", {}) if cache.get("fingerprint") == fingerprint else {},
-            [(r.url, r.digest + r.url) for r in ordered],
-        )
+        plan = search.plan_bundles(search_state, [(r.url, r.digest + r.url) for r in ordered])
         search_problems: list[str] = []
         indexer: threading.Thread | None = None
         if with_search:
@@ -632,7 +630,6 @@ def build_site(
 
     # -- search: wait for the indexer --------------------------------------------------------------------------
     phase = time.perf_counter()
-    search_state = cache.get("search", {}) if cache.get("fingerprint") == fingerprint else {}
     search_complete = False
     if indexer is not None:
         indexer.join()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jinja2 import Environment
 
-from ..postformat import PostFormatError, parse_post
+from ..postformat import PostFormatError, post_content
 from .urls import href
 
 
@@ -18,8 +18,7 @@ def render_feed(env: Environment, context: dict, root: Path, title: str, out: st
     entries = []
     for record in posts:
         try:
-            post = parse_post((root / record.rel).read_text(encoding="utf-8"))
-            content = post.content
+            content = post_content((root / record.rel).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, PostFormatError):
             content = ""
         entries.append(

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ...archive import write_if_changed
 from ...postformat import yaml_quoted
+from .. import write_missing
 
 HERE = Path(__file__).parent
 FILES = [
@@ -51,11 +51,4 @@ def site_files(title: str, description: str = "新闻镜像", url: str = "", bas
 
 def write_jekyll_site(root: Path, title: str, force: bool = False, **site: str) -> list[Path]:
     """Write the Jekyll files that are missing (all of them with `force`); returns those written."""
-    written = []
-    for name, text in site_files(title, **site).items():
-        path = root / name
-        if path.exists() and not force:
-            continue
-        if write_if_changed(path, text):
-            written.append(path)
-    return written
+    return write_missing({root / name: text for name, text in site_files(title, **site).items()}, force)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from ...archive import write_if_changed
+from .. import write_missing
 
 WORKFLOWS = ("fetch.yml", "pages.yml", "archive-request.yml")
 
@@ -17,11 +17,4 @@ def workflow_text(name: str) -> str:
 def write_workflows(root: Path, force: bool = False) -> list[Path]:
     """Write each workflow that is missing (every one with `force`); returns the files written."""
     folder = root / ".github" / "workflows"
-    written = []
-    for name in WORKFLOWS:
-        path = folder / name
-        if path.exists() and not force:
-            continue
-        if write_if_changed(path, workflow_text(name)):
-            written.append(path)
-    return written
+    return write_missing({folder / name: workflow_text(name) for name in WORKFLOWS}, force)
