@@ -342,8 +342,8 @@ def _parse_rss(channel, items, source: str, now: datetime) -> ParsedFeed:
     return ParsedFeed(title=clean_title(title), link=link.strip(), entries=entries)
 
 
-def _parse_xml_fast(text: str, source: str, now: datetime) -> ParsedFeed:
-    body = _XML_ILLEGAL.sub("", _XML_DECL.sub("", text, count=1))
+def _parse_xml_fast(body: str, source: str, now: datetime) -> ParsedFeed:
+    """`body`: the feed's text without its XML declaration and characters XML forbids (see parse_feed)."""
     try:
         root = etree.fromstring(body.encode("utf-8"), _PARSER)
     except etree.XMLSyntaxError as exc:
@@ -369,10 +369,10 @@ def _parse_xml_fast(text: str, source: str, now: datetime) -> ParsedFeed:
 # The feedparser path: old Atom 0.3, malformed XML, anything the fast path does not know
 
 
-def _parse_with_feedparser(text: str, source: str, now: datetime, why: str) -> ParsedFeed:
+def _parse_with_feedparser(body: str, source: str, now: datetime, why: str) -> ParsedFeed:
+    """`body` as for _parse_xml_fast; items that say nothing are left out here (the error below depends on it)."""
     import feedparser
 
-    body = _XML_ILLEGAL.sub("", _XML_DECL.sub("", text, count=1))
     parsed = feedparser.parse(
         body.encode("utf-8"),
         sanitize_html=False,
@@ -480,12 +480,14 @@ def parse_feed(
         raise FeedError("the address answered with an HTML page, not a feed")
     if not stripped.startswith("<"):
         raise FeedError("the response is neither XML nor JSON")
+    # Decoded already: the declaration's encoding must not be applied again; and characters XML forbids go.
+    body = _XML_ILLEGAL.sub("", _XML_DECL.sub("", stripped, count=1))
     if not use_fast_path:
-        return _without_empty_items(_parse_with_feedparser(stripped, source, now, "the fast path was not used"))
+        return _parse_with_feedparser(body, source, now, "the fast path was not used")
     try:
-        return _without_empty_items(_parse_xml_fast(stripped, source, now))
+        return _without_empty_items(_parse_xml_fast(body, source, now))
     except _NotSimple as why:
-        return _without_empty_items(_parse_with_feedparser(stripped, source, now, str(why)))
+        return _parse_with_feedparser(body, source, now, str(why))
 
 
 def _says_something(entry: Entry) -> bool:
