@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+import types
 import typing
 from dataclasses import MISSING, dataclass, field, fields
+from functools import cache
 from pathlib import Path
 from typing import Literal, get_args, get_origin
 from urllib.parse import urlsplit
@@ -102,10 +104,14 @@ class Config:
         return bool(self.site.mirror_images if source.mirror_images is None else source.mirror_images)
 
 
+@cache
+def _field_types(cls: type) -> dict[str, object]:
+    """The settings class's field types, resolved once (the annotations are postponed strings)."""
+    return typing.get_type_hints(cls)
+
+
 def _type_problem(value: object, annotation: object) -> str | None:
     """None when `value` fits `annotation`, else what was expected."""
-    if isinstance(annotation, str):  # postponed annotations
-        annotation = eval(annotation, {**globals(), **vars(typing)})
     origin = get_origin(annotation)
     if origin is Literal:
         allowed = get_args(annotation)
@@ -115,7 +121,7 @@ def _type_problem(value: object, annotation: object) -> str | None:
         if not isinstance(value, list) or not all(isinstance(v, item) for v in value):
             return f"a list of {item.__name__}"
         return None
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+    if origin in (typing.Union, types.UnionType):
         options = get_args(annotation)
         if value is None and type(None) in options:
             return None
@@ -137,13 +143,14 @@ def _build(cls, table: object, where: str, problems: list[str]):
         problems.append(f"{where}: expected a table")
         return None
     known = {f.name: f for f in fields(cls) if f.name != "path"}
+    types_of = _field_types(cls)
     values = {}
     for key, value in table.items():
         spec = known.get(key)
         if spec is None:
             problems.append(f"{where}: unknown key {key!r}")
             continue
-        expected = _type_problem(value, spec.type)
+        expected = _type_problem(value, types_of[key])
         if expected:
             problems.append(f"{where}: {key} = {value!r} is not {expected}")
             continue
