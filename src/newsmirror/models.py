@@ -39,7 +39,6 @@ class Article:
     tags: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     comments: bool = True
-    guid: str = ""
 
 
 @dataclass(slots=True)

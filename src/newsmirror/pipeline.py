@@ -135,7 +135,6 @@ def build_article(entry: Entry, source: SourceConfig, content: str, now: datetim
         tags=list(source.tags) or [source.name],
         categories=[source.category or source.name],
         comments=source.comments,
-        guid=entry.guid,
     )
 
 
