@@ -331,6 +331,17 @@ def _captions(tree: lxml.html.HtmlElement, base_url: str) -> dict[str, str]:
     return found
 
 
+def _new_figure(image: lxml.html.HtmlElement, caption: str) -> lxml.html.HtmlElement:
+    """<figure><img><figcaption>caption</figcaption></figure>; no figcaption for an empty caption."""
+    figure = lxml.html.Element("figure")
+    figure.append(image)
+    if caption:
+        figcaption = lxml.html.Element("figcaption")
+        figcaption.text = caption
+        figure.append(figcaption)
+    return figure
+
+
 def _normalise_figures(tree: lxml.html.HtmlElement) -> None:
     """Rewrite each figure as plain <figure><img><figcaption>, out of embed wrappers, which trafilatura keeps."""
     for figure in list(tree.iter("figure")):
@@ -339,14 +350,8 @@ def _normalise_figures(tree: lxml.html.HtmlElement) -> None:
             continue
         caption_element = next(figure.iter("figcaption"), None)
         caption = re.sub(r"\s+", " ", caption_element.text_content()).strip() if caption_element is not None else ""
-        clean = lxml.html.Element("figure")
         image = lxml.html.Element("img", src=images[0].get("src", ""), alt=images[0].get("alt", "") or caption)
-        clean.append(image)
-        if caption:
-            figcaption = lxml.html.Element("figcaption")
-            figcaption.text = caption
-            clean.append(figcaption)
-        clean.tail = figure.tail
+        clean = _new_figure(image, caption)
         holder = figure
         while holder.getparent() is not None and holder.getparent().tag == "div" and len(holder.getparent()) == 1 and not (
             holder.getparent().text or ""
@@ -368,11 +373,8 @@ def _captioned_wrappers_to_figures(tree: lxml.html.HtmlElement) -> None:
         text = re.sub(r"\s+", "", caption.text_content())
         if len(images) != 1 or not text or re.sub(r"\s+", "", wrapper.text_content()) != text:
             continue
-        figure = lxml.html.Element("figure")
         image = lxml.html.Element("img", src=images[0].get("src", ""), alt=images[0].get("alt", ""))
-        figcaption = lxml.html.Element("figcaption")
-        figcaption.text = caption.text_content().strip()
-        figure.extend([image, figcaption])
+        figure = _new_figure(image, caption.text_content().strip())
         figure.tail = wrapper.tail
         wrapper.getparent().replace(wrapper, figure)
 
@@ -423,11 +425,7 @@ def _restore_figures(body: lxml.html.HtmlElement, figures: list[_Figure]) -> Non
     for figure in figures:
         if re.sub(r"\W+", "", figure.caption) in present:
             continue
-        element = lxml.html.Element("figure")
-        element.append(lxml.html.Element("img", src=figure.src, alt=figure.alt or figure.caption))
-        figcaption = lxml.html.Element("figcaption")
-        figcaption.text = figure.caption
-        element.append(figcaption)
+        element = _new_figure(lxml.html.Element("img", src=figure.src, alt=figure.alt or figure.caption), figure.caption)
         if not figure.after:
             if lead_anchor is None:
                 body.insert(0, element)
@@ -589,20 +587,16 @@ def _mend(fragment_root: lxml.html.HtmlElement, captions: dict[str, str], title:
             holder = holder.getparent()
             if holder.tag == "p" and len(holder) == 1:
                 break
-        figure = lxml.html.Element("figure")
         following = holder.getnext()
         if following is not None and _same_text(following.text_content(), caption):
             _drop(following)
+        image = copy.deepcopy(img)
+        image.tail = None
+        figure = _new_figure(image, caption)
         holder.addprevious(figure)
         tail, holder.tail = holder.tail, None
         if tail and _same_text(tail, caption):  # the caption left as loose text after the image: said once
             tail = None
-        image = copy.deepcopy(img)
-        image.tail = None
-        figure.append(image)
-        figcaption = lxml.html.Element("figcaption")
-        figcaption.text = caption
-        figure.append(figcaption)
         figure.tail = tail
         holder.getparent().remove(holder)
     # A credit or label left before the image inside a paragraph (<p>Getty Images<img></p>) is not article text.
