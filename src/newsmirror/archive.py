@@ -263,7 +263,8 @@ class Archive:
 # Indexes: lists/<source>.md and sources.md
 
 
-def _list_file_name(source: str) -> str:
+def list_file_name(source: str) -> str:
+    """lists/<source>.md's file name: characters no file system takes become "_" (the site's source page URL too)."""
     name = re.sub(r'[\x00-\x1f/\\:*?"<>|]', "_", source).strip(". ") or "source"
     return name + ".md"
 
@@ -293,7 +294,7 @@ def render_sources_page(rows: list[tuple[str, int, datetime | None]]) -> str:
     lines = ["---", "layout: page", 'title: "Sources"', "---", "", "| source | posts | last update |", "|---|---:|---|"]
     for source, count, last in sorted(rows, key=lambda r: r[0]):
         when = last.strftime("%Y-%m-%d %H:%M UTC") if last else "—"
-        link = f"[{_md_text(source)}](lists/{quote(_list_file_name(source))})"
+        link = f"[{_md_text(source)}](lists/{quote(list_file_name(source))})"
         lines.append(f"| {link} | {count} | {when} |")
     return "\n".join(lines) + "\n"
 
@@ -306,7 +307,7 @@ def write_indexes(archive: Archive, summaries: list[PostSummary], sources: list[
     written = []
     rows = []
     for source, posts in by_source.items():
-        path = archive.root / LISTS_DIR / _list_file_name(source)
+        path = archive.root / LISTS_DIR / list_file_name(source)
         if write_if_changed(path, render_source_list(source, posts, limit)):
             written.append(path)
         last = max((p.date for p in posts if p.date), default=None)

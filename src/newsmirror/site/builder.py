@@ -22,7 +22,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from .. import __version__
-from ..archive import Archive, _list_file_name, write_if_changed
+from ..archive import Archive, list_file_name, write_if_changed
 from ..config import Config
 from ..postformat import PostFormatError, parse_post
 from . import render, search
@@ -220,7 +220,7 @@ def site_context(config: Config) -> dict:
 
 
 def source_page_url(source: str, number: int = 0) -> str:
-    stem = _list_file_name(source)[: -len(".md")]  # lists/<source>.md is the Jekyll page at this URL
+    stem = list_file_name(source)[: -len(".md")]  # lists/<source>.md is the Jekyll page at this URL
     return f"/lists/{stem}.html" if number == 0 else f"/lists/{stem}/page{number}.html"
 
 

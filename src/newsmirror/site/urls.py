@@ -99,5 +99,6 @@ _NAME_UNSAFE = re.compile(r'[\x00-\x1f/\\:*?"<>|#%]')
 
 
 def page_name(name: str) -> str:
-    """A source or tag name as a file name: the same rule the archive uses for lists/<source>.md."""
+    """A tag or feed name as a file name of the built site: archive.list_file_name's rule, and also without "#" and
+    "%", which would break the page's URL (source pages keep list_file_name's names: Jekyll serves lists/*.md)."""
     return _NAME_UNSAFE.sub("_", name).strip(". ") or "_"
