@@ -28,6 +28,7 @@ from .postformat import (
     PostFormatError,
     as_datetime,
     as_list,
+    parse_front_matter,
     parse_post,
     render_post,
     split_front_matter,
@@ -147,10 +148,8 @@ def repair_text(text: str, relative: str, fallback_date: datetime | None = None)
     except PostFormatError as exc:
         return None, f"cannot repair: {exc}"
     try:
-        data = yaml.safe_load(header) or {}
-        if not isinstance(data, dict):
-            data = lenient_header(header)
-    except yaml.YAMLError:
+        data = parse_front_matter(header)
+    except PostFormatError:  # not YAML, or not a mapping: what the lines still say
         data = lenient_header(header)
     notes = []
     link = "" if data.get("from") is None else str(data.get("from")).strip()
