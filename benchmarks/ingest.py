@@ -72,9 +72,19 @@ class FeedServer:
 
     def __init__(self, feeds: dict[str, bytes], hosts: int = 20):
         tags = {path: '"' + hashlib.sha1(body).hexdigest() + '"' for path, body in feeds.items()}
+        counter_lock = threading.Lock()
+
+        server = self
+        self.connections = 0  # TCP connections accepted: keep-alive reuse shows as far fewer than requests
+        self.not_modified = 0  # 304 answers
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:  # once per connection
+                with counter_lock:
+                    server.connections += 1
+                super().setup()
 
             def log_message(self, *args) -> None:
                 pass
@@ -87,6 +97,8 @@ class FeedServer:
                     self.end_headers()
                     return
                 if self.headers.get("If-None-Match") == tags[self.path]:
+                    with counter_lock:
+                        server.not_modified += 1
                     self.send_response(304)
                     self.send_header("ETag", tags[self.path])
                     self.send_header("Content-Length", "0")
@@ -176,13 +188,16 @@ def main() -> None:
             return
         first, first_cpu = timed_fetch(root)
         written = sum(1 for _ in (root / "_posts").iterdir())
+        connections, not_modified = server.connections, server.not_modified
         second, second_cpu = timed_fetch(root)
+        rerun_connections, rerun_304 = server.connections - connections, server.not_modified - not_modified
         json_rerun, json_rerun_cpu = timed_fetch(root, as_json=True)
         again = sum(1 for _ in (root / "_posts").iterdir())
         print(f"first run: {first:6.2f} s wall ({total_items / first:6.0f} items/s, {first / total_items * 1000:.3f} ms/item), "
               f"{first_cpu:6.2f} s CPU  ({written} posts written)")
         print(f"re-run:    {second:6.2f} s wall, {second_cpu:6.2f} s CPU  ({total_items / second:6.0f} items/s looked at; "
               f"with --json: {json_rerun:.2f} s wall, {json_rerun_cpu:.2f} s CPU; {again - written} posts written)")
+        print(f"           {rerun_304} of {args.feeds} feeds answered 304, over {rerun_connections} connections")
         print(f"re-run is {first / second:.1f}x cheaper in wall-clock time, {first_cpu / second_cpu:.1f}x in CPU time")
     finally:
         server.stop()
