@@ -71,7 +71,7 @@ HOSTILE_TITLES = [
     "עברית ومرحبا RTL \u202e txt.exe",
     "emoji 😀🇨🇳👨‍👩‍👧 新闻",
     "tab\there and\u2028line separator",
-    "标题" * 1000,  # 2,000 characters
+    "标题" * 500,  # 1,000 characters: the longest title kept whole ([fetch] max_title_chars)
 ]
 
 
@@ -83,6 +83,17 @@ class HostileSource:
     error: str = ""  # a regular expression the error line must match
     titles: list[str] = field(default_factory=list)  # exact titles expected among the posts
     min_posts: int = 0
+    settings: dict = field(default_factory=dict)  # the source's own settings beyond name and url
+    warning: str = ""  # a regular expression one of the source's warnings must match
+
+
+def source_settings(server, cases: list[HostileSource]) -> list[dict]:
+    """The [[sources]] tables of newsmirror.toml for `cases` served by `server`."""
+    return [{"name": c.name, "url": server.url(c.path), **c.settings} for c in cases]
+
+
+# The run's [fetch] table: short timeouts, and a time limit per item that the nested-<div> item must hit.
+FETCH_SETTINGS = "[fetch]\ntimeout = 3\nretries = 0\nmax_bytes = 5_000_000\nitem_time_limit = 5"
 
 
 def rss(items: list[str], channel: str = "hostile") -> str:
@@ -151,9 +162,10 @@ def install(server, other_host=None, many: bool = True) -> list[HostileSource]:
     cases: list[HostileSource] = []
     golden_like = rss([item("一条正常的新闻", "https://hostile.example/ok")])
 
-    def add(name: str, path: str, body: bytes | str = b"", expect: str = "posts", error: str = "", titles=(), min_posts=0, **route):
+    def add(name: str, path: str, body: bytes | str = b"", expect: str = "posts", error: str = "", titles=(), min_posts=0,
+            warning: str = "", **route):
         server.add(path, body, **route)
-        cases.append(HostileSource(name, path, expect, error, list(titles), min_posts))
+        cases.append(HostileSource(name, path, expect, error, list(titles), min_posts, warning=warning))
 
     full = rss([item(f"完整的新闻{i}", f"https://hostile.example/t{i}") for i in range(20)])
     add("截断的XML", "/truncated.xml", full[: len(full) // 2], expect="posts", min_posts=1)
@@ -184,11 +196,10 @@ def install(server, other_host=None, many: bool = True) -> list[HostileSource]:
         server.add(f"/long{i}.xml", handler=redirect_to(f"/long{i + 1}.xml"))
     cases.append(HostileSource("过长重定向", "/long0.xml", "error", error="too many redirects"))
     if other_host is not None:
-        other_host.add("/moved.xml", rss([item("搬到另一台主机", "https://hostile.example/moved")]))
-        add("跨主机", "/moved.xml", expect="posts", titles=["搬到另一台主机"], handler=redirect_to(other_host.url("/moved.xml")))
+        _internal_addresses(server, other_host, cases)
     if many:
         ten_thousand = rss([item(f"第{i}条", f"https://hostile.example/many/{i}", date=None) for i in range(10_000)])
-        add("一万条", "/many.xml", ten_thousand, min_posts=10_000)
+        add("一万条", "/many.xml", ten_thousand, min_posts=500, warning=r"has 10000 items; read the newest 500")
     dupes = rss([item("重复的guid", f"https://hostile.example/dupe?utm_source={i}", guid="same-guid") for i in range(5)])
     add("重复guid", "/dupes.xml", dupes, titles=["重复的guid"], min_posts=1)
     add(
@@ -236,4 +247,56 @@ def install(server, other_host=None, many: bool = True) -> list[HostileSource]:
     bad_json = '{"version": "https://jsonfeed.org/version/1.1", "title": "j", "items": [{"id": "1", "url": "https://hostile.example/j\\ud800k", "title": "JSON 里的孤立代理项\\ud800", "content_html": "<p>x</p>", "authors": 5}]}'
     add("坏JSON", "/bad.json", bad_json, titles=["JSON 里的孤立代理项"], content_type="application/feed+json")
     add("正常", "/normal.xml", golden_like, titles=["一条正常的新闻"])
+    _heavy_items(add)
     return cases
+
+
+# Links a feed may carry that must never become a live link: the items keep their text, without a link.
+SCRIPT_LINKS = [
+    "javascript:window.__xss('link')",
+    "java\tscript:window.__xss('tab')",
+    " JaVaScRiPt&#58;window.__xss('entity')",
+    "&#x6A;avascript:window.__xss('hex')",
+    "data:text/html,<script>window.__xss('data')</script>",
+    "vbscript:msgbox(1)",
+]
+
+
+def _heavy_items(add) -> None:
+    """Items built to cost time or space: each is a post (or one warning), never a stalled or bloated run."""
+    add("图片标签洪水", "/img-flood.xml", rss([item("十万个未闭合的 img", "https://hostile.example/imgflood", body="<p>前</p>" + "<img " * 20_000)]), titles=["十万个未闭合的 img"])
+    author = "<author>" + "a@" * 20_000 + "</author>"
+    add("作者洪水", "/author-flood.xml", rss([item("四万字节的作者", "https://hostile.example/author").replace("<description>", author + "<description>")]), titles=["四万字节的作者"])
+    add("超长标题", "/huge-title.xml", rss([item("长" * 100_000, "https://hostile.example/huge-title")]), min_posts=1, warning=r"title over its size limit")
+    nested = "<div>" * 100_000 + "深" + "</div>" * 100_000
+    add("深层嵌套", "/nested.xml", rss([item("十万层嵌套", "https://hostile.example/nested", body=nested), item("嵌套之后的正常文章", "https://hostile.example/after-nested")]),
+        titles=["嵌套之后的正常文章"], warning=r"item https://hostile.example/nested not written: making it safe took longer than")
+    add("脚本链接", "/script-links.xml", rss([item(f"脚本链接 {i}", link) for i, link in enumerate(SCRIPT_LINKS)]),
+        titles=[f"脚本链接 {i}" for i in range(len(SCRIPT_LINKS))])
+
+
+def _internal_addresses(server, internal, cases: list[HostileSource]) -> None:
+    """Items pointing at a host on the operator's network (`internal`, 127.0.0.2): nothing may be fetched from it
+    unless the source's allowlist names it. The feed's own host (127.0.0.1) is the operator's and stays reachable."""
+    internal.add("/admin", "<html><body><article><p>" + "内网管理页面的机密内容。" * 60 + "</p></article></body></html>", content_type="text/html")
+    internal.add("/secret.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, content_type="image/png")
+    internal.add("/moved.xml", rss([item("搬到另一台主机", "https://hostile.example/moved")]))
+    server.add("/to-internal", handler=redirect_to(internal.url("/admin")))
+
+    def add(name, path, body=b"", **options) -> None:
+        route = options.pop("handler", None)
+        server.add(path, body, handler=route) if route else server.add(path, body)
+        cases.append(HostileSource(name, path, **options))
+
+    add("内网全文", "/internal-fulltext.xml", rss([item("链接指向内网", internal.url("/admin"), body="<p>摘要</p>")]),
+        expect="posts", titles=["链接指向内网"], settings={"fulltext": "always"}, warning=r"refused: 127\.0\.0\.2 resolves to the non-public address")
+    add("重定向到内网", "/redirect-internal.xml", rss([item("同主机链接重定向到内网", server.url("/to-internal"), body="<p>摘要</p>")]),
+        expect="posts", titles=["同主机链接重定向到内网"], settings={"fulltext": "always"}, warning=r"refused: 127\.0\.0\.2")
+    add("内网图片", "/internal-image.xml", rss([item("图片在内网", "https://hostile.example/img", body=f'<p>文</p><img src="{internal.url("/secret.png")}">')]),
+        expect="posts", titles=["图片在内网"], settings={"mirror_images": True}, warning=r"image http://127\.0\.0\.2.* not mirrored: refused")
+    add("跨主机", "/moved.xml", expect="error", error=r"refused: 127\.0\.0\.2 resolves to the non-public address", handler=redirect_to(internal.url("/moved.xml")))
+    add("跨主机已允许", "/moved-allowed.xml", expect="posts", titles=["搬到另一台主机"], settings={"allow_private": ["127.0.0.2"]},
+        handler=redirect_to(internal.url("/moved.xml")))
+
+
+INTERNAL_PATHS = ("/admin", "/secret.png")  # what no run may fetch from the internal host

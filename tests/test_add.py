@@ -109,11 +109,11 @@ def test_add_refuses_a_redirect_to_loopback(server, tmp_path, monkeypatch):
     real_check = newsmirror.fetch.check_public_host
     checked: list[str] = []
 
-    async def guard(url: str) -> None:
+    async def guard(url: str, *rest) -> None:
         checked.append(url)
         if url == first:
             return  # stands for a public address
-        await real_check(url)
+        await real_check(url, *rest)
 
     monkeypatch.setattr(newsmirror.fetch, "check_public_host", guard)
     report = add_urls(load_config(tmp_path), [first])

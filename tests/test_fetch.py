@@ -23,6 +23,7 @@ from newsmirror.fetch import (
     FetchError,
     Validators,
     bypasses_proxy,
+    PUBLIC_ONLY,
     check_public_host,
     proxy_from_environment,
     retry_after_seconds,
@@ -289,7 +290,7 @@ def test_many_hosts_keep_a_bounded_number_of_connection_pools():
 def test_public_only_refuses_loopback(server):
     url = server.add("/x", "x")
     with pytest.raises(FetchError, match=r"non-public address 127\.0\.0\.1"):
-        fetch(url, public_only=True)
+        fetch(url, guard=PUBLIC_ONLY)
     assert server.hits.get("/x") is None
     with pytest.raises(FetchError, match="non-public"):
         asyncio.run(check_public_host("http://[::1]/"))
@@ -467,13 +468,13 @@ def test_public_only_connects_to_the_address_it_checked(server, monkeypatch):
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
         return real(host, *args, **kwargs)
 
-    async def vetted(checked_url: str) -> str:
+    async def vetted(checked_url: str, *rest) -> str:
         assert checked_url == host_url
         return "127.0.0.1"
 
     monkeypatch.setattr(socket, "getaddrinfo", resolver)
     monkeypatch.setattr(newsmirror.fetch, "check_public_host", vetted)
-    result = fetch(host_url, public_only=True)
+    result = fetch(host_url, guard=PUBLIC_ONLY)
     assert result.content == b"<html>ok</html>" and result.final_url == host_url
     assert server.requests[-1][1]["host"] == f"rebind.invalid:{server.port}"
     assert "rebind.invalid" not in lookups

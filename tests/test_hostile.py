@@ -31,16 +31,13 @@ def hostile_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
     try:
         cases = hostile.install(server, other)
-        write_config(
-            root,
-            [{"name": c.name, "url": server.url(c.path)} for c in cases],
-            extra="[fetch]\ntimeout = 3\nretries = 0\nmax_bytes = 5_000_000",
-        )
+        write_config(root, hostile.source_settings(server, cases), extra=hostile.FETCH_SETTINGS)
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         result = run_cli("fetch", "-C", str(root), "--json", timeout=300)
         peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         second = run_cli("fetch", "-C", str(root), "--json", timeout=300)
-        yield {"root": root, "cases": cases, "result": result, "second": second, "peak_kib": max(before, peak_kib)}
+        yield {"root": root, "cases": cases, "result": result, "second": second, "peak_kib": max(before, peak_kib),
+               "internal": other}
     finally:
         server.stop()
         other.stop()
@@ -77,6 +74,8 @@ def test_each_case_is_a_post_or_one_clear_error(hostile_run):
             titles = {p.title for p in got}
             for title in case.titles:
                 assert title in titles, (case.name, title, sorted(titles)[:5])
+        if case.warning:
+            assert any(re.search(case.warning, w) for w in outcome["warnings"]), (case.name, outcome["warnings"])
         else:  # "any": either is fine, but it must be one or the other, cleanly
             assert outcome["status"] in ("ok", "error"), (case.name, outcome)
 
@@ -93,7 +92,7 @@ def test_no_post_carries_anything_that_could_run(hostile_run):
         for frame in re.findall(r"<iframe[^>]*>", post.content):
             assert 'src="https://www.youtube-nocookie.com/' in frame or 'src="https://player.vimeo.com/' in frame
         checked += 1
-    assert checked > 10_000
+    assert checked > 500
 
 
 def test_xss_posts_keep_their_text(hostile_run):
@@ -130,3 +129,32 @@ def test_a_second_run_duplicates_nothing(hostile_run):
     second = hostile_run["second"]
     assert second.returncode == 0, second.stderr[-2000:]
     assert json.loads(second.stdout)["new_posts"] == 0
+
+
+def test_nothing_is_fetched_from_the_internal_host(hostile_run):
+    """Item links, same-host redirects and images pointing at 127.0.0.2 were refused before any request."""
+    internal = hostile_run["internal"]
+    assert not any(internal.hits.get(path) for path in hostile.INTERNAL_PATHS), internal.hits
+    assert internal.hits.get("/moved.xml") == 1  # the allowlisted source's feed, and nothing else
+    posts = {post.title: post for _p, post in _posts(hostile_run["root"])}
+    for title in ("链接指向内网", "同主机链接重定向到内网"):
+        assert "机密" not in posts[title].content and "摘要" in posts[title].content
+    assert "127.0.0.2" in posts["图片在内网"].content  # the original address kept, nothing stored
+    assert not (hostile_run["root"] / "assets").exists()
+
+
+def test_script_links_never_become_links(hostile_run):
+    posts = [(p, post) for p, post in _posts(hostile_run["root"]) if post.source == "脚本链接"]
+    assert len(posts) == len(hostile.SCRIPT_LINKS)
+    for path, post in posts:
+        assert post.link == "", (path.name, post.link)
+        title_line = path.read_text(encoding="utf-8").split("\n---\n", 1)[1].splitlines()[1]
+        assert title_line.endswith("]()"), title_line
+
+
+def test_heavy_items_stay_small_and_stall_nothing(hostile_run):
+    posts = {post.title: (path, post) for path, post in _posts(hostile_run["root"])}
+    (path, post), = [v for t, v in posts.items() if t.startswith("长长长")]
+    assert post.title == "长" * 999 + "…" and path.stat().st_size < 10_000
+    assert "嵌套之后的正常文章" in posts and "十万层嵌套" not in posts
+    assert posts["四万字节的作者"][1].author.startswith("a@a@") and len(posts["四万字节的作者"][1].author) <= 200

@@ -38,11 +38,7 @@ def hostile_archive(tmp_path_factory):
     try:
         init_archive(root, title="敌意测试")
         cases = hostile.install(server, other, many=False)
-        write_config(
-            root,
-            [{"name": c.name, "url": server.url(c.path)} for c in cases],
-            extra="[fetch]\ntimeout = 3\nretries = 0\nmax_bytes = 5_000_000",
-        )
+        write_config(root, hostile.source_settings(server, cases), extra=hostile.FETCH_SETTINGS)
         fetched = run_cli("fetch", "-C", str(root), "--json", timeout=300)
         assert fetched.returncode == 0, fetched.stderr[-3000:]
         assert json.loads(fetched.stdout)["new_posts"] >= 75

@@ -93,3 +93,26 @@ def test_site_path():
     assert site_path("", "assets/images/ab/c.png") == "/assets/images/ab/c.png"
     assert site_path("/mirror/", "assets/images/ab/c.png") == "/mirror/assets/images/ab/c.png"
     assert site_path("mirror", "assets/x") == "/mirror/assets/x"
+
+
+def test_images_per_post_are_limited_in_number_and_bytes(server, tmp_path):
+    """Volume limits (issue 18, finding 5): past max_images_per_post, or once the post's new images would pass
+    max_image_bytes_per_post, images keep their original address; each limit is reported."""
+    urls = [server.add(f"/img/{i}.png", png(i, padding=30_000), content_type="image/png") for i in range(6)]
+    body = "<p>" + "正文。" * 200 + "</p>" + "".join(f'<p><img src="{u}"></p>' for u in urls)
+    items = [{"title": "多图", "link": server.url("/a/1.html"), "date": datetime(2026, 11, 1, tzinfo=UTC), "description": body}]
+    write_config(tmp_path, [{"name": "源", "url": server.add("/feed.xml", rss(items)), "mirror_images": True}],
+                 extra="[fetch]\nretries = 0\nmax_images_per_post = 4\nmax_image_bytes_per_post = 100_000")
+
+    result = run_cli("fetch", "-C", str(tmp_path), "--json")
+
+    assert result.returncode == 0, result.stderr
+    warnings = json.loads(result.stdout)["sources"][0]["warnings"]
+    assert "2 images beyond the first 4 not mirrored (max_images_per_post); they keep their original address" in warnings
+    over_budget = [w for w in warnings if "over the post's image limit of 100000 bytes" in w]
+    assert len(over_budget) == 1  # three of ~30 KB fit in 100,000 bytes, the fourth does not
+    assert not any(server.hits.get(f"/img/{i}.png") for i in (4, 5))  # beyond the count: never downloaded
+    (post,) = _posts(tmp_path).values()
+    stored = sorted((tmp_path / "assets" / "images").rglob("*.png"))
+    assert len(stored) == 3 and post.content.count('src="/assets/images/') == 3
+    assert all(post.content.count(urls[i]) == 1 for i in (4, 5))

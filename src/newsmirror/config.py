@@ -44,7 +44,8 @@ class SourceConfig:
     remove_selectors: list[str] = field(default_factory=list)
     mirror_images: bool | None = None  # None: the site-wide setting
     convert: str = ""  # OpenCC conversion, e.g. "t2s", "s2t"
-    max_items: int = 0  # 0: every item in the feed
+    max_items: int = 0  # 0: [fetch] max_items
+    allow_private: list[str] = field(default_factory=list)  # private hosts/networks this source's items may reach
 
 
 @dataclass(slots=True)
@@ -74,6 +75,15 @@ class FetchConfig:
     max_redirects: int = 5
     proxy: str = ""
     user_agent: str = ""
+    # Third-party addresses (item links, redirects, images) may reach only public networks, the feed's own host
+    # and these: host names, "*.domain", IP addresses or networks.
+    allow_private: list[str] = field(default_factory=list)
+    # Volume limits on what one feed may make a run do; each is reported when hit. 0: no limit.
+    max_items: int = 500  # items read from one feed per run
+    max_images_per_post: int = 50  # images mirrored per post; the rest keep their original address
+    max_image_bytes_per_post: int = 20 * 1024 * 1024
+    max_title_chars: int = 1000
+    item_time_limit: float = 10.0  # seconds of sanitizing / extracting one item; over it, the item waits
 
 
 @dataclass(slots=True)
@@ -173,8 +183,9 @@ def _check_source(source: SourceConfig, where: str, problems: list[str]) -> None
         valid = False
     if not valid:
         problems.append(f"{where}: url {source.url!r} is not an http(s) address")
+    _check_allowlist(source.allow_private, f"{where}: allow_private", problems)
     if source.max_items < 0:
-        problems.append(f"{where}: max_items = {source.max_items} must be 0 (every item) or more")
+        problems.append(f"{where}: max_items = {source.max_items} must be 0 (the [fetch] max_items) or more")
     for key in ("include", "exclude"):
         for pattern in getattr(source, key):
             try:
@@ -188,11 +199,20 @@ def _check_source(source: SourceConfig, where: str, problems: list[str]) -> None
             problems.append(f"{where}: convert = {source.convert!r} is not one of {', '.join(known_conversions())}")
 
 
+def _check_allowlist(entries: list[str], where: str, problems: list[str]) -> None:
+    from .fetch import is_allowlist_entry
+
+    for entry in entries:
+        if not is_allowlist_entry(entry):
+            problems.append(f"{where}: {entry!r} is not a host name, *.domain, IP address or network")
+
+
 # Settings that must be positive (or at least zero), checked with the file and the key in the message.
 _AT_LEAST = {
     ("fetch", "concurrency"): 1, ("fetch", "per_host"): 1, ("fetch", "timeout"): 0.001, ("fetch", "retries"): 0,
     ("fetch", "max_bytes"): 1, ("fetch", "max_redirects"): 0, ("site", "list_limit"): 1, ("site", "posts_per_page"): 1,
-    ("publish", "retries"): 0,
+    ("publish", "retries"): 0, ("fetch", "max_items"): 0, ("fetch", "max_images_per_post"): 0,
+    ("fetch", "max_image_bytes_per_post"): 0, ("fetch", "max_title_chars"): 0, ("fetch", "item_time_limit"): 0.1,
 }  # fmt: skip
 
 
@@ -227,6 +247,8 @@ def _check_ranges(built: dict[str, object], path: Path, problems: list[str]) -> 
     fetch = built.get("fetch")
     if isinstance(fetch, FetchConfig) and fetch.proxy and (problem := proxy_problem(fetch.proxy)):
         problems.append(f"{path} [fetch]: proxy = {problem}")
+    if isinstance(fetch, FetchConfig):
+        _check_allowlist(fetch.allow_private, f"{path} [fetch]: allow_private", problems)
 
 
 def parse_config(text: str, path: Path) -> Config:
@@ -427,6 +449,8 @@ per_host = 4
 timeout = 30
 retries = 2
 proxy = ""      # e.g. "socks5://127.0.0.1:1080"; HTTPS_PROXY / ALL_PROXY when empty; NO_PROXY hosts go direct
+allow_private = []  # private hosts or networks item links and images may reach, e.g. ["10.1.0.0/16"]
+max_items = 500     # items read from one feed per run (0: no limit)
 
 """
     return head + "\n".join(source_to_toml(SourceConfig(name=n, url=u)) for n, u in DEFAULT_SOURCES)

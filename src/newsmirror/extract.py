@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import lxml.etree
 import lxml.html
 
+from .fetch import shown_type
 from .models import SourceProblem
 from .sanitize import html_to_text, join_url, pick_lazy_src, player_embed, privacy_embed_url
 from .textcodec import codecs_for
@@ -716,7 +717,27 @@ def _metadata(tree: lxml.html.HtmlElement, url: str) -> tuple[str, str, datetime
     site = (meta.sitename if meta else "") or _meta(tree, "og:site_name", "application-name")
     day = _parse_date(meta.date) if precise is None and meta and meta.date else None
     date = precise or day
-    return re.sub(r"\s+", " ", title).strip(), author, date, (site or "").strip()
+    title = plain_name(title, MAX_TITLE_CHARS, markup_kept=True)  # a title is shown escaped everywhere: "1 < 2" stays
+    return title, plain_name(author, MAX_NAME_CHARS), date, plain_name(site, MAX_NAME_CHARS)
+
+
+MAX_NAME_CHARS = 100  # an author or site name taken from a page
+MAX_TITLE_CHARS = 1000
+_NAME_MARKUP = re.compile(r"<[^<>]*>?")
+_NAME_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+_NAME_SPACE = re.compile(r"\s+")
+
+
+def plain_name(value: str | None, limit: int, markup_kept: bool = False) -> str:
+    """A name or title a page gives, as plain text of bounded length: the page is the attacker's, and a site name
+    becomes the source's name (file names, lists, search filters). Entities are decoded once, then anything
+    from a "<" on to its ">" goes (no "<" is left), and so do controls and direction overrides; white space is
+    folded."""
+    text = value or ""
+    if not markup_kept:
+        text = _NAME_MARKUP.sub(" ", html.unescape(text))
+    text = _NAME_SPACE.sub(" ", _NAME_CONTROL.sub(" ", text)).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -860,24 +881,23 @@ async def fetch_article(
     *,
     content_selector: str = "",
     remove_selectors: list[str] | tuple[str, ...] = (),
-    public_only: bool = False,
+    guard=None,
+    workers=None,
 ) -> tuple[Extracted, str]:
     """GET an article page with the polite client and extract it; returns (article, final URL after redirects).
+    `guard` (fetch.AddressGuard) checks every hop; `workers` (workers.WorkerPool) runs the extraction under its
+    time limit, in another process.
 
-    Raises fetch.FetchError or ExtractError, each with a one-line cause."""
-    result = await fetcher.get(
-        url, public_only=public_only, accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
-    )
+    Raises fetch.FetchError, ExtractError or workers.TimeLimitExceeded, each with a one-line cause."""
+    result = await fetcher.get(url, guard=guard, accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
     kind = result.content_type
     if kind not in _HTML_TYPES:
-        raise ExtractError(f"not an HTML page (content type {kind})")
+        raise ExtractError(f"not an HTML page (content type {shown_type(kind)})")
     if not result.content.strip():
         raise ExtractError("the page is empty")
-    extracted = extract_article(
-        result.content,
-        result.final_url,
-        charset=result.charset,
-        content_selector=content_selector,
-        remove_selectors=remove_selectors,
-    )
+    options = {"charset": result.charset, "content_selector": content_selector, "remove_selectors": remove_selectors}
+    if workers is None:
+        extracted = extract_article(result.content, result.final_url, **options)
+    else:
+        extracted = await workers.run(extract_article, result.content, result.final_url, **options)
     return extracted, result.final_url

@@ -22,6 +22,7 @@ from lxml import etree
 
 from .models import Entry, SourceProblem
 from .textcodec import codecs_for
+from .urlsafety import http_link
 
 
 class FeedError(SourceProblem):
@@ -166,6 +167,7 @@ def text_to_html(text: str) -> str:
 
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
+_HTTP_GUID = re.compile(r"^https?://")
 _URL_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
@@ -181,16 +183,19 @@ def _make_entry(
     content: str,
     summary: str,
     now: datetime,
+    base_url: str = "",
     video_id: str | None = None,
 ) -> Entry:
     # Lone surrogates (JSON Feed "\ud800") cannot be written as UTF-8: they go here, once, for every field.
     title, link, guid, author, content, summary = (
         _SURROGATES.sub("", v) for v in (title, link, guid, author, content, summary)
     )
-    link = _URL_CONTROL.sub("", link.strip())
+    # Only an http(s) address is a link (a `javascript:` one would become a live link in the post); relative ones
+    # are read against the feed's address. Without a link, the guid or the title identifies the article.
+    link = http_link(_URL_CONTROL.sub("", link), base_url)
     guid = guid.strip()
-    if not link and guid and guid_is_link and re.match(r"^https?://", guid):
-        link = guid
+    if not link and guid and guid_is_link:
+        link = http_link(_URL_CONTROL.sub("", guid)) if _HTTP_GUID.match(guid) else ""
     return Entry(
         source=source,
         title=clean_title(title),
@@ -278,7 +283,7 @@ def _atom_link(entry) -> str:
     return fallback
 
 
-def _parse_atom(root, source: str, now: datetime) -> ParsedFeed:
+def _parse_atom(root, source: str, now: datetime, base_url: str = "") -> ParsedFeed:
     entries = []
     for item in root.findall("atom:entry", NS):
         group = item.find("media:group", NS)
@@ -303,6 +308,7 @@ def _parse_atom(root, source: str, now: datetime) -> ParsedFeed:
                 content=content,
                 summary=summary,
                 now=now,
+                base_url=base_url,
                 video_id=video_id,
             )
         )
@@ -313,7 +319,7 @@ def _parse_atom(root, source: str, now: datetime) -> ParsedFeed:
     return ParsedFeed(title=clean_title(_child_text(root, "atom:title")), link=feed_link, entries=entries)
 
 
-def _parse_rss(channel, items, source: str, now: datetime) -> ParsedFeed:
+def _parse_rss(channel, items, source: str, now: datetime, base_url: str = "") -> ParsedFeed:
     entries = []
     for item in items:
         guid_element = item.find("guid")
@@ -335,6 +341,7 @@ def _parse_rss(channel, items, source: str, now: datetime) -> ParsedFeed:
                 content=_child_text(item, "content:encoded"),
                 summary=_child_text(item, "description", "rss1:description"),
                 now=now,
+                base_url=base_url,
             )
         )
     title = _child_text(channel, "title", "rss1:title") if channel is not None else ""
@@ -342,7 +349,7 @@ def _parse_rss(channel, items, source: str, now: datetime) -> ParsedFeed:
     return ParsedFeed(title=clean_title(title), link=link.strip(), entries=entries)
 
 
-def _parse_xml_fast(body: str, source: str, now: datetime) -> ParsedFeed:
+def _parse_xml_fast(body: str, source: str, now: datetime, base_url: str = "") -> ParsedFeed:
     """`body`: the feed's text without its XML declaration and characters XML forbids (see parse_feed)."""
     try:
         root = etree.fromstring(body.encode("utf-8"), _PARSER)
@@ -355,11 +362,11 @@ def _parse_xml_fast(body: str, source: str, now: datetime) -> ParsedFeed:
     if tag == "rss":
         channel = root.find("channel")
         items = channel.findall("item") if channel is not None else []
-        return _parse_rss(channel, items, source, now)
+        return _parse_rss(channel, items, source, now, base_url)
     if tag == "rdf":
-        return _parse_rss(root.find("rss1:channel", NS), root.findall("rss1:item", NS) or root.findall("item"), source, now)
+        return _parse_rss(root.find("rss1:channel", NS), root.findall("rss1:item", NS) or root.findall("item"), source, now, base_url)
     if tag == "feed" and namespace == NS["atom"]:
-        return _parse_atom(root, source, now)
+        return _parse_atom(root, source, now, base_url)
     if tag == "html":
         raise FeedError("the address answered with an HTML page, not a feed")
     raise _NotSimple(f"root element <{tag}>")
@@ -369,7 +376,7 @@ def _parse_xml_fast(body: str, source: str, now: datetime) -> ParsedFeed:
 # The feedparser path: old Atom 0.3, malformed XML, anything the fast path does not know
 
 
-def _parse_with_feedparser(body: str, source: str, now: datetime, why: str) -> ParsedFeed:
+def _parse_with_feedparser(body: str, source: str, now: datetime, why: str, base_url: str = "") -> ParsedFeed:
     """`body` as for _parse_xml_fast; items that say nothing are left out here (the error below depends on it)."""
     import feedparser
 
@@ -400,6 +407,7 @@ def _parse_with_feedparser(body: str, source: str, now: datetime, why: str) -> P
                 content=content,
                 summary=summary,
                 now=now,
+                base_url=base_url,
                 video_id=item.get("yt_videoid"),
             )
         )
@@ -419,7 +427,7 @@ def _parse_with_feedparser(body: str, source: str, now: datetime, why: str) -> P
 # JSON Feed
 
 
-def _parse_json_feed(text: str, source: str, now: datetime) -> ParsedFeed:
+def _parse_json_feed(text: str, source: str, now: datetime, base_url: str = "") -> ParsedFeed:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -449,6 +457,7 @@ def _parse_json_feed(text: str, source: str, now: datetime) -> ParsedFeed:
                 content=str(content),
                 summary=html.escape(str(item.get("summary") or ""), quote=False),
                 now=now,
+                base_url=base_url,
             )
         )
     return ParsedFeed(title=clean_title(str(data.get("title") or "")), link=str(data.get("home_page_url") or ""), entries=entries)
@@ -467,15 +476,17 @@ def parse_feed(
     content_type: str = "",
     now: datetime | None = None,
     use_fast_path: bool = True,
+    base_url: str = "",
 ) -> ParsedFeed:
-    """Feed bytes → ParsedFeed. Raises FeedError with a one-line cause for anything that is not a feed."""
+    """Feed bytes → ParsedFeed. Raises FeedError with a one-line cause for anything that is not a feed.
+    `base_url`: the feed's own address, against which relative item links are read."""
     now = now or datetime.now(UTC)
     if not data.strip():
         raise FeedError("the response is empty")
     text, _codec = decode_document(data, charset)
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith("{") or content_type in ("application/feed+json", "application/json"):
-        return _parse_json_feed(stripped, source, now)
+        return _parse_json_feed(stripped, source, now, base_url)
     if _HTML_START.match(stripped[:2048]):
         raise FeedError("the address answered with an HTML page, not a feed")
     if not stripped.startswith("<"):
@@ -483,11 +494,11 @@ def parse_feed(
     # Decoded already: the declaration's encoding must not be applied again; and characters XML forbids go.
     body = _XML_ILLEGAL.sub("", _XML_DECL.sub("", stripped, count=1))
     if not use_fast_path:
-        return _parse_with_feedparser(body, source, now, "the fast path was not used")
+        return _parse_with_feedparser(body, source, now, "the fast path was not used", base_url)
     try:
-        return _without_empty_items(_parse_xml_fast(body, source, now))
+        return _without_empty_items(_parse_xml_fast(body, source, now, base_url))
     except _NotSimple as why:
-        return _parse_with_feedparser(body, source, now, str(why))
+        return _parse_with_feedparser(body, source, now, str(why), base_url)
 
 
 def _says_something(entry: Entry) -> bool:

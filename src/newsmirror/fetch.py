@@ -6,6 +6,7 @@ import asyncio
 import ipaddress
 import os
 import random
+import re
 import socket
 import ssl
 import time
@@ -15,12 +16,13 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from http import HTTPStatus
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from . import __version__
-from .config import FetchConfig, normalise_proxy, proxy_problem
+from .config import FetchConfig, SourceConfig, normalise_proxy, proxy_problem
 from .models import SourceProblem
 
 USER_AGENT = f"newsmirror/{__version__} (news feed mirror; +https://pypi.org/project/newsmirror/)"
@@ -95,16 +97,103 @@ class FetchResult:
         return None
 
 
+# Not public, though Python's ipaddress calls them global: NAT64 and 6to4 reach IPv4 hosts behind them, "IPv4-
+# compatible" ::a.b.c.d is read as an IPv4 address by some stacks, and cloud metadata services answer on these.
+_NON_PUBLIC_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
+    "64:ff9b::/96", "64:ff9b:1::/48", "2002::/16", "::/96", "fec0::/10",
+    "168.63.129.16/32", "169.254.0.0/16", "100.64.0.0/10", "0.0.0.0/8", "fd00:ec2::/32",
+))  # fmt: skip
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
 def _is_public_address(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%")[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
+    if any(ip in network for network in _NON_PUBLIC_NETWORKS if network.version == ip.version):
+        return False
     return ip.is_global and not ip.is_multicast
 
 
-async def check_public_host(url: str) -> str:
-    """Refuse addresses that resolve to loopback, private, link-local or other non-public networks; return the
-    vetted address, which the request then connects to (a second lookup could answer differently)."""
+def _host_key(host: str) -> str:
+    return host.lower().strip("[]").rstrip(".")
+
+
+@dataclass(frozen=True, slots=True)
+class AddressGuard:
+    """Where addresses taken from third-party content (item links, redirects, images) may lead: public addresses,
+    hosts the operator trusts (a feed's own host), and the allowlist of private hosts and networks from the
+    settings. `allow_all` (add --allow-private) lets everything through."""
+
+    trusted_hosts: frozenset[str] = frozenset()  # exact host names, lower case
+    allowed_domains: tuple[str, ...] = ()  # "*.corp.example" as ".corp.example": sub-domains
+    allowed_networks: tuple[IPNetwork, ...] = ()
+    allow_all: bool = False
+    hint: str = "use --allow-private"  # how to let such an address through, for the error message
+
+    @classmethod
+    def from_settings(
+        cls, allow: list[str] | tuple[str, ...], trusted_urls: tuple[str, ...] = (), hint: str = "use --allow-private"
+    ) -> AddressGuard:
+        """`allow`: host names, "*.domain" patterns, IP addresses or networks (checked by the settings)."""
+        hosts = {_host_key(urlsplit(url).hostname or "") for url in trusted_urls} - {""}
+        domains, networks = [], []
+        for rule in allow:
+            rule = rule.strip()
+            try:
+                networks.append(ipaddress.ip_network(rule.strip("[]"), strict=False))
+                continue
+            except ValueError:
+                pass
+            if rule.startswith(("*.", ".")):
+                domains.append("." + _host_key(rule.lstrip("*.")))
+            else:
+                hosts.add(_host_key(rule))
+        return cls(frozenset(hosts), tuple(domains), tuple(networks), hint=hint)
+
+    def trusts(self, host: str) -> bool:
+        host = _host_key(host)
+        return self.allow_all or host in self.trusted_hosts or host.endswith(self.allowed_domains or ("\0",))
+
+    def permits(self, address: str) -> bool:
+        if _is_public_address(address):
+            return True
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        return any(ip in network for network in self.allowed_networks if network.version == ip.version)
+
+
+PUBLIC_ONLY = AddressGuard()  # nothing trusted: what `add` uses for the addresses a reader sends
+
+
+def source_guard(settings: FetchConfig, source: SourceConfig) -> AddressGuard:
+    """The guard for one source: its feed's own host is trusted (an intranet feed may link intranet articles),
+    and so are the private hosts and networks that [fetch] and the source allow."""
+    return AddressGuard.from_settings(
+        [*settings.allow_private, *source.allow_private], trusted_urls=(source.url,), hint="allow it with allow_private"
+    )
+
+
+def is_allowlist_entry(rule: str) -> bool:
+    """Whether a `allow_private` entry is an IP address or network, a host name or a "*.domain" pattern."""
+    rule = rule.strip()
+    try:
+        ipaddress.ip_network(rule.strip("[]"), strict=False)
+        return True
+    except ValueError:
+        pass
+    name = rule.removeprefix("*.").removeprefix(".").rstrip(".")
+    return bool(name) and all(_HOST_LABEL.match(label) for label in name.split("."))
+
+
+_HOST_LABEL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
+
+
+async def check_public_host(url: str, guard: AddressGuard = PUBLIC_ONLY) -> str:
+    """Refuse addresses that resolve to loopback, private, link-local or other non-public networks (unless the
+    guard's allowlist names them); return the vetted address, which the request then connects to (a second lookup
+    could answer differently)."""
     host = urlsplit(url).hostname
     if not host:
         raise FetchError(f"no host in {url}")
@@ -114,9 +203,28 @@ async def check_public_host(url: str) -> str:
         raise FetchError(f"DNS lookup failed for {host}: {exc.strerror}") from None
     addresses = [str(info[4][0]) for info in infos]
     for address in addresses:
-        if not _is_public_address(address):
-            raise FetchError(f"refused: {host} resolves to the non-public address {address} (use --allow-private)")
+        if not guard.permits(address):
+            raise FetchError(f"refused: {host} resolves to the non-public address {address} ({guard.hint})")
     return addresses[0]
+
+
+def _status_line(status: int) -> str:
+    """"HTTP 404 Not Found" with the standard phrase, never the server's own: its text reaches reports and issue
+    comments, and a hostile server could put anything there."""
+    try:
+        return f"HTTP {status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"HTTP {status}"
+
+
+_MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$")
+
+
+def shown_type(kind: str) -> str:
+    """A response's content type as an error message may quote it: a media type, or a word saying it is none."""
+    if not kind:
+        return "missing"
+    return kind if _MEDIA_TYPE.match(kind) else "unrecognised"
 
 
 def _pinned(url: str, address: str) -> tuple[httpx.URL, dict[str, str], dict[str, str]]:
@@ -272,14 +380,15 @@ class Fetcher:
         *,
         validators: Validators | None = None,
         max_bytes: int | None = None,
-        public_only: bool = False,
+        guard: AddressGuard | None = None,
         accept: str = "*/*",
     ) -> FetchResult:
-        """GET with retries on timeouts, broken connections, 429 and 5xx; raises FetchError with a one-line cause."""
+        """GET with retries on timeouts, broken connections, 429 and 5xx; raises FetchError with a one-line cause.
+        With a `guard`, every hop whose host it does not trust must resolve to addresses it permits."""
         attempts = 1 + max(0, self.config.retries)
         for attempt in range(1, attempts + 1):
             try:
-                return await self._get_once(url, validators, max_bytes or self.config.max_bytes, public_only, accept)
+                return await self._get_once(url, validators, max_bytes or self.config.max_bytes, guard, accept)
             except Exception as exc:
                 error = _describe(exc, url, self.config.timeout)
                 if not error.retryable or attempt == attempts:
@@ -294,7 +403,7 @@ class Fetcher:
         raise AssertionError("unreachable")
 
     async def _get_once(
-        self, url: str, validators: Validators | None, max_bytes: int, public_only: bool, accept: str
+        self, url: str, validators: Validators | None, max_bytes: int, guard: AddressGuard | None, accept: str
     ) -> FetchResult:
         assert self._open, "use Fetcher as an async context manager"
         started = time.monotonic()
@@ -311,8 +420,8 @@ class Fetcher:
             if scheme not in ("http", "https"):
                 raise FetchError(f"refused: {scheme or 'a relative'} address {current!r}")
             target, hop_headers, extensions = current, headers, {}
-            if public_only:
-                address = await check_public_host(current)
+            if guard is not None and not guard.trusts(urlsplit(current).hostname or ""):
+                address = await check_public_host(current, guard)
                 if address:  # connect to what was checked, not to what a second lookup might say
                     target, pinned_headers, extensions = _pinned(current, address)
                     hop_headers = {**headers, **pinned_headers}
@@ -337,9 +446,8 @@ class Fetcher:
                     await self._drain(response)
                     body = b""
                 elif response.status_code >= 400:
-                    reason = response.reason_phrase or ""
                     raise FetchError(
-                        f"HTTP {response.status_code} {reason}".rstrip(),
+                        _status_line(response.status_code),
                         status=response.status_code,
                         retryable=response.status_code in _RETRY_STATUSES,
                         retry_after=retry_after_seconds(response.headers.get("retry-after", "")),

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .archive import atomic_write_bytes
 from .config import Config
-from .fetch import Fetcher, FetchError
+from .fetch import AddressGuard, Fetcher, FetchError, shown_type
 
 IMAGES_DIR = "assets/images"
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -42,6 +42,20 @@ class MirrorOutcome:
     failures: list[str] = field(default_factory=list)  # one line each: the image address and the cause
 
 
+@dataclass(slots=True)
+class _Budget:
+    """The bytes one post's new images may still take (0: no limit)."""
+
+    limit: int
+    used: int = 0
+
+    def take(self, size: int) -> bool:
+        if self.limit and self.used + size > self.limit:
+            return False
+        self.used += size
+        return True
+
+
 class ImageMirror:
     """Mirrors the images of sanitized post HTML into `root/assets/images/`."""
 
@@ -53,14 +67,16 @@ class ImageMirror:
         *,
         baseurl: str = "",
         max_bytes: int = MAX_IMAGE_BYTES,
-        public_only: bool = False,
+        max_images: int = 0,
+        max_post_bytes: int = 0,
     ):
         self.root = root
         self.fetcher = fetcher
         self.db = db
         self.baseurl = baseurl
         self.max_bytes = max_bytes
-        self.public_only = public_only
+        self.max_images = max_images  # per post; 0: no limit
+        self.max_post_bytes = max_post_bytes  # new downloads per post; 0: no limit
         self.db.execute(_SCHEMA)
         self._pending: dict[str, asyncio.Task[str]] = {}  # one download per address, however many posts want it
 
@@ -70,17 +86,19 @@ class ImageMirror:
             return row[0]
         return None
 
-    async def _download(self, url: str) -> str:
+    async def _download(self, url: str, guard: AddressGuard | None, budget: _Budget) -> str:
         """The archive-relative path of the stored copy; raises FetchError with the cause."""
         result = await self.fetcher.get(
-            url, max_bytes=self.max_bytes, public_only=self.public_only, accept="image/avif,image/webp,image/*;q=0.9"
+            url, max_bytes=self.max_bytes, guard=guard, accept="image/avif,image/webp,image/*;q=0.9"
         )
         kind = result.content_type
         extension = _EXTENSIONS.get(kind)
         if extension is None:
-            raise FetchError(f"not an image (content type {kind or 'missing'})")
+            raise FetchError(f"not an image (content type {shown_type(kind)})")
         if not result.content:
             raise FetchError("empty response")
+        if not budget.take(len(result.content)):
+            raise FetchError(f"over the post's image limit of {self.max_post_bytes} bytes (max_image_bytes_per_post)")
         digest = hashlib.sha256(result.content).hexdigest()
         relative = f"{IMAGES_DIR}/{digest[:2]}/{digest}.{extension}"
         path = self.root / relative
@@ -91,20 +109,21 @@ class ImageMirror:
         return relative
 
     @classmethod
-    def for_site(cls, config: Config, fetcher: Fetcher, db: sqlite3.Connection, public_only: bool = False) -> ImageMirror:
-        """The archive's mirror, with the site's baseurl and the smaller of the image and response size caps."""
+    def for_site(cls, config: Config, fetcher: Fetcher, db: sqlite3.Connection) -> ImageMirror:
+        """The archive's mirror, with the site's baseurl, the smaller of the image and response size caps and the
+        per-post limits."""
         return cls(
-            config.root, fetcher, db, baseurl=config.site.baseurl, public_only=public_only,
-            max_bytes=min(MAX_IMAGE_BYTES, config.fetch.max_bytes),
+            config.root, fetcher, db, baseurl=config.site.baseurl, max_bytes=min(MAX_IMAGE_BYTES, config.fetch.max_bytes),
+            max_images=config.fetch.max_images_per_post, max_post_bytes=config.fetch.max_image_bytes_per_post,
         )
 
-    async def _stored(self, url: str) -> str:
+    async def _stored(self, url: str, guard: AddressGuard | None, budget: _Budget) -> str:
         known = self._known(url)
         if known:
             return known
         task = self._pending.get(url)
         if task is None:
-            task = asyncio.ensure_future(self._download(url))
+            task = asyncio.ensure_future(self._download(url, guard, budget))
             self._pending[url] = task
         try:
             return await task
@@ -112,8 +131,9 @@ class ImageMirror:
             if task.done():
                 self._pending.pop(url, None)
 
-    async def mirror(self, content: str) -> MirrorOutcome:
-        """Point every http(s) image of `content` (sanitized HTML) at its mirrored copy; failures keep the original."""
+    async def mirror(self, content: str, guard: AddressGuard | None = None) -> MirrorOutcome:
+        """Point every http(s) image of `content` (sanitized HTML) at its mirrored copy; failures keep the original.
+        `guard` says which addresses the post's images may lead to (every redirect is checked too)."""
         addresses = []
         for match in _IMG_SRC.finditer(content):
             url = html.unescape(match.group(2))
@@ -122,7 +142,14 @@ class ImageMirror:
         outcome = MirrorOutcome(content=content)
         if not addresses:
             return outcome
-        results = await asyncio.gather(*(self._stored(url) for url in addresses), return_exceptions=True)
+        if self.max_images and len(addresses) > self.max_images:
+            outcome.failures.append(
+                f"{len(addresses) - self.max_images} images beyond the first {self.max_images} not mirrored "
+                "(max_images_per_post); they keep their original address"
+            )
+            addresses = addresses[: self.max_images]
+        budget = _Budget(self.max_post_bytes)
+        results = await asyncio.gather(*(self._stored(url, guard, budget) for url in addresses), return_exceptions=True)
         replacement: dict[str, str] = {}
         for url, result in zip(addresses, results, strict=True):
             if isinstance(result, BaseException):

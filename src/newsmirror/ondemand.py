@@ -14,13 +14,14 @@ from urllib.parse import urlsplit
 
 from .archive import Archive, ArchiveError, canonical_url, write_indexes
 from .config import Config, SourceConfig
-from .extract import ExtractError, fetch_article
-from .fetch import Fetcher, FetchError
+from .extract import fetch_article
+from .fetch import AddressGuard, Fetcher
 from .media import ImageMirror
-from .models import Entry
+from .models import Entry, SourceProblem
 from .pipeline import build_article
 from .sanitize import sanitize_html
 from .state import State, locked_state
+from .workers import WorkerPool
 
 
 @dataclass(slots=True)
@@ -61,7 +62,8 @@ async def _add_one(
     fetcher: Fetcher,
     known: set[str],
     source_name: str | None,
-    allow_private: bool,
+    guard: AddressGuard,
+    workers: WorkerPool,
     now: datetime,
 ) -> AddOutcome:
     url = url.strip()
@@ -82,18 +84,22 @@ async def _add_one(
             url,
             content_selector=configured.content_selector if configured else "",
             remove_selectors=configured.remove_selectors if configured else (),
-            public_only=not allow_private,
+            guard=guard,
+            workers=workers,
         )
-    except (FetchError, ExtractError) as exc:
+    except SourceProblem as exc:  # FetchError, ExtractError, TimeLimitExceeded
         return AddOutcome(url, "error", str(exc))
     keys = list(dict.fromkeys([key, canonical_url(final_url)]))
     if any(k in known for k in keys):
         return AddOutcome(url, "exists", f"already archived (as {final_url})")
     source = _source_for(configured, source_name, page.site_name, final_url)
     outcome = AddOutcome(url, "added")
-    content = sanitize_html(page.content, base_url=final_url)
+    try:
+        content = await workers.run(sanitize_html, page.content, base_url=final_url)
+    except SourceProblem as exc:
+        return AddOutcome(url, "error", f"the page could not be made safe: {exc}")
     if config.mirrors_images(source):
-        mirrored = await ImageMirror.for_site(config, fetcher, state.db, public_only=not allow_private).mirror(content)
+        mirrored = await ImageMirror.for_site(config, fetcher, state.db).mirror(content, guard)
         content = mirrored.content
         outcome.warnings.extend(mirrored.failures)
     entry = Entry(
@@ -130,13 +136,18 @@ def add_urls(
     with locked_state(archive, wait=wait) as state:
         known = state.known_urls() | state.known_keys()
 
+        configured = config.source(source_name) if source_name else None
+        guard = AddressGuard(allow_all=True) if allow_private else AddressGuard.from_settings(
+            [*config.fetch.allow_private, *(configured.allow_private if configured else [])]
+        )
+
         async def main() -> list[AddOutcome]:
-            async with Fetcher(config.fetch, proxy=proxy) as fetcher:
+            async with Fetcher(config.fetch, proxy=proxy) as fetcher, WorkerPool(limit=config.fetch.item_time_limit) as workers:
                 results = []
                 for url in urls:  # one after another: two requests for one article must not race
                     try:
                         results.append(
-                            await _add_one(url, config, archive, state, fetcher, known, source_name, allow_private, now)
+                            await _add_one(url, config, archive, state, fetcher, known, source_name, guard, workers, now)
                         )
                     except (ArchiveError, OSError) as exc:
                         results.append(AddOutcome(url, "error", f"cannot write to the archive: {exc}"))

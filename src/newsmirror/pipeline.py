@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from .archive import Archive, canonical_url, write_indexes
 from .config import Config, SourceConfig
 from .convert import convert_html, convert_text
-from .fetch import FEED_ACCEPT, Fetcher
+from .fetch import FEED_ACCEPT, AddressGuard, Fetcher, source_guard
 from .models import Article, Entry, SourceProblem
 from .sanitize import html_to_text, sanitize_html
 from .state import PostsUnreadableError, State, fingerprint_key, guid_key, locked_state
+from .workers import TimeLimitExceeded, WorkerPool
 
 # feeds (lxml), extract (trafilatura) and media are imported where they are used: an hourly run whose feeds all
 # answer 304 needs none of them, and its whole cost is start-up plus one request per feed.
@@ -35,6 +36,7 @@ class SourceReport:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     posts: list[str] = field(default_factory=list)  # archive-relative paths written this run
+    timeouts: int = 0  # items whose sanitizing or extraction ran past the time limit
 
     @property
     def failed(self) -> bool:
@@ -96,6 +98,27 @@ def normalise_title(entry: Entry) -> str:
     return text[:50] or _UNTITLED
 
 
+MAX_AUTHOR_CHARS = 200
+MAX_CONTENT_CHARS = 2_000_000  # the largest real post seen is ~0.7 MB; beyond this it is not an article
+MAX_TIMEOUTS_PER_SOURCE = 3
+FEED_PARSE_LIMIT = 60.0  # seconds to parse one feed (a real 10,000-item feed takes about one)
+
+
+def limit_entry(entry: Entry, max_title_chars: int) -> list[str]:
+    """Shorten an entry's title, author and content to their size limits, in place; the names of those cut."""
+    cut = []
+    if max_title_chars and len(entry.title) > max_title_chars:
+        entry.title = entry.title[: max_title_chars - 1].rstrip() + "…"
+        cut.append("title")
+    if len(entry.author) > MAX_AUTHOR_CHARS:
+        entry.author = entry.author[: MAX_AUTHOR_CHARS - 1].rstrip() + "…"
+        cut.append("author")
+    if len(entry.content) > MAX_CONTENT_CHARS:
+        entry.content = entry.content[:MAX_CONTENT_CHARS]  # the sanitizer closes what the cut leaves open
+        cut.append("content")
+    return cut
+
+
 def article_title(entry: Entry, source: SourceConfig) -> str:
     """The title as the post will carry it (normalised, converted between scripts when the source says so)."""
     title = normalise_title(entry)
@@ -155,6 +178,23 @@ class Run:
         self._unreadable: PostsUnreadableError | None = None
         self.images = None  # a media.ImageMirror, made on first use: only for sources that mirror images
         self._unrecorded: dict[str, list] = {}  # posts written but not yet in the state, per source
+        self._workers: WorkerPool | None = None  # started when the first feed has to be parsed
+
+    @property
+    def workers(self) -> WorkerPool:
+        """The processes that parse, sanitize and extract third-party input, each call under a time limit."""
+        if self._workers is None:
+            self._workers = WorkerPool(limit=self.config.fetch.item_time_limit)
+        return self._workers
+
+    def close(self) -> None:
+        if self._workers is not None:
+            self._workers.close()
+
+    def guard(self, source: SourceConfig) -> AddressGuard:
+        """Where this source's item links, redirects and images may lead: public networks, the feed's own host,
+        and the allowlists of the settings."""
+        return source_guard(self.config.fetch, source)
 
     @property
     def known(self) -> set[str]:
@@ -182,13 +222,13 @@ class Run:
             source.fulltext == "auto" and looks_partial(entry.content, entry.has_full_content)
         )):
             content, base = await self._full_text(entry, source, report)
-        content = sanitize_html(content, base_url=base)
+        content = await self.workers.run(sanitize_html, content, base_url=base) if content else ""
         if content and self.config.mirrors_images(source):
             if self.images is None:
                 from .media import ImageMirror
 
                 self.images = ImageMirror.for_site(self.config, self.fetcher, self.state.db)
-            outcome = await self.images.mirror(content)
+            outcome = await self.images.mirror(content, self.guard(source))
             report.warnings.extend(outcome.failures)
             content = outcome.content
         return content
@@ -199,7 +239,8 @@ class Run:
 
         try:
             page, final_url = await fetch_article(
-                self.fetcher, entry.link, content_selector=source.content_selector, remove_selectors=source.remove_selectors
+                self.fetcher, entry.link, content_selector=source.content_selector,
+                remove_selectors=source.remove_selectors, guard=self.guard(source), workers=self.workers,
             )
         except SourceProblem as exc:
             report.warnings.append(f"full text of {entry.link} not used ({exc}); kept the feed's content")
@@ -252,11 +293,8 @@ class Run:
 
     async def _fetch_source(self, source: SourceConfig, report: SourceReport) -> None:
         validators, previous_hash = self.state.validators(source.url)
-        result = await self.fetcher.get(
-            source.url,
-            validators=validators,
-            accept=FEED_ACCEPT,
-        )
+        # The feed's own address is the operator's; where its server redirects to is not.
+        result = await self.fetcher.get(source.url, validators=validators, accept=FEED_ACCEPT, guard=self.guard(source))
         if result.not_modified:
             report.status = "not_modified"
             return
@@ -267,31 +305,66 @@ class Run:
             return
         from .feeds import FeedError, parse_feed  # here: an unchanged feed never needs the parsers
 
-        # In a thread, and yielding after every entry below: a 10,000-item feed must not starve the event loop,
-        # or the other sources' requests would time out while their bytes wait unread.
-        feed = await asyncio.to_thread(
-            parse_feed, result.content, source.name, charset=result.charset, content_type=result.content_type, now=self.now
-        )
+        # In a worker process, and yielding after every entry below: a 10,000-item feed must not starve the event
+        # loop, or the other sources' requests would time out while their bytes wait unread.
+        try:
+            feed = await self.workers.run(
+                parse_feed, result.content, source.name, charset=result.charset, content_type=result.content_type,
+                now=self.now, base_url=result.final_url, limit=FEED_PARSE_LIMIT,
+            )
+        except TimeLimitExceeded as exc:
+            raise FeedError(f"the feed could not be read: parsing it {exc}") from None
         report.warnings.extend(feed.warnings)
         if not feed.entries:
             raise FeedError("the feed has no items")
-        entries = feed.entries[: source.max_items] if source.max_items else feed.entries
+        entries = self._within_limits(feed.entries, source, report)
         # Oldest first, so that when two articles want one file name the later one gets the suffix.
         ordered = sorted(entries, key=lambda e: (e.published is None, e.published or self.now))
         new = self._new_entries(ordered, source, report)
         if self._fetches_pages(source):
             # Article pages and images come over the network: ask for them all at once (the fetcher keeps to
             # its per-host limits), then write the posts in order.
-            contents = await asyncio.gather(*(self.article_content(entry, source, report) for entry, _ in new))
+            contents = await asyncio.gather(*(self._content_or_skip(entry, source, report) for entry, _ in new))
         else:
             contents = None
         for done, (entry, keys) in enumerate(new, start=1):
-            content = contents[done - 1] if contents is not None else await self.article_content(entry, source, report)
-            self._write(entry, keys, content, source, report)
+            content = contents[done - 1] if contents is not None else await self._content_or_skip(entry, source, report)
+            if content is not None:
+                self._write(entry, keys, content, source, report)
             self.progress.source_items(source.name, done, len(new))
             await asyncio.sleep(0)
         report.status = "ok"
         self.state.save_validators(source.url, result.validators, body_hash)
+
+    async def _content_or_skip(self, entry: Entry, source: SourceConfig, report: SourceReport) -> str | None:
+        """The post's HTML, or None when making it safe ran past the time limit: one warning, and the item is
+        not written (the next run tries again; a source that keeps doing it costs a few time limits per run)."""
+        if report.timeouts >= MAX_TIMEOUTS_PER_SOURCE:
+            return None
+        try:
+            return await self.article_content(entry, source, report)
+        except TimeLimitExceeded as exc:
+            report.timeouts += 1
+            what = entry.link or entry.title[:80]
+            report.warnings.append(f"item {what} not written: making it safe {exc}; tried again next run")
+            if report.timeouts == MAX_TIMEOUTS_PER_SOURCE:
+                report.warnings.append(f"{MAX_TIMEOUTS_PER_SOURCE} items over the time limit: the source's other new items wait for the next run")
+            return None
+
+    def _within_limits(self, entries: list[Entry], source: SourceConfig, report: SourceReport) -> list[Entry]:
+        """The feed's items as far as the volume limits allow, each limit that was hit said once."""
+        limit = source.max_items or self.config.fetch.max_items
+        if limit and len(entries) > limit:
+            report.warnings.append(f"the feed has {len(entries)} items; read the newest {limit} (max_items)")
+            # Newest by date (undated ones count as new), feed order among equals: feeds list newest first.
+            newest = sorted(entries, key=lambda e: e.published or self.now, reverse=True)[:limit]
+            kept = {id(e) for e in newest}
+            entries = [e for e in entries if id(e) in kept]
+        cut = [limit_entry(entry, self.config.fetch.max_title_chars) for entry in entries]
+        for field_name in sorted({name for names in cut for name in names}):
+            count = sum(field_name in names for names in cut)
+            report.warnings.append(f"{count} item(s) with a {field_name} over its size limit: shortened")
+        return entries
 
     def _fetches_pages(self, source: SourceConfig) -> bool:
         return source.fulltext != "never" or self.config.mirrors_images(source)
@@ -361,7 +434,10 @@ def run_fetch(
         async def main() -> list[SourceReport]:
             async with Fetcher(config.fetch, proxy=proxy) as fetcher:
                 run = run_factory(config, state, fetcher, now, progress or Progress())
-                return await _run_sources(run, sources)
+                try:
+                    return await _run_sources(run, sources)
+                finally:
+                    await asyncio.to_thread(run.close)
 
         report.sources = asyncio.run(main())
         if report.new_posts or not (archive.root / "sources.md").exists():

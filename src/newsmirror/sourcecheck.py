@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .config import Config, SourceConfig
 from .feeds import FeedError, parse_feed
-from .fetch import FEED_ACCEPT, Fetcher, FetchError
+from .fetch import FEED_ACCEPT, Fetcher, FetchError, source_guard
 
 
 @dataclass(slots=True)
@@ -25,8 +25,10 @@ class CheckResult:
 async def _check(fetcher: Fetcher, source: SourceConfig) -> CheckResult:
     started = time.monotonic()
     try:
-        result = await fetcher.get(source.url, accept=FEED_ACCEPT)  # what `fetch` asks, so the same answer
-        feed = parse_feed(result.content, source.name, charset=result.charset, content_type=result.content_type)
+        result = await fetcher.get(source.url, accept=FEED_ACCEPT, guard=source_guard(fetcher.config, source))  # what `fetch` asks, so the same answer
+        feed = parse_feed(
+            result.content, source.name, charset=result.charset, content_type=result.content_type, base_url=result.final_url
+        )
         if not feed.entries:
             raise FeedError("the feed has no items")
     except (FetchError, FeedError) as exc:

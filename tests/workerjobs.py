@@ -1,0 +1,27 @@
+"""Module-level functions for the worker-pool tests: a worker process imports them by name."""
+
+from __future__ import annotations
+
+import os
+import time
+
+
+def add(a: int, b: int = 0) -> int:
+    return a + b
+
+
+def pid() -> int:
+    return os.getpid()
+
+
+def sleep(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+def fail(message: str) -> None:
+    raise ValueError(message)
+
+
+def die() -> None:
+    os._exit(3)
