@@ -54,15 +54,25 @@ class _Worker:
         self.process.start()
         child.close()
 
-    def call(self, function: Callable, args: tuple, kwargs: dict, limit: float) -> tuple[str, Any]:
-        """Blocking: run in a thread by the pool."""
+    async def call(self, function: Callable, args: tuple, kwargs: dict, limit: float) -> tuple[str, Any]:
+        """Send the job, wait (in the event loop, no thread) until the answer is readable or the limit passes."""
+        loop = asyncio.get_running_loop()
+        readable = loop.create_future()
+        descriptor = self.connection.fileno()
         try:
+            # The worker is idle and reading, so a send returns as soon as the pipe has taken the job.
             self.connection.send((function, args, kwargs))
-            if not self.connection.poll(limit):
-                self.kill()
-                raise TimeLimitExceeded(f"took longer than {limit:g} s")
+            loop.add_reader(descriptor, lambda: readable.done() or readable.set_result(None))
+            try:
+                async with asyncio.timeout(limit):
+                    await readable
+            finally:
+                loop.remove_reader(descriptor)
             return self.connection.recv()
-        except (EOFError, OSError, BrokenPipeError):
+        except TimeoutError:
+            self.kill()
+            raise TimeLimitExceeded(f"took longer than {limit:g} s") from None
+        except (EOFError, OSError):
             self.kill()
             raise WorkerCrashed(f"the worker process died (exit code {self.process.exitcode})") from None
 
@@ -96,16 +106,11 @@ class WorkerPool:
             worker = self._idle.pop() if self._idle else None
             if worker is None or not worker.alive:
                 worker = await asyncio.to_thread(_Worker, self._context)
-            call = asyncio.ensure_future(
-                asyncio.to_thread(worker.call, function, args, kwargs, self.limit if limit is None else limit)
-            )
             try:
-                status, value = await asyncio.shield(call)
+                status, value = await worker.call(function, args, kwargs, self.limit if limit is None else limit)
             except asyncio.CancelledError:
                 worker.kill()  # it may still be busy with the call: never hand it out again
                 raise
-            except SourceProblem:
-                raise  # the worker was killed; the next call starts a new one
             self._idle.append(worker)
         if status == "error":
             raise value
