@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
@@ -31,16 +30,14 @@ def test_a_call_over_its_limit_kills_its_worker_and_the_next_call_gets_a_new_one
     async def go():
         async with WorkerPool(size=1, limit=0.5) as pool:
             first = await pool.run(workerjobs.pid)
-            started = time.monotonic()
             with pytest.raises(TimeLimitExceeded, match=r"^took longer than 0\.5 s$"):
                 await pool.run(workerjobs.sleep, 30)
-            waited = time.monotonic() - started
             second = await pool.run(workerjobs.pid)
             assert await pool.run(workerjobs.sleep, 0.1, limit=5) == 0.1  # a limit per call
-            return first, second, waited
+            return first, second
 
-    first, second, waited = run(go)
-    assert first != second and waited < 10
+    first, second = run(go)
+    assert first != second  # the worker that overran was killed
 
 
 def test_a_worker_that_dies_is_one_error_and_is_replaced():
@@ -53,16 +50,14 @@ def test_a_worker_that_dies_is_one_error_and_is_replaced():
     assert run(go) == 8
 
 
-def test_calls_run_in_parallel_up_to_the_pool_size():
-    async def go():
-        async with WorkerPool(size=2, limit=20) as pool:
-            await asyncio.gather(pool.run(workerjobs.pid), pool.run(workerjobs.pid))  # both workers started
-            started = time.monotonic()
-            pids = await asyncio.gather(*(pool.run(workerjobs.sleep, 1.0) for _ in range(2)))
-            return time.monotonic() - started, pids
+def test_calls_run_in_parallel_up_to_the_pool_size(tmp_path):
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
 
-    elapsed, pids = run(go)
-    assert pids == [1.0, 1.0] and elapsed < 1.9  # two one-second calls at once, not one after the other
+    async def go():
+        async with WorkerPool(size=2, limit=30) as pool:
+            return await asyncio.gather(pool.run(workerjobs.meet, a, b), pool.run(workerjobs.meet, b, a))
+
+    assert run(go) == [True, True]  # each saw the other's mark: the two calls ran at once
 
 
 def test_deeply_nested_markup_costs_the_limit_not_the_run():
@@ -72,11 +67,8 @@ def test_deeply_nested_markup_costs_the_limit_not_the_run():
 
     async def go():
         async with WorkerPool(size=1, limit=2) as pool:
-            started = time.monotonic()
             with pytest.raises(TimeLimitExceeded):
                 await pool.run(sanitize_html, nested)
-            waited = time.monotonic() - started
-            return waited, await pool.run(sanitize_html, "<p onclick=x()>ok</p>")
+            return await pool.run(sanitize_html, "<p onclick=x()>ok</p>")
 
-    waited, clean = run(go)
-    assert waited < 10 and clean == "<p>ok</p>"
+    assert run(go) == "<p>ok</p>"

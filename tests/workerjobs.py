@@ -25,3 +25,16 @@ def fail(message: str) -> None:
 
 def die() -> None:
     os._exit(3)
+
+
+def meet(mine: str, theirs: str, timeout: float = 20.0) -> bool:
+    """Leave a mark and wait for the other call's: True only when both calls run at the same time."""
+    from pathlib import Path
+
+    Path(mine).touch()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if Path(theirs).exists():
+            return True
+        time.sleep(0.01)
+    return False
