@@ -18,12 +18,12 @@ from conftest import LocalServer
 from hostile import redirect_to
 from newsmirror.config import FetchConfig
 from newsmirror.fetch import (
+    PUBLIC_ONLY,
     USER_AGENT,
     Fetcher,
     FetchError,
     Validators,
     bypasses_proxy,
-    PUBLIC_ONLY,
     check_public_host,
     proxy_from_environment,
     retry_after_seconds,

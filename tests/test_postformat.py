@@ -18,6 +18,7 @@ from newsmirror.postformat import (
     escape_liquid,
     format_date,
     join_content_lines,
+    markdown_link_target,
     parse_post,
     post_filename,
     render_post,
@@ -112,6 +113,36 @@ def test_unreadable_posts_raise_with_a_reason():
         parse_post("no header here")
     with pytest.raises(PostFormatError, match="does not parse"):
         parse_post('---\ntitle: "C:\\dir"\n---\nbody')
+
+
+@pytest.mark.parametrize(
+    "link",
+    ["javascript:alert(1)", "java\tscript:alert(1)", "java\nscript:alert(1)", "JaVaScRiPt&#58;alert(1)",
+     "&#x6A;avascript:alert(1)", "javascript&colon;alert(1)", "java&#x09;script:alert(1)", " \x01javascript:alert(1)",
+     "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)", "", "/relative/path", "//host/x", "http:x"],
+)  # fmt: skip
+def test_title_line_links_nowhere_unless_the_address_is_http(link):
+    assert markdown_link_target(link) == ""
+    text = render_post(article(link=link))
+    assert "\n[布林肯王毅会谈逾7小时 盘点美中冲突领域]()\n" in text
+    assert parse_post(text).link == link  # from: keeps what the feed said; the site layouts decide about links
+
+
+@pytest.mark.parametrize(
+    ("link", "target"),
+    [
+        ("https://www.epochtimes.com/gb/23/10/28/n14105046.htm", "https://www.epochtimes.com/gb/23/10/28/n14105046.htm"),
+        ("https://x/?a=1&b=2", "https://x/?a=1&amp;b=2"),
+        ("https://x/?a=1&amp;b=2", "https://x/?a=1&amp;amp;b=2"),
+        ("https://x/p&#58;q&colon;r&#x3a;s", "https://x/p&amp;#58;q&amp;colon;r&amp;#x3a;s"),
+        ("HTTP://x/(a) b<c>", "HTTP://x/%28a%29%20b%3Cc%3E"),
+    ],
+)
+def test_title_line_target_is_the_address_as_written_for_kramdown(link, target):
+    """kramdown copies a character reference in a link target into the href as it stands (the browser then decodes
+    it) and escapes a bare `&`; `&amp;` for every `&` makes the browser read exactly `link`
+    (tests/test_hostile_links.py checks it under real Jekyll)."""
+    assert markdown_link_target(link) == target
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
 from .models import Article, Post
+from .urlsafety import is_http_url
 
 
 @cache
@@ -133,7 +134,16 @@ _URL_UNSAFE = re.compile(r"[\x00-\x20()<>{}\x7f\"'`|\\^]")
 
 
 def markdown_link_target(url: str) -> str:
-    return _URL_UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", url)
+    """The address as the target of the title line's `[title](target)`, which kramdown makes a live link.
+
+    Only an http(s) address (as a browser reads it: urlsafety.is_http_url) is a target; anything else gives an empty
+    one, as for an article without a link. Characters that would end or break the target are percent-encoded, and
+    every `&` is written `&amp;`: kramdown copies a character reference such as `&#58;` or `&colon;` into the href
+    as it stands and the browser decodes it, while `&amp;` reaches the browser as `&`, so the href is the address
+    exactly as written (`?a=1&amp;b=2` is read `?a=1&b=2`, `&#58;` stays those five characters)."""
+    if not is_http_url(url):
+        return ""
+    return _URL_UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", url).replace("&", "&amp;")
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ each page itself, so post bodies never travel between processes.
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,9 +16,11 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from ..archive import write_if_changed
 from ..postformat import PostFormatError, post_content
+from ..urlsafety import http_link
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 USER_TEMPLATES = "_templates"  # in the archive; Jekyll ignores folders starting with "_"
@@ -35,7 +38,23 @@ def make_env(root: Path) -> Environment:
         trim_blocks=False,
         keep_trailing_newline=True,
     )
+    env.filters["pagefind_filter"] = pagefind_filter_value
     return env
+
+
+def pagefind_filter_value(value: object) -> Markup:
+    """`value` for the VALUE of a `data-pagefind-filter="name:VALUE"` attribute, so that the search page shows it
+    as the text it is (`{{ post.source|pagefind_filter }}`).
+
+    Pagefind 1.5 decodes character references in a filter value twice (the attribute's own HTML decoding, then its
+    normalisation: `a &amp;amp; b` is stored as `a & b`), and Pagefind UI puts filter names and values into the
+    page as HTML (innerHTML). So the value is HTML-escaped three times: Pagefind stores it escaped once, and the
+    filter panel shows a source named `<img src=x onerror=…>` as those characters. (Meta values, such as the title,
+    are shown as text and excerpts are escaped by Pagefind itself: those take the usual single escaping.)"""
+    text = str(value)
+    for _ in range(3):
+        text = html.escape(text, quote=True)
+    return Markup(text)
 
 
 def template_fingerprint(root: Path) -> str:
@@ -126,6 +145,7 @@ def render_posts(jobs: list[PostJob]) -> list[tuple[str, str | None]]:
             results.append((job.rel, str(exc)))
             continue
         iso, _day, minute = date_strings(job.timestamp)
+        link = http_link(job.link)  # only an http(s) address becomes the 原文 link (a post's from: is third-party)
         view = {
             "title": job.title,
             "date_iso": iso,
@@ -134,9 +154,9 @@ def render_posts(jobs: list[PostJob]) -> list[tuple[str, str | None]]:
             "show_author": bool(job.author) and job.author != job.source,
             "source": job.source,
             "source_href": job.source_href,
-            "link": job.link,
+            "link": link,
             "content": content,
-            "youtube_id": youtube_id(job.link),
+            "youtube_id": youtube_id(link) if link else None,
             "comments": job.comments,
             "tags": [{"name": name, "href": href} for name, href in job.tags],
             "prev": {"title": job.prev[0], "href": job.prev[1]} if job.prev else None,
