@@ -300,6 +300,7 @@ class _ForwardProxy(BaseHTTPRequestHandler):
     """A real HTTP forward proxy (absolute-form request lines), counting what passes through it."""
 
     seen: ClassVar[list[str]] = []
+    upstream: ClassVar[dict[str, str]] = {}  # host name → the address the proxy connects to (its own "DNS")
 
     def log_message(self, *args) -> None:
         pass
@@ -308,7 +309,10 @@ class _ForwardProxy(BaseHTTPRequestHandler):
         import urllib.request
 
         _ForwardProxy.seen.append(self.path)
-        with urllib.request.urlopen(self.path) as upstream:
+        target = self.path
+        for name, address in _ForwardProxy.upstream.items():
+            target = target.replace(f"//{name}:", f"//{address}:")
+        with urllib.request.urlopen(target) as upstream:
             body = upstream.read()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
@@ -478,3 +482,34 @@ def test_public_only_connects_to_the_address_it_checked(server, monkeypatch):
     assert result.content == b"<html>ok</html>" and result.final_url == host_url
     assert server.requests[-1][1]["host"] == f"rebind.invalid:{server.port}"
     assert "rebind.invalid" not in lookups
+
+
+def test_through_a_proxy_the_guard_checks_addresses_and_lets_the_proxy_resolve_names(server, monkeypatch):
+    """Behind a censor the local resolver lies, and the proxy resolves names itself: a guarded request through a
+    proxy refuses what the address says by itself (a private IP, a local name) and looks nothing up here."""
+    url = server.add("/guarded", "<rss>ok</rss>")
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), _ForwardProxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    lookups: list[str] = []
+    real = socket.getaddrinfo
+
+    def resolver(host, *args, **kwargs):
+        lookups.append(str(host))
+        return real(host, *args, **kwargs)
+
+    try:
+        config = FetchConfig(proxy=f"http://127.0.0.1:{proxy.server_address[1]}", retries=0)
+        before = len(_ForwardProxy.seen)
+        with pytest.raises(FetchError, match=r"^refused: 127\.0\.0\.1 is the non-public address 127\.0\.0\.1 "):
+            fetch(url, config, guard=PUBLIC_ONLY)
+        with pytest.raises(FetchError, match=r"^refused: printer\.local is a local name"):
+            fetch("http://printer.local/", config, guard=PUBLIC_ONLY)
+        monkeypatch.setattr(socket, "getaddrinfo", resolver)
+        by_name = url.replace("127.0.0.1", "feeds.example")  # the proxy stands in for a public host
+        _ForwardProxy.upstream = {"feeds.example": "127.0.0.1"}
+        assert fetch(by_name, config, guard=PUBLIC_ONLY).content == b"<rss>ok</rss>"
+        assert "feeds.example" not in lookups and _ForwardProxy.seen[before:] == [by_name]
+    finally:
+        _ForwardProxy.upstream = {}
+        proxy.shutdown()
+        proxy.server_close()

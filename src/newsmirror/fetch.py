@@ -190,6 +190,23 @@ def is_allowlist_entry(rule: str) -> bool:
 _HOST_LABEL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 
 
+_LOCAL_NAMES = ("localhost", ".localhost", ".local", ".internal", ".home.arpa")
+
+
+def check_literal_host(hostname: str, guard: AddressGuard = PUBLIC_ONLY) -> None:
+    """Refuse a host that is, by its text alone, non-public: an IP address outside what the guard permits, or a
+    local name (localhost, *.local, *.internal); used where a proxy, not this machine, resolves names."""
+    host = _host_key(hostname)
+    try:
+        ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        if host == "localhost" or host.endswith(_LOCAL_NAMES):
+            raise FetchError(f"refused: {host} is a local name ({guard.hint})") from None
+        return
+    if not guard.permits(host):
+        raise FetchError(f"refused: {host} is the non-public address {host} ({guard.hint})")
+
+
 async def check_public_host(url: str, guard: AddressGuard = PUBLIC_ONLY) -> str:
     """Refuse addresses that resolve to loopback, private, link-local or other non-public networks (unless the
     guard's allowlist names them); return the vetted address, which the request then connects to (a second lookup
@@ -335,6 +352,9 @@ class Fetcher:
         for client in clients:
             await client.aclose()
 
+    def _proxied(self, hostname: str) -> bool:
+        return bool(self.proxy) and not (self._no_proxy and bypasses_proxy(hostname, self._no_proxy))
+
     def _client_for(self, host: str) -> httpx.AsyncClient:
         client = self._clients.get(host)
         if client is not None:
@@ -420,9 +440,15 @@ class Fetcher:
             if scheme not in ("http", "https"):
                 raise FetchError(f"refused: {scheme or 'a relative'} address {current!r}")
             target, hop_headers, extensions = current, headers, {}
-            if guard is not None and not guard.trusts(urlsplit(current).hostname or ""):
-                address = await check_public_host(current, guard)
-                if address:  # connect to what was checked, not to what a second lookup might say
+            hostname = urlsplit(current).hostname or ""
+            if guard is not None and not guard.trusts(hostname):
+                if self._proxied(hostname):
+                    # The proxy resolves the name and connects (behind a censor, local DNS lies): only what the
+                    # address itself says can be checked here. What the proxy can reach is the proxy's network.
+                    check_literal_host(hostname, guard)
+                else:
+                    address = await check_public_host(current, guard)
+                    # Connect to what was checked, not to what a second lookup might say.
                     target, pinned_headers, extensions = _pinned(current, address)
                     hop_headers = {**headers, **pinned_headers}
             seen.add(current)
