@@ -22,7 +22,11 @@ from .site.urls import filename_parts
 ERROR, WARNING = "error", "warning"
 
 _POST_EXTENSIONS = (".md", ".markdown", ".html", ".htm", ".mkd", ".mkdn", ".mdown", ".textile")
-_ASSET_REFERENCE = re.compile(r"""(?:src|href|srcset)\s*=\s*["']([^"']*?/assets/[^"'\s?#]+)|\]\(([^)\s]*?/assets/[^)\s?#]+)""")
+# The last alternative takes a Markdown target with no /assets/ path whole (no group): failing there instead would
+# rescan the target from each "](" inside it, quadratic in a long one.
+_ASSET_REFERENCE = re.compile(
+    r"""(?:src|href|srcset)\s*=\s*["']([^"']*?/assets/[^"'\s?#]+)|\]\(([^)\s]*?/assets/[^)\s?#]+)|\]\([^)\s]*"""
+)
 
 
 @dataclass(slots=True)
@@ -77,6 +81,8 @@ def _asset_paths(text: str, baseurl: str) -> set[str]:
     found = set()
     for match in _ASSET_REFERENCE.finditer(text):
         reference = match.group(1) or match.group(2)
+        if reference is None:
+            continue
         path = unquote(urlsplit(reference).path)
         if urlsplit(reference).netloc:  # an absolute URL: another site's /assets/, not ours
             continue

@@ -47,20 +47,28 @@ class Extracted:
         return visible_length(self.content)
 
 
+_SPACES = re.compile(r"\s+")
+_NON_WORD = re.compile(r"\W+")
+
+
 def visible_length(fragment: str) -> int:
     """Characters of visible text, white space ignored: what "shorter" and "longer" compare."""
-    return len(re.sub(r"\s+", "", html_to_text(fragment)))
+    return len(_SPACES.sub("", html_to_text(fragment)))
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Decoding
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+# The last alternative takes a <meta> with no charset whole (no group): failing there instead would rescan the rest
+# of the tag from every "<meta" inside it, quadratic in a tag that never ends. decode_page skips those matches.
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)|<meta[^>]*""", re.I
+)
 def decode_page(content: bytes, charset: str | None = None) -> str:
     """Bytes of an HTML page → text: the HTTP charset, else the page's <meta> charset, else detection."""
     if content.startswith(b"\xef\xbb\xbf"):
         return content[3:].decode("utf-8", errors="replace")
-    declared = _META_CHARSET.search(content[:4096])
+    declared = next((m for m in _META_CHARSET.finditer(content[:4096]) if m.group(1)), None)
     for label in (charset, declared.group(1).decode("ascii", "ignore") if declared else None):
         for codec in codecs_for(label):
             try:
@@ -191,8 +199,12 @@ _BLOCK_LABEL_WORDS = (
     r"you (?:may|might) also like|recommended(?: for you)?|most (?:read|popular|viewed)|trending|popular|latest(?: news)?|"
     r"read (?:more|next|also)|see also|sponsored(?: content)?|advertisement|promoted"
 )
+# Each optional part takes the white space after it, so that a run of white space has one way to be read: written
+# as `\s*[】\]」]?\s*(?:…)?\s*[:：︰>»›]*\s*$`, a label followed by a long run of spaces and one more character tried
+# every split of the run between the four `\s*` (232 characters took 0.1 s, 1,000 would take hours).
 _BLOCK_LABEL = re.compile(
-    rf"^\s*[【\[「]?\s*(?:{_BLOCK_LABEL_WORDS})\s*[】\]」]?\s*(?:[（(]\s*\d+\s*(?:条|條|则|則|个|個)?\s*[)）])?\s*[:：︰>»›]*\s*$",
+    rf"^\s*(?:[【\[「]\s*)?(?:{_BLOCK_LABEL_WORDS})\s*(?:[】\]」]\s*)?"
+    r"(?:[（(]\s*\d+\s*(?:(?:条|條|则|則|个|個)\s*)?[)）]\s*)?(?:[:：︰>»›]+\s*)?$",
     re.I,
 )
 _LABEL_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b", "dt", "header", "label", "em")
@@ -204,10 +216,10 @@ def _core(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
     scores: dict[lxml.html.HtmlElement, float] = {}
     for paragraph in tree.iter("p"):
         text = paragraph.text_content()
-        length = len(re.sub(r"\s+", "", text))
+        length = len(_SPACES.sub("", text))
         if length < 20:
             continue
-        linked = sum(len(re.sub(r"\s+", "", a.text_content())) for a in paragraph.iter("a"))
+        linked = sum(len(_SPACES.sub("", a.text_content())) for a in paragraph.iter("a"))
         if linked > length / 2:
             continue
         parent = paragraph.getparent()
@@ -227,10 +239,10 @@ def _contains(ancestor: lxml.html.HtmlElement, element: lxml.html.HtmlElement) -
 
 
 def _link_share(element: lxml.html.HtmlElement) -> float:
-    text = len(re.sub(r"\s+", "", element.text_content()))
+    text = len(_SPACES.sub("", element.text_content()))
     if not text:
         return 1.0 if element.find(".//a") is not None else 0.0
-    return sum(len(re.sub(r"\s+", "", a.text_content())) for a in element.iter("a")) / text
+    return sum(len(_SPACES.sub("", a.text_content())) for a in element.iter("a")) / text
 
 
 def _prune_labelled_blocks(tree: lxml.html.HtmlElement, core: lxml.html.HtmlElement) -> None:
@@ -315,7 +327,7 @@ def _captions(tree: lxml.html.HtmlElement, base_url: str) -> dict[str, str]:
         images = [img for img in figure.iter("img") if img.get("src")]
         if caption_element is None or not images:
             continue
-        caption = re.sub(r"\s+", " ", caption_element.text_content()).strip()
+        caption = _SPACES.sub(" ", caption_element.text_content()).strip()
         if caption and (address := join_url(base_url, images[0].get("src", ""))):
             found.setdefault(address, caption)
     # Caption paragraphs next to an image in a wrapper (WordPress, Plone, many CMSs): <div><img><p class=caption>
@@ -326,7 +338,7 @@ def _captions(tree: lxml.html.HtmlElement, base_url: str) -> dict[str, str]:
         if parent is None:
             continue
         images = [img for img in parent.iter("img") if img.get("src")]
-        caption = re.sub(r"\s+", " ", element.text_content()).strip()
+        caption = _SPACES.sub(" ", element.text_content()).strip()
         if images and caption and (address := join_url(base_url, images[0].get("src", ""))):
             found.setdefault(address, caption)
     return found
@@ -350,7 +362,7 @@ def _normalise_figures(tree: lxml.html.HtmlElement) -> None:
         if not images:
             continue
         caption_element = next(figure.iter("figcaption"), None)
-        caption = re.sub(r"\s+", " ", caption_element.text_content()).strip() if caption_element is not None else ""
+        caption = _SPACES.sub(" ", caption_element.text_content()).strip() if caption_element is not None else ""
         image = lxml.html.Element("img", src=images[0].get("src", ""), alt=images[0].get("alt", "") or caption)
         clean = _new_figure(image, caption)
         holder = figure
@@ -371,8 +383,8 @@ def _captioned_wrappers_to_figures(tree: lxml.html.HtmlElement) -> None:
         if wrapper is None or wrapper.tag in ("figure", "body", "html") or any(a.tag == "figure" for a in wrapper.iterancestors()):
             continue
         images = [img for img in wrapper.iter("img") if img.get("src")]
-        text = re.sub(r"\s+", "", caption.text_content())
-        if len(images) != 1 or not text or re.sub(r"\s+", "", wrapper.text_content()) != text:
+        text = _SPACES.sub("", caption.text_content())
+        if len(images) != 1 or not text or _SPACES.sub("", wrapper.text_content()) != text:
             continue
         image = lxml.html.Element("img", src=images[0].get("src", ""), alt=images[0].get("alt", ""))
         figure = _new_figure(image, caption.text_content().strip())
@@ -414,17 +426,17 @@ def _article_figures(tree: lxml.html.HtmlElement, core: lxml.html.HtmlElement | 
         )
         if (inside or lead) and (address := join_url(base_url, image.get("src", ""))):
             found.append(_Figure(address, image.get("alt", ""),
-                                 re.sub(r"\s+", " ", caption.text_content()).strip(), last_paragraph if inside else ""))  # fmt: skip
+                                 _SPACES.sub(" ", caption.text_content()).strip(), last_paragraph if inside else ""))  # fmt: skip
     return found
 
 
 def _restore_figures(body: lxml.html.HtmlElement, figures: list[_Figure]) -> None:
     """Puts back the article's captioned figures that extraction lost: after the paragraph they followed, or, for
     lead pictures, at the start. A figure whose caption is already in the text (as a figure or a paragraph) stays out."""
-    present = re.sub(r"\W+", "", body.text_content())
+    present = _NON_WORD.sub("", body.text_content())
     lead_anchor: lxml.html.HtmlElement | None = None
     for figure in figures:
-        if re.sub(r"\W+", "", figure.caption) in present:
+        if _NON_WORD.sub("", figure.caption) in present:
             continue
         element = _new_figure(lxml.html.Element("img", src=figure.src, alt=figure.alt or figure.caption), figure.caption)
         if not figure.after:
@@ -452,7 +464,7 @@ def _mark_listed_players(tree: lxml.html.HtmlElement) -> None:
             if last_text and (_BLOCK_LABEL.match(last_text) or _LABELS.match(last_text)):
                 element.set(_LISTED, "1")
             continue
-        own = re.sub(r"\s+", " ", element.text or "").strip()  # the element's own words, not its children's
+        own = _SPACES.sub(" ", element.text or "").strip()  # the element's own words, not its children's
         if own:
             last_text = own
 
@@ -472,7 +484,7 @@ def _article_videos(core: lxml.html.HtmlElement | None, base_url: str) -> list[_
     texts: list[str] = []
     for element in core.iter(*_TEXT_BLOCKS, "iframe"):
         if element.tag != "iframe":
-            text = re.sub(r"\s+", " ", element.text_content()).strip()
+            text = _SPACES.sub(" ", element.text_content()).strip()
             if text:
                 texts.append(text)
             continue
@@ -518,7 +530,7 @@ def _article_headings(core: lxml.html.HtmlElement | None) -> list[tuple[str, str
     found = []
     last_paragraph = ""
     for element in core.iter("p", "h2", "h3", "h4"):
-        text = re.sub(r"\s+", " ", element.text_content()).strip()
+        text = _SPACES.sub(" ", element.text_content()).strip()
         if element.tag == "p":
             if len(text) >= 20:
                 last_paragraph = text
@@ -530,9 +542,9 @@ def _article_headings(core: lxml.html.HtmlElement | None) -> list[tuple[str, str
 def _restore_headings(body: lxml.html.HtmlElement, headings: list[tuple[str, str, str]]) -> None:
     """trafilatura sometimes drops a short sub-heading between wrapped paragraphs (one <div> per paragraph): it goes
     back after the paragraph it followed on the page, when that paragraph was kept and the heading is nowhere."""
-    present = re.sub(r"\W+", "", body.text_content())
+    present = _NON_WORD.sub("", body.text_content())
     for tag, text, after in headings:
-        if re.sub(r"\W+", "", text) in present:
+        if _NON_WORD.sub("", text) in present:
             continue
         anchor = next((p for p in body.iter("p") if _same_text(p.text_content(), after)), None)
         if anchor is not None:
@@ -545,6 +557,11 @@ def _inner_html(element: lxml.html.HtmlElement) -> str:
     parts = [html.escape(element.text, quote=False) if element.text else ""]
     parts.extend(lxml.html.tostring(child, encoding="unicode") for child in element)
     return "".join(parts)
+
+
+# What `[\W…]+$` removes; the look-behind starts a match only where a run of such characters begins, so that a long
+# run in the middle of the text is scanned once, not once from each of its characters.
+_TRAILING_PUNCTUATION = re.compile(r"(?<![\W…])[\W…]+$")
 
 
 def _mend(fragment_root: lxml.html.HtmlElement, captions: dict[str, str], title: str) -> None:
@@ -566,7 +583,7 @@ def _mend(fragment_root: lxml.html.HtmlElement, captions: dict[str, str], title:
     # A standfirst that only repeats the start of the first paragraph (a truncated teaser) is said twice.
     blocks = [e for e in body if e.tag in ("p", "div")]
     for candidate in blocks[:2]:
-        teaser = re.sub(r"[\W…]+$", "", candidate.text_content().strip())
+        teaser = _TRAILING_PUNCTUATION.sub("", candidate.text_content().strip())
         if len(teaser) >= 10 and any(
             other is not candidate and len(other.text_content()) > len(teaser) and other.text_content().strip().startswith(teaser)
             for other in blocks[:4]
@@ -638,13 +655,19 @@ def _blocks(body: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
     return found
 
 
+_A_DATE = re.compile(_DATE)
+_DATELINE_MARK = re.compile(
+    r"\d:\d\d|星期|週[一二三四五六日]|发布|發布|發佈|更新|时间|時間|日期|来源|來源|published|updated", re.I
+)
+
+
 def _is_dateline(text: str) -> bool:
-    compact = re.sub(r"\s+", "", text)
-    if not compact or len(compact) > 50 or not re.search(_DATE, text):
+    compact = _SPACES.sub("", text)
+    if not compact or len(compact) > 50 or not _A_DATE.search(text):
         return False
     # A date alone can be content (a table row, "《人民日报》（2026年11月18日 02 版）"); a dateline also has a time, a
     # weekday or a field name.
-    if not re.search(r"\d:\d\d|星期|週[一二三四五六日]|发布|發布|發佈|更新|时间|時間|日期|来源|來源|published|updated", text, re.I):
+    if not _DATELINE_MARK.search(text):
         return False
     return len(_DATELINE_NOISE.sub("", text)) <= 12
 
@@ -655,7 +678,7 @@ def _drop_meta_lines(body: lxml.html.HtmlElement) -> None:
     for element in blocks:
         if element.tag in ("td", "th", "li") or element.find(".//img") is not None:
             continue
-        text = re.sub(r"\s+", " ", element.text_content()).strip()
+        text = _SPACES.sub(" ", element.text_content()).strip()
         if len(text) > 60:
             continue
         at_edge = id(element) in edges
@@ -666,13 +689,16 @@ def _drop_meta_lines(body: lxml.html.HtmlElement) -> None:
 
 
 def _same_text(a: str, b: str) -> bool:
-    return re.sub(r"\W+", "", a) == re.sub(r"\W+", "", b) and bool(a.strip())
+    return _NON_WORD.sub("", a) == _NON_WORD.sub("", b) and bool(a.strip())
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Metadata
 
 _AUTHOR_PREFIX = re.compile(r"^\s*(?:作者|文|记者|記者|撰文|by)\s*[:：]?\s*", re.I)
+# Where an editor's credit starts in an author line: `\s*(?:责编|…)\s*[:：]` started only where a run of white space
+# starts (the same splits), not from every character of a long run, each rescanning the rest of it.
+_EDITOR_CREDIT = re.compile(r"(?<!\s)\s*(?:责编|責編|网编|網編|编辑|編輯)\s*[:：]")
 
 
 def _meta(tree: lxml.html.HtmlElement, *names: str) -> str:
@@ -713,7 +739,7 @@ def _metadata(tree: lxml.html.HtmlElement, url: str) -> tuple[str, str, datetime
         title = heading.text_content().strip() if heading is not None else ""
     author = (meta.author if meta else "") or _meta(tree, "author", "article:author", "dc.creator")
     author = _AUTHOR_PREFIX.sub("", author or "").strip()
-    author = re.split(r"\s*(?:责编|責編|网编|網編|编辑|編輯)\s*[:：]", author)[0].strip()
+    author = _EDITOR_CREDIT.split(author)[0].strip()
     site = (meta.sitename if meta else "") or _meta(tree, "og:site_name", "application-name")
     day = _parse_date(meta.date) if precise is None and meta and meta.date else None
     date = precise or day
@@ -778,13 +804,20 @@ def trafilatura_only(page: str, url: str) -> str:
     ) or ""  # fmt: skip
 
 
+_SPACE_BETWEEN_TAGS = re.compile(r">\s+<")
+# What `\s*\n\s*` replaces (a run of white space holding a line break), started only where a run begins: otherwise
+# every character of a long run without a line break would rescan the rest of the run.
+_LINE_BREAK_SPACE = re.compile(r"(?<!\s)\s*\n\s*")
 _PRUNED_FLOOR = 0.6  # keep the pruned article only if it holds at least this share of the unpruned text
+
+
+_SENTENCE_END = re.compile(r"[。！？!?\n]|(?<=\.)\s")
 
 
 def _share_within(fragment: str, other: str) -> float:
     """How much of `fragment`'s text (by length, in sentences) appears word for word in `other`'s."""
-    haystack = re.sub(r"\s+", " ", html_to_text(other))
-    sentences = [p.strip() for p in re.split(r"[。！？!?\n]|(?<=\.)\s", re.sub(r"\s+", " ", html_to_text(fragment)))]
+    haystack = _SPACES.sub(" ", html_to_text(other))
+    sentences = [p.strip() for p in _SENTENCE_END.split(_SPACES.sub(" ", html_to_text(fragment)))]
     sentences = [p for p in sentences if len(p) >= 8]
     total = sum(len(p) for p in sentences)
     return 1.0 if total == 0 else sum(len(p) for p in sentences if p in haystack) / total
@@ -843,7 +876,7 @@ def extract_article(
         if visible_length(content) < _PRUNED_FLOOR * visible_length(plain) and _share_within(content, plain) < 0.8:
             content, method = plain, "trafilatura-unpruned"
     # One line per block, no layout white space: the post format joins lines, and words must not run together.
-    content = re.sub(r"\s*\n\s*", " ", re.sub(r">\s+<", "><", content)).strip()
+    content = _LINE_BREAK_SPACE.sub(" ", _SPACE_BETWEEN_TAGS.sub("><", content)).strip()
     if visible_length(content) == 0:
         raise ExtractError("no article text found on the page")
     if not site or site.lower() in (urlsplit(url).netloc.lower(), _host(url)):  # a bare address is no name

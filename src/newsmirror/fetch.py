@@ -448,9 +448,9 @@ class Fetcher:
                     check_literal_host(hostname, guard)
                 else:
                     address = await check_public_host(current, guard)
-                    # Connect to what was checked, not to what a second lookup might say.
-                    target, pinned_headers, extensions = _pinned(current, address)
-                    hop_headers = {**headers, **pinned_headers}
+                    if address:  # connect to what was checked, not to what a second lookup might say
+                        target, pinned_headers, extensions = _pinned(current, address)
+                        hop_headers = {**headers, **pinned_headers}
             seen.add(current)
             host = urlsplit(current).netloc.lower()
             # The deadline starts once a slot is ours: waiting behind other requests is not the server's fault.

@@ -93,7 +93,11 @@ def post_problem(text: str) -> str | None:
 
 _HEADER_LINE = re.compile(r"^([A-Za-z_][\w-]*):[ \t]?(.*)$")
 _EPOCH_COMMENT = re.compile(r"<!--\s*(-?\d{9,14})\s*-->")
-_TITLE_LINK = re.compile(r"^\[(?P<text>.*)\]\((?P<url>https?://[^\s)]+)\)\s*$", re.MULTILINE)
+# The address holds no "](http://" or "](https://": from the last "](" of a line backwards, the address tried after
+# each "](" would otherwise run over all those after it (quadratic in a line of them).
+_TITLE_LINK = re.compile(
+    r"^\[(?P<text>.*)\]\((?P<url>https?://(?:[^\s)\]]|\](?!\(https?://))+)\)\s*$", re.MULTILINE
+)
 _NAME_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 
 
@@ -138,7 +142,12 @@ def _date_from_path(relative: str) -> datetime | None:
     return None
 
 
-_BODY = re.compile(r"\A(?:<!--[^\n]*-->\n)?(?:\[[^\n]*\]\([^\n]*\)\n------\n\n)?<div>\n(?P<content>.*)\n</div>\n?\Z", re.DOTALL)
+# The title line is "[", then a line holding "](" and ending in ")": as `\[[^\n]*\]\([^\n]*\)`, the target was
+# rescanned from every "](" of the line.
+_BODY = re.compile(
+    r"\A(?:<!--[^\n]*-->\n)?(?:\[(?=[^\n]*\]\()[^\n]*\)\n------\n\n)?<div>\n(?P<content>.*)\n</div>\n?\Z",
+    re.DOTALL,
+)
 
 
 def repair_text(text: str, relative: str, fallback_date: datetime | None = None) -> tuple[str | None, str]:

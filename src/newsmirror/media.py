@@ -26,7 +26,12 @@ MAX_IMAGE_BYTES = 10 * 1024 * 1024
 _EXTENSIONS = {"image/jpeg": "jpg", "image/jpg": "jpg", "image/pjpeg": "jpg", "image/png": "png", "image/gif": "gif",
                "image/webp": "webp", "image/avif": "avif", "image/bmp": "bmp", "image/x-icon": "ico",
                "image/vnd.microsoft.icon": "ico", "image/tiff": "tiff"}  # fmt: skip
-_IMG_SRC = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]+)(")', re.IGNORECASE)
+# An <img> and its src: groups 1, 2 and 3 are what precedes the address, the address and the closing quote. An
+# <img> with no such src matches too, as itself in group 1 with groups 2 and 3 empty (callers see an empty address),
+# so that the search does not fail there and rescan the rest of the tag from every "<img" inside it (quadratic).
+_IMG_SRC = re.compile(
+    r'(<img\b(?:[^>]*?\ssrc="(?=[^"]+")|[^>]*))((?<=\ssrc=")[^"]+(?=")|)("?)', re.IGNORECASE
+)
 _SCHEMA = "CREATE TABLE IF NOT EXISTS images (url TEXT PRIMARY KEY, path TEXT NOT NULL)"
 
 

@@ -87,14 +87,15 @@ class Progress:
 
 _UNTITLED = "（无标题）"
 _TITLE_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
+_SPACES = re.compile(r"\s+")
 
 
 def normalise_title(entry: Entry) -> str:
     title = _TITLE_CONTROL.sub(" ", entry.title)
-    title = re.sub(r"\s+", " ", title).strip()
+    title = _SPACES.sub(" ", title).strip()
     if title:
         return title
-    text = re.sub(r"\s+", " ", html_to_text(entry.content)).strip()
+    text = _SPACES.sub(" ", html_to_text(entry.content)).strip()
     return text[:50] or _UNTITLED
 
 

@@ -71,11 +71,20 @@ TRACKER_HOSTS = {
 }  # fmt: skip
 _TRACKER_PATHS = ("/~r/", "/~ff/", "/tr?", "/pixel", "/beacon", "/__utm.gif", "/collect?")
 
-_START_TAG = re.compile(r"<(img|iframe)\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>", re.IGNORECASE)
+# Linear: every part of a tag can always proceed (a quoted value may run to the end of the input, and so may the
+# tag), so a match never fails after "<img" and the scan never restarts inside the rest of the input. A tag the
+# input ends in (group 3 empty) is dropped, as an HTML parser drops a tag that EOF cuts short.
+_START_TAG = re.compile(
+    r"<(img|iframe)\b((?:[^>\"']|\"[^\"]*(?:\"|\Z)|'[^']*(?:'|\Z))*)(>|\Z)", re.IGNORECASE
+)
 _ATTRIBUTE = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+)))?""")
 _LAZY_SOURCES = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url", "data-echo")
-# A frame whose address was refused goes with whatever it held (nh3 keeps a frame's content as inert text).
-_EMPTY_IFRAME = re.compile(r"<iframe(?![^>]*\ssrc=)[^>]*>.*?</iframe>", re.IGNORECASE | re.DOTALL)
+# A frame whose address was refused goes with whatever it held (nh3 keeps a frame's content as inert text): a frame
+# with no src before its ">", up to its "</iframe>" (group "empty"). Linear: a frame with a src is passed over up to
+# that src; a frame no "</iframe>" follows takes the rest of the input along (kept), where no frame can be removed.
+_EMPTY_IFRAME = re.compile(
+    r"<iframe(?:[^>]*?\ssrc=|[^>]*>.*?(?P<empty></iframe>)|.*)", re.IGNORECASE | re.DOTALL
+)
 _PLACEHOLDER_SRC = re.compile(r"^(?:data:image/(?:gif|png|svg)|about:blank|$)|(?:blank|placeholder|spacer|lazy|loading)\.(?:gif|png|svg)", re.I)
 
 
@@ -206,6 +215,8 @@ def player_embed(attributes: Mapping[str, str], base_url: str) -> str | None:
 
 
 def _prepare_tag(match: re.Match[str], base_url: str) -> str:
+    if not match.group(3):
+        return ""  # the input ends inside the tag
     name = match.group(1).lower()
     attributes = _attributes(match.group(2))
     if name == "iframe":
@@ -229,6 +240,11 @@ def _prepare_tag(match: re.Match[str], base_url: str) -> str:
 @lru_cache(maxsize=1)
 def sanitize_html(fragment: str, base_url: str = "") -> str:
     """Article HTML → safe article HTML. Clean markup comes back unchanged."""
+    return _sanitize_html(fragment, base_url)
+
+
+def _sanitize_html(fragment: str, base_url: str) -> str:
+    # Undecorated, apart from the cache above: mutmut mutates only undecorated functions.
     if not fragment:
         return ""
     lowered = fragment.lower()
@@ -268,10 +284,14 @@ def sanitize_html(fragment: str, base_url: str = "") -> str:
         strip_comments=True,
     )
     if "<iframe" in cleaned:
-        cleaned = _EMPTY_IFRAME.sub("", cleaned)
+        cleaned = _EMPTY_IFRAME.sub(lambda m: "" if m.group("empty") else m.group(), cleaned)
     return cleaned
+
+
+# A tag, or (linear: no rescanning the rest after each "<") a "<" with no ">" after it, which stays as text.
+_TAG_OR_TAIL = re.compile(r"<[^>]+(?:>|\Z)")
 
 
 def html_to_text(fragment: str) -> str:
     """Visible text of an HTML fragment (for lengths, summaries and search), tags and entities resolved."""
-    return html.unescape(re.sub(r"<[^>]+>", " ", fragment))
+    return html.unescape(_TAG_OR_TAIL.sub(lambda m: " " if m.group().endswith(">") else m.group(), fragment))

@@ -51,6 +51,7 @@ class PostsUnreadableError(ArchiveError):
     """The posts on disk (or the cache of them) cannot be read, so what is new cannot be told: the run stops."""
 
 
+# pragma: no mutate start (outside the mutation-testing scope: see [tool.mutmut] in pyproject.toml)
 class FileLock:
     """An exclusive flock on a file, naming its holder; a second taker waits up to `wait` seconds, then gives up."""
 
@@ -104,6 +105,7 @@ class ArchiveLock(FileLock):
         )
 
 
+# pragma: no mutate end
 def guid_key(source: str, guid: str) -> str:
     return f"guid:{source}\x1f{guid}"
 
@@ -114,6 +116,7 @@ def fingerprint_key(title: str) -> str:
     return "fp:" + hashlib.sha1(title.encode()).hexdigest()
 
 
+# pragma: no mutate start (outside the mutation-testing scope: see [tool.mutmut] in pyproject.toml)
 @dataclass(slots=True)
 class SourceHealth:
     source: str
@@ -400,3 +403,6 @@ def locked_state(archive: Archive, wait: float = 0.0, sync: bool = True) -> Iter
         if sync:
             state.sync_with_disk()
         yield state
+
+
+# pragma: no mutate end
