@@ -136,6 +136,19 @@ def _no_proxy_from_environment(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
+_MEMOISED = (("newsmirror.archive", "canonical_url"), ("newsmirror.sanitize", "sanitize_html"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Memoised pure functions start every test empty. Mutation testing (mutmut) runs a test in a process forked
+    from one that ran it before with the original code: a remembered answer would hide the mutant."""
+    for module_name, function in _MEMOISED:
+        module = sys.modules.get(module_name)
+        if module is not None:
+            getattr(module, function).cache_clear()
+
+
 def write_config(root: Path, sources: list[dict], extra: str = "") -> Path:
     """newsmirror.toml with the given sources (and any extra TOML text before them)."""
     import json
@@ -153,9 +166,14 @@ def write_config(root: Path, sources: list[dict], extra: str = "") -> Path:
 
 
 def run_cli(*args: str, cwd: Path | None = None, timeout: float = 120, env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run the real command (`python -m newsmirror`) in a child process."""
+    """Run the real command (`python -m newsmirror`) in a child process, on the same newsmirror code the tests
+    import (under mutmut, the mutated copy in mutants/)."""
+    import newsmirror
+
     full_env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     full_env.update({"PYTHONUTF8": "1", "COLUMNS": "200", "NO_COLOR": "1"})
+    code_root = str(Path(newsmirror.__file__).resolve().parent.parent)
+    full_env["PYTHONPATH"] = os.pathsep.join(p for p in (code_root, full_env.get("PYTHONPATH", "")) if p)
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "newsmirror", *args],

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import GOLDEN_POST
+from conftest import GOLDEN_POST, run_cli, write_config
 from newsmirror.models import Article
 from newsmirror.postformat import (
     MAX_NAME_BYTES,
@@ -19,6 +19,7 @@ from newsmirror.postformat import (
     format_date,
     join_content_lines,
     markdown_link_target,
+    markdown_link_text,
     parse_post,
     post_filename,
     render_post,
@@ -108,11 +109,25 @@ def test_liquid_escaping_round_trips(text):
     assert unescape_liquid(escaped) == text
 
 
-def test_unreadable_posts_raise_with_a_reason():
-    with pytest.raises(PostFormatError, match="front matter"):
-        parse_post("no header here")
-    with pytest.raises(PostFormatError, match="does not parse"):
-        parse_post('---\ntitle: "C:\\dir"\n---\nbody')
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("no header here", "no YAML front matter (the file does not start with ---)"),
+        ("\ufeffno header here", "no YAML front matter (the file does not start with ---)"),
+        ("---\ntitle: x\n", "the YAML front matter is not closed by a --- line"),
+        ("---\ntitle: x\n----\nbody", "the YAML front matter is not closed by a --- line"),
+        ("---\ntitle: x\n--- x\nbody", "the YAML front matter is not closed by a --- line"),
+        ('---\ntitle: "C:\\dir"\n---\nbody', "the YAML header does not parse at line 2: found unknown escape character"),
+        ('---\ntitle: x\nauthor: "C:\\dir"\n---\n', "the YAML header does not parse at line 3: found unknown escape character"),
+        ("---\ntitle: [x\n---\n", "the YAML header does not parse at line 3: did not find expected ',' or ']'"),
+        ("---\n- a\n- b\n---\n", "the YAML header is not a mapping"),
+        ("---\njust text\n---\n", "the YAML header is not a mapping"),
+    ],
+)
+def test_unreadable_posts_raise_with_the_reason(text, message):
+    with pytest.raises(PostFormatError) as raised:
+        parse_post(text)
+    assert str(raised.value) == message
 
 
 @pytest.mark.parametrize(
@@ -155,10 +170,14 @@ _titles = st.one_of(
                      "#hash", "!!python/object:os.system", "line\nbreak", "\u2028\x85\ufeff", "`code` *b* [l](x)"]),
 )  # fmt: skip
 _urls = st.builds(lambda path: "https://example.com/" + path, st.text(alphabet="abc/?=&#%:_-{}.", max_size=40))
+# Content as the pipeline hands it over: one line (the sanitizer's output joined), so that the expected body is the
+# content itself, not something computed by the code under test.
+_line_text = st.text(alphabet=st.characters(exclude_categories=["Cs", "Cc", "Zl", "Zp"]), max_size=120)
 _html = st.lists(
-    st.one_of(_text.map(lambda s: s.replace("<", "&lt;")), st.sampled_from(["<p>", "</p>", "<b>x</b>", "{{", "{%", "%}"])),
+    st.one_of(_line_text.map(lambda s: s.replace("<", "&lt;")),
+              st.sampled_from(["<p>", "</p>", "<b>x</b>", "{{", "{%", "%}", '{{ "{" }}', "<div>", "</div>"])),
     max_size=20,
-).map("".join)
+).map(lambda pieces: "<p>" + "".join(pieces) + "</p>")
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -182,8 +201,339 @@ def test_any_article_round_trips_through_the_post_format(title, author, link, so
     assert post.author == author
     assert post.link == link
     assert post.source == source
-    assert post.content == join_content_lines(content)
+    assert post.content == content
     # The header is a YAML mapping on its own lines: no field can spill into another.
     header = text.split("\n---\n")[0]
     assert len(header.splitlines()) == 9
     assert yaml.safe_load(f"k: {yaml_quoted(title)}")["k"] == title
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Issue 19: each rule of the format on its own, with the expected text written out.
+
+
+@pytest.fixture(params=["UTC", "Asia/Shanghai"])
+def local_timezone(request, monkeypatch):
+    """Dates are written in UTC whatever the machine's zone: the date code runs under UTC and under UTC+8."""
+    import time
+
+    monkeypatch.setenv("TZ", request.param)
+    time.tzset()
+    assert time.localtime(0).tm_gmtoff == (0 if request.param == "UTC" else 8 * 3600)  # the zone is really in force
+    yield request.param
+    monkeypatch.undo()
+    time.tzset()
+
+
+SHANGHAI = timezone(timedelta(hours=8))
+
+
+@pytest.mark.usefixtures("local_timezone")
+@pytest.mark.parametrize(
+    ("moment", "written", "millis", "day"),
+    [
+        (datetime(2023, 10, 28, 18, 43, 48, tzinfo=UTC), "2023-10-28T18:43:48.000Z", 1698518628000, "2023-10-28"),
+        (datetime(2023, 10, 29, 2, 43, 48, 123000, tzinfo=SHANGHAI), "2023-10-28T18:43:48.123Z", 1698518628123, "2023-10-28"),
+        (datetime(2023, 12, 31, 23, 30, tzinfo=UTC), "2023-12-31T23:30:00.000Z", 1704065400000, "2023-12-31"),
+        (datetime(2024, 1, 1, 7, 59, 59, 999000, tzinfo=SHANGHAI), "2023-12-31T23:59:59.999Z", 1704067199999, "2023-12-31"),
+        (datetime(1969, 12, 31, 23, 59, 59, 999000, tzinfo=UTC), "1969-12-31T23:59:59.999Z", -1, "1969-12-31"),
+    ],
+)
+def test_dates_are_written_in_utc_whatever_the_local_zone(moment, written, millis, day):
+    text = render_post(article(date=moment, title="t"))
+    assert f"\ndate: {written}\n" in text
+    assert text.split("---\n", 2)[2].startswith(f"<!--{millis}-->\n")
+    assert format_date(moment) == written
+    assert post_filename(article(date=moment, title="t")) == f"{day}-t.md"
+    assert parse_post(text).date == moment
+    below_a_millisecond = moment.replace(microsecond=moment.microsecond + 999)
+    assert format_date(below_a_millisecond) == written  # cut, not rounded, as toISOString does
+    assert render_post(article(date=below_a_millisecond, title="t")) == text
+
+
+@pytest.mark.usefixtures("local_timezone")
+@pytest.mark.parametrize(
+    ("line", "moment"),
+    [
+        ("date: 2023-10-28T18:43:48.000Z", datetime(2023, 10, 28, 18, 43, 48, tzinfo=UTC)),
+        ("date: 2023-10-28 18:43:48", datetime(2023, 10, 28, 18, 43, 48, tzinfo=UTC)),  # no zone: UTC, as Jekyll's config says
+        ("date: 2023-10-29 02:43:48 +08:00", datetime(2023, 10, 28, 18, 43, 48, tzinfo=UTC)),
+        ("date: 2023-10-28", datetime(2023, 10, 28, tzinfo=UTC)),
+        ('date: "2023-10-28T18:43:48"', datetime(2023, 10, 28, 18, 43, 48, tzinfo=UTC)),
+        ('date: " 2023-10-29T02:43:48+08:00 "', datetime(2023, 10, 28, 18, 43, 48, tzinfo=UTC)),
+        ('date: "2023-10-28T18:43:48.5Z"', datetime(2023, 10, 28, 18, 43, 48, 500000, tzinfo=UTC)),
+        ("date: Invalid Date", None),
+        ("date: 1698518628", None),
+        ("title: no date", None),
+    ],
+)
+def test_front_matter_dates_are_read_as_utc(line, moment):
+    date = parse_post(f"---\n{line}\n---\nbody").date
+    assert date == moment
+    if moment is not None:
+        assert date.utcoffset() == timedelta(0) or "+08:00" in line
+
+
+def test_dates_of_other_types():
+    from newsmirror.postformat import as_datetime
+
+    assert as_datetime(datetime(2023, 1, 2, 3, 4, 5)).tzinfo is UTC  # naive: UTC
+    assert as_datetime(datetime(2023, 1, 2, 3, 4, 5, tzinfo=SHANGHAI)).tzinfo is SHANGHAI  # aware: as it is
+    assert as_datetime(date(2023, 1, 2)) == datetime(2023, 1, 2, tzinfo=UTC)
+    assert as_datetime(date(2023, 1, 2)).tzinfo is UTC
+    assert as_datetime("2023-01-02T03:04:05+08:00").utcoffset() == timedelta(hours=8)
+    assert as_datetime("2023-01-02T03:04:05").tzinfo is UTC
+    assert as_datetime(None) is None and as_datetime(3.5) is None and as_datetime("") is None
+
+
+def test_the_title_line_escapes_markdown_and_keeps_one_line():
+    title = "a*b_c [d] `e` <f> |g| $h! #i & \\ {j}\nk\r\nl\u2028m"
+    line = "a\\*b\\_c \\[d\\] \\`e\\` \\<f\\> \\|g\\| \\$h\\! \\#i &amp; \\\\ \\{j\\} k l m"
+    assert markdown_link_text(title) == line
+    text = render_post(article(title=title, link="https://x.example/a"))
+    assert f"\n{line}](https://x.example/a)\n------\n" in text.replace("\n[", "\n", 1)
+    assert f"\n[{line}](https://x.example/a)\n------\n" in text
+    assert parse_post(text).title == title
+
+
+def test_link_targets_are_percent_encoded_not_cut():
+    link = "https://x.example/a b(c)<d>{e}|f\\g^h`i'j\"k\x7fl\x01m"
+    target = "https://x.example/a%20b%28c%29%3Cd%3E%7Be%7D%7Cf%5Cg%5Eh%60i%27j%22k%7Fl%01m"
+    assert markdown_link_target(link) == target
+    assert "](https://x.example/a%20b%28c%29%3Cd%3E%7Be%7D%7Cf%5Cg%5Eh%60i%27j%22k%7Fl%01m)\n" in render_post(article(link=link))
+
+
+@pytest.mark.parametrize("comments", [True, False])
+def test_comments_off_is_written_and_read_back(comments):
+    text = render_post(article(comments=comments))
+    assert f"\ncomments: {comments}\n" in text
+    assert parse_post(text).comments is comments
+    assert parse_post(text).front_matter["comments"] is comments
+
+
+def test_a_post_without_a_comments_line_has_comments():
+    assert parse_post("---\ntitle: x\n---\nbody").comments is True
+    assert parse_post("---\ntitle: x\ncomments: false\n---\nbody").comments is False
+
+
+GOLDEN_FIELDS = {
+    "title": "布林肯王毅会谈逾7小时 盘点美中冲突领域",
+    "date": datetime(2023, 10, 28, 18, 43, 48, tzinfo=UTC),
+    "author": "大纪元",
+    "link": "https://www.epochtimes.com/gb/23/10/28/n14105046.htm",
+    "source": "大纪元",
+    "tags": ["大纪元"],
+    "categories": ["大纪元"],
+    "comments": True,
+}
+
+
+@pytest.mark.parametrize("variant", ["as written", "BOM", "CRLF", "BOM and CRLF"])
+def test_bom_and_crlf_read_as_the_plain_post(variant):
+    """A post saved by a Windows editor (BOM) or checked out with core.autocrlf (CRLF) is the same post."""
+    golden = GOLDEN_POST.read_text(encoding="utf-8")
+    text = golden.replace("\n", "\r\n") if "CRLF" in variant else golden
+    text = "\ufeff" + text if "BOM" in variant else text
+    post = parse_post(text, path="p.md")
+    for field, value in GOLDEN_FIELDS.items():
+        assert getattr(post, field) == value, field
+    assert post.path == "p.md"
+    assert post.content.startswith("<p>【大纪元2023年10月28日讯】") and post.content.endswith("</p>")
+    assert "\r" not in post.content and "<!--" not in post.content and "------" not in post.content
+    assert post.front_matter["layout"] == "post"
+
+
+@pytest.mark.parametrize(
+    ("text", "header", "body"),
+    [
+        ("---\ntitle: x\n---\nbody\n", "title: x\n", "body\n"),
+        ("\ufeff---\ntitle: x\n---\nbody", "title: x\n", "body"),
+        ("---\r\ntitle: x\r\n---\r\nbody\r\n", "title: x\r\n", "body\r\n"),
+        ("---\ntitle: x\n---", "title: x\n", ""),  # closed at the end of the file
+        ("---\n---\nbody", "", "body"),  # an empty header
+        ("---\ntitle: x\n----\n--- \n---\nbody", "title: x\n----\n--- \n", "body"),  # only a line of just ---
+        ("---\ntitle: x\n---\n---\nbody\n---\n", "title: x\n", "---\nbody\n---\n"),
+        ("---\na: 1\n---\n\n<div>\nx\n</div>\n", "a: 1\n", "\n<div>\nx\n</div>\n"),
+    ],
+)
+def test_front_matter_is_split_at_its_closing_line(text, header, body):
+    from newsmirror.postformat import split_front_matter
+
+    assert split_front_matter(text) == (header, body)
+
+
+def test_an_empty_header_reads_as_no_fields():
+    post = parse_post("---\n---\n<div>\n<p>x</p>\n</div>\n")
+    assert (post.title, post.author, post.link, post.source, post.date) == ("", "", "", "", None)
+    assert (post.tags, post.categories, post.front_matter, post.content) == ([], [], {}, "<p>x</p>")
+
+
+@pytest.mark.parametrize(
+    ("header", "source", "tags"),
+    [
+        ("categories: [ a, b ]\ntags: [ c ]", "a", ["c"]),
+        ("tags: [ c, d ]", "c", ["c", "d"]),
+        ("tags: c", "c", ["c"]),
+        ("tags: [ 1, ~, x ]", "1", ["1", "x"]),
+        ("categories: []\ntags: []", "", []),
+    ],
+)
+def test_the_source_is_the_first_category_else_the_first_tag(header, source, tags):
+    post = parse_post(f"---\n{header}\n---\n")
+    assert post.source == source and post.tags == tags
+
+
+def test_body_content_outside_the_mirror_format_is_the_whole_body_with_liquid_undone():
+    from newsmirror.postformat import body_content, post_content
+
+    assert body_content('<p>{{ "{" }}{ x }}</p>\n') == "<p>{{ x }}</p>\n"
+    assert body_content('x\n<div>\n<p>{{ "{" }}% y %}</p>\n</div>\n') == "<p>{% y %}</p>"
+    assert post_content("---\na: 1\n---\n<div>\n<p>b</p>\n</div>\n") == "<p>b</p>"
+
+
+def test_read_front_matter_reads_the_first_64_kb_only(tmp_path):
+    from newsmirror.postformat import read_front_matter
+
+    post = tmp_path / "p.md"
+    post.write_bytes(b'---\ntitle: "\xff\xfe"\nauthor: a\n---\n' + b"x" * 100_000)
+    assert read_front_matter(post) == {"title": "\ufffd\ufffd", "author": "a"}  # broken bytes do not stop it
+    # A header closed past the first 64 KB (here at byte 65,560) is not read as one.
+    long = b"---\nt: " + b"a" * 65_549 + b"\n---\nbody"
+    assert long.index(b"\n---\n") == 65_556
+    post.write_bytes(long)
+    with pytest.raises(PostFormatError) as raised:
+        read_front_matter(post)
+    assert str(raised.value) == "the YAML front matter is not closed by a --- line"
+
+
+@pytest.mark.parametrize(
+    ("value", "plain", "in_flow"),
+    [
+        ("大纪元", "大纪元", "大纪元"),
+        ("a:b", "a:b", '"a:b"'),
+        ("a,b", "a,b", '"a,b"'),
+        ("a#b", "a#b", '"a#b"'),
+        ("aXb", "aXb", "aXb"),
+        ("caseX", "caseX", "caseX"),
+        ("a", "a", "a"),
+        ("1:30", '"1:30"', '"1:30"'),  # YAML 1.1 (PyYAML) reads a plain 1:30 as 90
+        ("190:20:30", '"190:20:30"', '"190:20:30"'),
+        ("ab ", '"ab "', '"ab "'),
+        ("a:", '"a:"', '"a:"'),
+        ("-ab", '"-ab"', '"-ab"'),
+        ("?x", '"?x"', '"?x"'),
+        (":x", '":x"', '":x"'),
+        ("a'b", '"a\'b"', '"a\'b"'),
+        ("a\tb", '"a\\tb"', '"a\\tb"'),
+        ("a: b", '"a: b"', '"a: b"'),
+        ("a #b", '"a #b"', '"a #b"'),
+        (" . ", '" . "', '" . "'),
+        ("", '""', '""'),
+    ],
+)
+def test_plain_or_quoted_scalars(value, plain, in_flow):
+    assert yaml_scalar(value) == plain
+    assert yaml_scalar(value, in_flow=True) == in_flow
+    assert yaml.safe_load(f"k: {plain}") == {"k": value}
+
+
+def test_a_title_or_author_like_1_30_stays_text():
+    assert yaml.safe_load("author: 1:30") == {"author": 90}  # what a plain scalar would become
+    text = render_post(article(title="1:30", author="1:30", tags=["1:30", "a,b"], categories=["12:05"]))
+    assert '\ntitle: "1:30"\nauthor: "1:30"\n' in text.replace("\ndate: 2023-10-28T18:43:48.000Z", "")
+    assert '\ntags: [ "1:30", "a,b" ]\n' in text and '\ncategories: [ "12:05" ]\n' in text
+    post = parse_post(text)
+    assert (post.title, post.author, post.tags, post.categories, post.source) == ("1:30", "1:30", ["1:30", "a,b"], ["12:05"], "12:05")
+
+
+def test_yaml_escapes():
+    assert yaml_quoted("\x01\x7f\ufeff\x85\t\r\n\"\\\u2028\u2029\x00\x9f") == '"\\x01\\x7f\\ufeff\\N\\t\\r\\n\\"\\\\\\L\\P\\0\\x9f"'
+    assert yaml_quoted("大纪元") == '"大纪元"'
+
+
+def test_flow_lists():
+    from newsmirror.postformat import yaml_flow_list
+
+    assert yaml_flow_list(["a", "b c", "d,e"]) == '[ a, b c, "d,e" ]'
+    assert yaml_flow_list([]) == "[  ]"
+    text = render_post(article(tags=[], categories=[]))
+    assert "\ntags: [ 大纪元 ]\n" in text and "\ncategories: [ 大纪元 ]\n" in text
+
+
+def test_liquid_escaping_exactly():
+    from newsmirror.postformat import liquid_unsafe
+
+    assert escape_liquid("{{ x }} {% y %} {z}") == '{{ "{" }}{ x }} {{ "{" }}% y %} {z}'
+    assert escape_liquid("a{b") == "a{b"
+    assert unescape_liquid('{{ "{" }}{ x }}') == "{{ x }}"
+    assert unescape_liquid("{{ x }}") == "{{ x }}"
+    assert liquid_unsafe("{{ x }}") and liquid_unsafe("{% y %}") and not liquid_unsafe("{ x } %}")
+    assert not liquid_unsafe(escape_liquid("{{ x }} {% y %} {{{"))
+    assert liquid_unsafe('{{{ "{" }}{')  # what is left once the escapes are read still opens a tag
+
+
+def test_content_lines_are_stripped_and_joined():
+    assert join_content_lines("  <p>a</p>\n\t<p>b</p>  \r\n<p>c\x00\x07d</p>\u2028<p>e</p>") == "<p>a</p><p>b</p><p>cd</p><p>e</p>"
+    assert join_content_lines("") == ""
+
+
+@pytest.mark.parametrize(
+    ("char", "kept"),
+    [("中", True), ("a", True), ("é", True), ("\u0301", True), ("5", True), ("٣", True), (".", True), ("~", True),
+     ("@", True), ("Ⅻ", False), ("-", False), (" ", False), ("#", False), ("²", False)],
+)  # fmt: skip
+def test_characters_jekyll_keeps_in_a_slug(char, kept):
+    from newsmirror.postformat import jekyll_slug_keeps
+
+    assert jekyll_slug_keeps(char) is kept
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("a/b", "2023-10-28-a--b.md"),
+        ('a\\:*?"<>|', "2023-10-28-a＼：＊？＂＜＞｜.md"),
+        ('\\:*?"<>|', "2023-10-28-untitled.md"),  # their full-width forms are punctuation: Jekyll's slug is empty
+        ("a:b", "2023-10-28-a：b.md"),
+        ("a\x00b\x1fc\u2028d", "2023-10-28-a b c d.md"),
+        (" . ", "2023-10-28-untitled.md"),
+        (" .. ", "2023-10-28-untitled.md"),
+        ("   ", "2023-10-28-untitled.md"),
+        ("-.", "2023-10-28-untitled.md"),
+        ("-.X", "2023-10-28--.X.md"),
+        ("..a", "2023-10-28-..a.md"),
+    ],
+)
+def test_file_name_title_parts(title, name):
+    assert post_filename(article(title=title)) == name
+    assert post_filename(article(title=title), suffix=1) == name
+    assert post_filename(article(title=title), suffix=3) == name[:-3] + "-3.md"
+
+
+def test_file_names_stay_under_255_bytes_with_room_for_a_suffix(monkeypatch):
+    """50 characters are at most 200 bytes; were the title part longer, the name is cut at a character boundary."""
+    import newsmirror.postformat as postformat
+
+    monkeypatch.setattr(postformat, "TITLE_CHARS_IN_NAME", 100)
+    name = post_filename(article(title="𠮷" * 100))  # 4 bytes each in UTF-8
+    assert name == "2023-10-28-" + "𠮷" * 58 + ".md"  # 11 + 232 + 3 bytes: 8 left for "-NNNN"
+    assert post_filename(article(title="ab" + "𠮷" * 98)) == "2023-10-28-ab" + "𠮷" * 57 + ".md"  # cut inside a character
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Asia/Shanghai"])
+def test_fetch_writes_utc_dates_and_comments_off_whatever_the_local_zone(server, tmp_path, tz):
+    from pagehelpers import rss
+
+    item = {"title": "午夜前后", "link": "https://news.example/a", "description": "<p>正文</p>",
+            "date": datetime(2023, 10, 28, 18, 43, 48, tzinfo=UTC)}  # fmt: skip  (02:43 on the 29th in Shanghai)
+    server.add("/feed.xml", rss([item]))
+    write_config(tmp_path, [{"name": "新闻", "url": server.url("/feed.xml"), "comments": False}])
+    result = run_cli("fetch", "-C", str(tmp_path), env={"TZ": tz})
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in (tmp_path / "_posts").iterdir()] == ["2023-10-28-午夜前后.md"]
+    text = (tmp_path / "_posts" / "2023-10-28-午夜前后.md").read_text(encoding="utf-8")
+    assert text == (
+        "---\nlayout: post\ntitle: \"午夜前后\"\ndate: 2023-10-28T18:43:48.000Z\nauthor: 新闻\n"
+        "from: https://news.example/a\ntags: [ 新闻 ]\ncomments: False\ncategories: [ 新闻 ]\n---\n"
+        "<!--1698518628000-->\n[午夜前后](https://news.example/a)\n------\n\n<div>\n<p>正文</p>\n</div>\n"
+    )

@@ -210,7 +210,9 @@ class PostFormatError(ValueError):
     """A post whose header or body cannot be read; the message says why."""
 
 
-_BODY_CONTENT = re.compile(r"<div>\n(.*)\n</div>\n?\Z", re.DOTALL)
+# From the first "<div>\n" only: were it not the one, no later one would be, and searching on from each of them
+# rescanned the rest of the body (quadratic in a body of "<div>\n" lines).
+_BODY_CONTENT = re.compile(r"\A(?:(?!<div>\n).)*<div>\n(.*)\n</div>\n?\Z", re.DOTALL)
 
 
 def split_front_matter(text: str) -> tuple[str, str]:
@@ -274,6 +276,8 @@ def as_list(value: object) -> list[str]:
 def body_content(body: str) -> str:
     """The article HTML of a post's body: inside the mirror format's <div>, else the whole body; Liquid escapes
     undone."""
+    if "\r\n" in body:  # a post checked out with CRLF line ends (git's core.autocrlf on Windows)
+        body = body.replace("\r\n", "\n")
     match = _BODY_CONTENT.search(body)
     return unescape_liquid(match.group(1) if match else body)
 
