@@ -304,7 +304,10 @@ def measure(pattern: re.Pattern, budget: float = BUDGET) -> tuple[float, float, 
         for unit in units:
             text = _build(unit, size, binary)
             for operation in OPERATIONS:
-                seconds = spent[unit, operation] = _time(pattern, operation, text)
+                seconds = _time(pattern, operation, text)
+                if seconds > SHORT_LIMIT:  # a busy machine pauses any process now and then: the best of three
+                    seconds = min(seconds, _time(pattern, operation, text), _time(pattern, operation, text))
+                spent[unit, operation] = seconds
                 if seconds > SHORT_LIMIT or time.perf_counter() - started > SHORT_BUDGET:
                     return float("inf"), seconds, f"{operation} over {_shown(unit, size)}"
     total, worst, what = 0.0, 0.0, ""
@@ -326,6 +329,8 @@ def test_patterns_are_found() -> None:
 @pytest.mark.parametrize("name", list(PATTERNS))
 def test_pattern_is_linear(name: str) -> None:
     total, worst, what = measure(PATTERNS[name])
+    if total > BUDGET:  # once more before failing: a super-linear pattern is slow every time, a busy machine not
+        total, worst, what = min((total, worst, what), measure(PATTERNS[name]))
     assert total <= BUDGET, f"{name} is super-linear: {total:.2f} s in all, {worst:.2f} s for {what}"
 
 
