@@ -156,6 +156,12 @@ def test_a_post_is_written_whole_under_its_name(tmp_path):
     assert path.read_bytes() == POST_TEXT.encode("utf-8")
 
 
+def test_the_archive_layout(tmp_path):
+    archive = Archive(tmp_path)
+    assert (archive.root, archive.posts_dir, archive.archived_dir, archive.state_dir) == (
+        tmp_path, tmp_path / "_posts", tmp_path / "archived", tmp_path / ".newsmirror")
+
+
 def test_taken_names_get_2_3_and_never_replace_a_post(tmp_path):
     (tmp_path / "_posts").mkdir()
     (tmp_path / "_posts" / "2023-10-28-标题.md").write_text("an older post", encoding="utf-8")

@@ -109,6 +109,22 @@ def test_liquid_escaping_round_trips(text):
     assert unescape_liquid(escaped) == text
 
 
+@pytest.fixture
+def deadline():
+    """A header that is never closed must be refused at once: fail the test after 5 s instead of hanging."""
+    import signal
+
+    def expire(signum, frame):
+        raise TimeoutError("still reading the front matter after 5 s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, 5.0)
+    yield
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.usefixtures("deadline")
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -117,6 +133,9 @@ def test_liquid_escaping_round_trips(text):
         ("---\ntitle: x\n", "the YAML front matter is not closed by a --- line"),
         ("---\ntitle: x\n----\nbody", "the YAML front matter is not closed by a --- line"),
         ("---\ntitle: x\n--- x\nbody", "the YAML front matter is not closed by a --- line"),
+        ("---x\ntitle: x\n", "the YAML front matter is not closed by a --- line"),
+        ("---\ntitle: a\x07b\n---\n",
+         "the YAML header does not parse: unacceptable character #x0007: control characters are not allowed"),
         ('---\ntitle: "C:\\dir"\n---\nbody', "the YAML header does not parse at line 2: found unknown escape character"),
         ('---\ntitle: x\nauthor: "C:\\dir"\n---\n', "the YAML header does not parse at line 3: found unknown escape character"),
         ("---\ntitle: [x\n---\n", "the YAML header does not parse at line 3: did not find expected ',' or ']'"),
@@ -262,6 +281,7 @@ def test_dates_are_written_in_utc_whatever_the_local_zone(moment, written, milli
         ('date: "2023-10-28T18:43:48"', datetime(2023, 10, 28, 18, 43, 48, tzinfo=UTC)),
         ('date: " 2023-10-29T02:43:48+08:00 "', datetime(2023, 10, 28, 18, 43, 48, tzinfo=UTC)),
         ('date: "2023-10-28T18:43:48.5Z"', datetime(2023, 10, 28, 18, 43, 48, 500000, tzinfo=UTC)),
+        ("date: 2023-10-28T18:43:48z", datetime(2023, 10, 28, 18, 43, 48, tzinfo=UTC)),  # YAML leaves it a string
         ("date: Invalid Date", None),
         ("date: 1698518628", None),
         ("title: no date", None),
@@ -353,9 +373,11 @@ def test_bom_and_crlf_read_as_the_plain_post(variant):
         ("---\n---\nbody", "", "body"),  # an empty header
         ("---\ntitle: x\n----\n--- \n---\nbody", "title: x\n----\n--- \n", "body"),  # only a line of just ---
         ("---\ntitle: x\n---\n---\nbody\n---\n", "title: x\n", "---\nbody\n---\n"),
+        ("---\ntitle: x\n----\n---\nbody\n---\nmore", "title: x\n----\n", "body\n---\nmore"),  # the first closing line
         ("---\na: 1\n---\n\n<div>\nx\n</div>\n", "a: 1\n", "\n<div>\nx\n</div>\n"),
     ],
 )
+@pytest.mark.usefixtures("deadline")
 def test_front_matter_is_split_at_its_closing_line(text, header, body):
     from newsmirror.postformat import split_front_matter
 

@@ -57,6 +57,13 @@ def test_addresses_are_made_absolute_against_the_article(fragment, expected):
     assert clean(fragment) == expected
 
 
+def test_absolute_addresses_keep_their_host_and_path():
+    """An absolute address is not joined, except that its scheme may come out in lower case, as urljoin writes it."""
+    fragment = '<a href="HTTPS://Other.example/X">x</a><a href="HTTP://Other.example/Y">y</a>'
+    assert clean(fragment, "https://b.example/p.html") == '<a href="https://Other.example/X">x</a><a href="HTTP://Other.example/Y">y</a>'
+    assert clean(fragment, "http://b.example/p.html") == '<a href="HTTPS://Other.example/X">x</a><a href="http://Other.example/Y">y</a>'
+
+
 def test_without_a_base_relative_addresses_stay_relative():
     assert clean('<a href="/gb/other.html">x</a><img src="a.jpg">', "") == '<a href="/gb/other.html">x</a><img src="a.jpg">'
 
@@ -204,6 +211,11 @@ def test_ordinary_pictures_stay_even_on_tracker_domains(src):
 
 def test_an_image_without_an_address_is_no_tracker():
     assert clean('<img width="1" height="1">') == '<img width="1" height="1">'
+
+
+@pytest.mark.parametrize("size", ['width="1"', 'height="1"', 'width="1" height=""', 'width="0" height="auto"'])
+def test_one_small_side_alone_is_no_pixel(size):
+    assert clean(f'<img src="https://img.example/p.gif" {size}>').startswith('<img src="https://img.example/p.gif"')
 
 
 # ---------------------------------------------------------------------------------------------------------------
