@@ -27,9 +27,9 @@ HERE = Path(__file__).resolve().parent
 GOLDEN = HERE.parent / "tests" / "fixtures" / "000_48fe70f85b61edb0.txt"
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from newsmirror.archive import Archive  # noqa: E402
+from newsmirror.archive.layout import Archive  # noqa: E402
+from newsmirror.archive.postformat import parse_post  # noqa: E402
 from newsmirror.models import Article  # noqa: E402
-from newsmirror.postformat import parse_post  # noqa: E402
 
 COMMON = (
     "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法"

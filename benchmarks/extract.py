@@ -20,8 +20,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from newsmirror.extract import decode_page, extract_article, trafilatura_only
-from newsmirror.sanitize import html_to_text, sanitize_html
+from newsmirror.ingest.encoding import decode_page
+from newsmirror.ingest.fulltext import extract_article, trafilatura_only
+from newsmirror.ingest.sanitize import html_to_text, sanitize_html
 
 PAGES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "pages"
 HELDOUT = PAGES.parent / "pages_heldout"

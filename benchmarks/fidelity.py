@@ -43,8 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lxml import html as lxml_html
 from realposts import TARBALL, RealPost, every_kth, read_posts, split_body, split_duplicates, unpack
 
-from newsmirror.archive import canonical_url
-from newsmirror.postformat import (
+from newsmirror.archive.identity import canonical_url
+from newsmirror.archive.postformat import (
     as_datetime,
     epoch_millis,
     format_date,
@@ -52,7 +52,7 @@ from newsmirror.postformat import (
     parse_front_matter,
     split_front_matter,
 )
-from newsmirror.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from newsmirror.ingest.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 
 LAYOUTS = ("current", "no comments:", "NaN millis", "legacy")
 DEFAULT_LIMITS = {"max_items": 500, "max_title_chars": 1000, "max_bytes": 20 * 1024 * 1024}

@@ -177,7 +177,7 @@ def main() -> None:
             import pstats
 
             from newsmirror.config import load_config
-            from newsmirror.pipeline import run_fetch
+            from newsmirror.operations.fetch import run_fetch
 
             profiler = cProfile.Profile()
             profiler.enable()

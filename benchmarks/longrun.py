@@ -22,8 +22,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
+from newsmirror.archive.postformat import post_filename, render_post  # noqa: E402
 from newsmirror.models import Article  # noqa: E402
-from newsmirror.postformat import post_filename, render_post  # noqa: E402
 
 SOURCES = ["大纪元", "美国之音", "BBC中文"]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from newsmirror.postformat import (
+from newsmirror.archive.postformat import (
     PostFormatError,
     as_datetime,
     parse_front_matter,

@@ -8,8 +8,8 @@ import re
 import time
 from pathlib import Path
 
-from newsmirror.extract import extract_article
-from newsmirror.sanitize import sanitize_html
+from newsmirror.ingest.fulltext import extract_article
+from newsmirror.ingest.sanitize import sanitize_html
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ROOT / "tests" / "fixtures" / "pages"

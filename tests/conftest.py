@@ -136,7 +136,7 @@ def _no_proxy_from_environment(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
-_MEMOISED = (("newsmirror.archive", "canonical_url"), ("newsmirror.sanitize", "sanitize_html"))
+_MEMOISED = (("newsmirror.archive.identity", "canonical_url"), ("newsmirror.ingest.sanitize", "sanitize_html"))
 
 
 @pytest.fixture(autouse=True)

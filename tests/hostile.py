@@ -300,3 +300,27 @@ def _internal_addresses(server, internal, cases: list[HostileSource]) -> None:
 
 
 INTERNAL_PATHS = ("/admin", "/secret.png")  # what no run may fetch from the internal host
+
+
+# Installed before any page script: every payload calls window.__xss(label); alert/prompt/confirm are recorded too.
+HOOK = """
+window.__xssLog = [];
+window.__xss = function (label) { window.__xssLog.push(String(label)); };
+for (const name of ['alert', 'prompt', 'confirm']) {
+  window[name] = function (message) { window.__xssLog.push(name + ':' + message); };
+}
+"""
+
+
+
+# What must not survive in any post, however it was spelled on the way in.
+FORBIDDEN = [
+    re.compile(r"<\s*script", re.I),
+    re.compile(r"<[^>]*\son[a-z]+\s*=", re.I),  # event handlers
+    re.compile(r"""<[^>]*=\s*["']?[^"'>]*(?:java|vb)script\s*:""", re.I),  # script URLs in any attribute
+    re.compile(r"""<[^>]*=\s*["']?\s*data:(?!image/(?:png|jpe?g|gif|webp|avif|bmp);)""", re.I),
+    re.compile(r"<\s*(?:style|object|embed|form|meta|base|svg|math|template|noscript|button|body)\b", re.I),
+    re.compile(r"<[^>]*\s(?:srcdoc|style)\s*=", re.I),
+    re.compile(r"root:x:0:0"),  # /etc/passwd through an external entity
+]
+

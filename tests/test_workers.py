@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 import workerjobs
-from newsmirror.sanitize import sanitize_html
+from newsmirror.ingest.sanitize import sanitize_html
 from newsmirror.workers import TimeLimitExceeded, WorkerCrashed, WorkerPool
 
 

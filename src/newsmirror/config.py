@@ -193,14 +193,14 @@ def _check_source(source: SourceConfig, where: str, problems: list[str]) -> None
             except re.error as exc:
                 problems.append(f"{where}: {key} pattern {pattern!r} is not a valid regular expression ({exc})")
     if source.convert:
-        from .convert import known_conversions
+        from newsmirror.ingest.convert import known_conversions
 
         if source.convert not in known_conversions():
             problems.append(f"{where}: convert = {source.convert!r} is not one of {', '.join(known_conversions())}")
 
 
 def _check_allowlist(entries: list[str], where: str, problems: list[str]) -> None:
-    from .fetch import is_allowlist_entry
+    from newsmirror.ingest.guard import is_allowlist_entry
 
     for entry in entries:
         if not is_allowlist_entry(entry):
@@ -336,7 +336,7 @@ _TABLE_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
 
 def write_sources(config_path: Path, sources: list[SourceConfig]) -> None:
     """Replace the [[sources]] tables, keeping every other table, comment and setting as the user wrote it."""
-    from .archive import atomic_write_text
+    from newsmirror.files import atomic_write_text
 
     text = config_path.read_text(encoding="utf-8") if config_path.exists() else ""
     kept: list[str] = []

@@ -56,3 +56,24 @@ class Post:
     categories: list[str] = field(default_factory=list)
     comments: bool = True
     front_matter: dict = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Validators:
+    """What the last answer said, for a conditional GET next time."""
+
+    etag: str = ""
+    last_modified: str = ""
+
+
+class FetchError(SourceProblem):
+    """A request that did not give a usable answer; str() is one line saying why."""
+
+    def __init__(
+        self, message: str, status: int | None = None, retryable: bool = False, retry_after: float | None = None
+    ):
+        super().__init__(message)
+        self.status = status
+        self.retryable = retryable
+        self.retry_after = retry_after  # seconds the server asked us to wait (Retry-After), if it said
+

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 _TAB_NEWLINE = re.compile("[\t\n\r]")
 _EDGE = "".join(chr(c) for c in range(0x21))  # C0 controls and space, stripped at both ends
@@ -49,3 +49,21 @@ def http_link(value: str, base: str = "") -> str:
         except ValueError:
             return ""
     return link if is_http_url(link) else ""
+
+
+def split_url(url: str) -> SplitResult | None:
+    """urlsplit, or None for an address it refuses (e.g. "http://[x/a.png"): such an address is dropped."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
+
+
+
+def join_url(base: str, url: str) -> str | None:
+    """urljoin, or None for an address it refuses ("http://[x/a.png")."""
+    try:
+        return urljoin(base, url)
+    except ValueError:
+        return None
+

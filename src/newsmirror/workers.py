@@ -18,7 +18,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from .models import SourceProblem
+from newsmirror.models import SourceProblem
 
 
 class TimeLimitExceeded(SourceProblem):

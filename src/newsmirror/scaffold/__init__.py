@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..archive import POSTS_DIR, STATE_DIR, write_if_changed
-from ..config import CONFIG_NAME, default_config_text
+from newsmirror.archive.layout import POSTS_DIR, STATE_DIR
+from newsmirror.config import CONFIG_NAME, default_config_text
+from newsmirror.files import write_if_changed
 
 GITIGNORE = f"""# newsmirror's cache (rebuilt from the posts when missing) and build output
 {STATE_DIR}/
@@ -48,10 +49,10 @@ def init_archive(root: Path, title: str = "newsmirror", force: bool = False) -> 
     if not gitignore.exists():
         write_if_changed(gitignore, GITIGNORE)
         written.append(gitignore)
-    from .jekyll import write_jekyll_site  # the Jekyll site around the posts (layouts, _config.yml, pages)
+    from newsmirror.scaffold.jekyll import write_jekyll_site
 
     written += write_jekyll_site(root, title, force=force)
-    from .workflows import write_workflows  # hourly fetch-and-publish, Pages deploy, archive requests
+    from newsmirror.scaffold.workflows import write_workflows
 
     written += write_workflows(root, force=force)
     return written

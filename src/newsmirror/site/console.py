@@ -8,8 +8,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..config import Config
-from .builder import BuildReport, build_site
+from newsmirror.config import Config
+from newsmirror.site.build import BuildReport, build_site
 
 _PHASES = {"parse": "reading posts", "render": "post pages", "lists": "lists and feeds", "search": "search index"}
 

@@ -18,9 +18,9 @@ from urllib.parse import parse_qs, urlsplit
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from ..archive import write_if_changed
-from ..postformat import PostFormatError, post_content
-from ..urlsafety import http_link
+from newsmirror.archive.postformat import PostFormatError, post_content
+from newsmirror.files import write_if_changed
+from newsmirror.urlsafety import http_link
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 USER_TEMPLATES = "_templates"  # in the archive; Jekyll ignores folders starting with "_"

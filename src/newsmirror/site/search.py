@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .urls import href
+from newsmirror.site.urls import href
 
 SEALED_SIZE = 3000  # Pagefind needs ~300 KB of memory per post: 3000 posts ≈ 0.9 GB per process, two at once
 OPEN_CAP = 500

@@ -15,9 +15,9 @@ from urllib.parse import unquote, urlsplit
 
 from rich.console import Console
 
-from ..config import Config
-from .builder import SITE_DIR, build_site
-from .console import build_and_report, print_report
+from newsmirror.config import Config
+from newsmirror.site.build import SITE_DIR, build_site
+from newsmirror.site.console import build_and_report, print_report
 
 
 class _Handler(SimpleHTTPRequestHandler):

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import quote
 
-from ..postformat import jekyll_slug_keeps
+from newsmirror.archive.postformat import jekyll_slug_keeps
 
 PERMALINK = "/:year/:month/:day/:title:output_ext"
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ...postformat import yaml_quoted
-from .. import write_missing
+from newsmirror.archive.postformat import yaml_quoted
+from newsmirror.scaffold import write_missing
 
 HERE = Path(__file__).parent
 FILES = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from .. import write_missing
+from newsmirror.scaffold import write_missing
 
 WORKFLOWS = ("fetch.yml", "pages.yml", "archive-request.yml")
 

@@ -1,0 +1,54 @@
+"""The archive on disk: posts, atomic writes, the per-source lists and the sources table.
+
+A post is written to a temporary file and then linked into place, so it never exists half-written and never
+replaces another post; the state database is only a cache of what these files say.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+_TRACKING_PARAMETERS = re.compile(
+    r"^(?:utm_\w*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|yclid|_hsenc|_hsmi|mkt_tok|oly_anon_id|"
+    r"oly_enc_id|vero_id|wt_mc|wt\.mc_id|at_medium|at_campaign|cmpid|ncid|ocid|sr_share|spm|share_token|"
+    r"from_rss|rss|feed|ref_src|__twitter_impression)$",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=65_536)  # each new article's address is canonicalised for dedup and again for the state
+def canonical_url(url: str) -> str:
+    """The identity of an article address: https, lower-case host, no default port, fragment or tracking."""
+    return _canonical_url(url)
+
+
+def _canonical_url(url: str) -> str:
+    # Undecorated, apart from the cache above: mutmut mutates only undecorated functions.
+    url = url.strip()
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower().rstrip(".")
+        port = parts.port
+    except ValueError:
+        return url
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return url
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    path = quote(unquote(parts.path or "/"), safe="/:@!$&'()*+,;=-._~%")
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMETERS.match(k)]
+    return urlunsplit(("https", netloc, path, urlencode(sorted(query), doseq=True), ""))
+
+
+def guid_key(source: str, guid: str) -> str:
+    return f"guid:{source}\x1f{guid}"
+
+
+def fingerprint_key(title: str) -> str:
+    """For items without a link: the same title (as written in the post) is the same item. Only the written
+    title is used, so that the key can be rebuilt from the post alone (the source's name is not always in it)."""
+    return "fp:" + hashlib.sha1(title.encode()).hexdigest()

@@ -1,0 +1,343 @@
+"""The SQLite cache under the archive: what posts exist and which articles they hold, HTTP validators,
+source health and run history. Only a cache: deleted or corrupt, it is rebuilt from the posts on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from newsmirror.archive.identity import canonical_url, fingerprint_key
+from newsmirror.archive.layout import Archive, ArchiveError, PostSummary
+from newsmirror.archive.lock import ArchiveLock
+from newsmirror.archive.postformat import PostFormatError, as_datetime, read_front_matter, source_of
+from newsmirror.models import Validators
+
+SCHEMA_VERSION = 1
+RUNS_KEPT = 168  # run reports kept in the cache: a week of hourly runs
+LEGACY_URLS = "allurls.dat"  # a legacy mirror's list of archived article URLs, one a line
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS posts (
+    path TEXT PRIMARY KEY, mtime_ns INTEGER, url TEXT, title TEXT, date TEXT, source TEXT, error TEXT
+);
+CREATE INDEX IF NOT EXISTS posts_url ON posts(url);
+CREATE TABLE IF NOT EXISTS keys (key TEXT PRIMARY KEY, path TEXT);
+CREATE TABLE IF NOT EXISTS http (
+    url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, body_hash TEXT, checked_at TEXT
+);
+CREATE TABLE IF NOT EXISTS health (
+    source TEXT PRIMARY KEY, last_success TEXT, last_error TEXT, last_error_at TEXT,
+    consecutive_failures INTEGER DEFAULT 0, last_not_modified TEXT, not_modified_count INTEGER DEFAULT 0,
+    fetch_count INTEGER DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, started TEXT, finished TEXT, report TEXT);
+"""
+
+
+class PostsUnreadableError(ArchiveError):
+    """The posts on disk (or the cache of them) cannot be read, so what is new cannot be told: the run stops."""
+
+
+# pragma: no mutate start (outside the mutation-testing scope: see [tool.mutmut] in pyproject.toml)
+
+
+# pragma: no mutate end
+
+
+# pragma: no mutate start (outside the mutation-testing scope: see [tool.mutmut] in pyproject.toml)
+@dataclass(slots=True)
+class SourceHealth:
+    source: str
+    last_success: str | None = None
+    last_error: str | None = None
+    last_error_at: str | None = None
+    consecutive_failures: int = 0
+    last_not_modified: str | None = None
+    not_modified_count: int = 0
+    fetch_count: int = 0
+    failing_since: str | None = None  # when the current run of failures began
+
+
+def _iso(value: object) -> str | None:
+    moment = as_datetime(value)  # timestamps, bare dates (as Jekyll reads them) and ISO strings
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
+
+
+class State:
+    """Open with `State.open(archive)`; every method commits its own work."""
+
+    def __init__(self, archive: Archive, connection: sqlite3.Connection):
+        self.archive = archive
+        self.db = connection
+        self.synced = False  # sync_with_disk has run since this state was opened
+
+    @classmethod
+    def open(cls, archive: Archive) -> State:
+        archive.state_dir.mkdir(parents=True, exist_ok=True)
+        path = archive.state_dir / "state.sqlite"
+        try:
+            connection = cls._connect(path)
+        except sqlite3.DatabaseError:
+            # A corrupt cache is set aside and rebuilt from the posts; nothing in it is irreplaceable.
+            for suffix in ("", "-wal", "-shm"):
+                candidate = Path(str(path) + suffix)
+                if candidate.exists():
+                    candidate.rename(Path(f"{path}{suffix}.corrupt-{int(time.time())}"))
+            connection = cls._connect(path)
+        return cls(archive, connection)
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            ok = connection.execute("PRAGMA quick_check").fetchone()
+            if not ok or ok[0] != "ok":
+                raise sqlite3.DatabaseError(f"quick_check: {ok}")
+            connection.executescript(_SCHEMA)
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(health)")}
+            if "failing_since" not in columns:  # added after schema 1 shipped; an old cache gains it in place
+                connection.execute("ALTER TABLE health ADD COLUMN failing_since TEXT")
+            version = connection.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if version is None:
+                connection.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            elif version[0] != str(SCHEMA_VERSION):
+                raise sqlite3.DatabaseError(f"schema version {version[0]}")
+        except sqlite3.DatabaseError:
+            connection.close()
+            raise
+        return connection
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- the posts on disk ------------------------------------------------------------------------------------
+
+    def ensure_synced(self) -> None:
+        """Sync with the posts on disk once per opening (under the archive lock nothing else changes them).
+
+        Raises PostsUnreadableError when the posts or the cache cannot be read: nothing may be written then, or
+        articles pulled in since the last run would be written twice."""
+        if self.synced:
+            return
+        try:
+            self.sync_with_disk()
+        except (OSError, sqlite3.Error) as exc:
+            detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+            raise PostsUnreadableError(f"cannot read the posts already in the archive: {detail}{where}") from None
+
+    def sync_with_disk(self) -> int:
+        """Bring the posts table in line with the files: read new or changed posts, forget removed ones.
+
+        Returns how many files were read. Cheap when nothing changed (one directory walk, one stat a file).
+        """
+        known = {row[0]: row[1] for row in self.db.execute("SELECT path, mtime_ns FROM posts")}
+        on_disk = self.archive.scan_posts()
+        rows = [
+            self._row_for(self.archive.root / relative, relative, mtime)
+            for relative, (mtime, _size) in on_disk.items()
+            if known.get(relative) != mtime
+        ]
+        gone = [p for p in known if p not in on_disk]
+        self.sync_legacy_urls()
+        if rows or gone:
+            self.db.execute("BEGIN")
+            try:
+                self.db.executemany("INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                self.db.executemany("DELETE FROM posts WHERE path = ?", [(p,) for p in gone])
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        self.synced = True  # only once it all worked: a failed sync is tried again, never taken as done
+        return len(rows)
+
+    def sync_legacy_urls(self) -> int:
+        """Load `allurls.dat` (a legacy mirror's archived URLs, one a line) as known keys when it changed.
+
+        The file stays in the archive, so a fresh clone without this cache still knows those articles.
+        """
+        path = self.archive.root / LEGACY_URLS
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            self.db.execute("DELETE FROM keys WHERE path = ?", (LEGACY_URLS,))
+            self.db.execute("DELETE FROM meta WHERE key = 'allurls'")
+            return 0
+        stamp = f"{info.st_mtime_ns}:{info.st_size}"
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'allurls'").fetchone()
+        if row is not None and row[0] == stamp:
+            return 0
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        urls = {canonical_url(line) for line in text.splitlines() if line.strip()}
+        urls.discard("")
+        self.db.execute("BEGIN")
+        try:
+            self.db.execute("DELETE FROM keys WHERE path = ?", (LEGACY_URLS,))
+            self.db.executemany("INSERT OR IGNORE INTO keys VALUES (?, ?)", [(u, LEGACY_URLS) for u in urls])
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('allurls', ?)", (stamp,))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return len(urls)
+
+    def _row_for(self, path: Path, relative: str, mtime: int) -> tuple:
+        try:
+            header = read_front_matter(path)
+        except (PostFormatError, OSError) as exc:
+            return (relative, mtime, None, None, None, None, str(exc))
+        link = header.get("from")
+        url = canonical_url(str(link)) if link else None
+        title = header.get("title")
+        source = source_of(header)
+        return (relative, mtime, url, None if title is None else str(title), _iso(header.get("date")), source, None)
+
+    def record_post(self, path: Path, url: str, title: str, date: datetime, source: str, keys: Iterable[str]) -> None:
+        self.record_posts([(path, url, title, date, source, list(keys))])
+
+    def record_posts(self, posts: list[tuple[Path, str, str, datetime, str, list[str]]]) -> None:
+        """Record written posts (path, url, title, date, source, keys) in one transaction."""
+        rows, key_rows = [], []
+        for path, url, title, date, source, keys in posts:
+            relative = self.archive.relative(path)
+            date_text = date.astimezone(UTC).isoformat()
+            rows.append((relative, path.stat().st_mtime_ns, canonical_url(url) or None, title, date_text, source))
+            key_rows.extend((key, relative) for key in keys)
+        self.db.execute("BEGIN")
+        try:
+            self.db.executemany("INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, NULL)", rows)
+            self.db.executemany("INSERT OR IGNORE INTO keys VALUES (?, ?)", key_rows)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def move_posts(self, moves: list[tuple[str, str]]) -> None:
+        """Posts renamed on disk (old relative path, new relative path), with their dedup keys."""
+        self.db.execute("BEGIN")
+        try:
+            self.db.executemany("UPDATE OR REPLACE posts SET path = ? WHERE path = ?", [(new, old) for old, new in moves])
+            self.db.executemany("UPDATE keys SET path = ? WHERE path = ?", [(new, old) for old, new in moves])
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def known_urls(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT url FROM posts WHERE url IS NOT NULL")}
+
+    def known_keys(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT key FROM keys")}
+
+    def fingerprints_on_disk(self) -> set[str]:
+        """Keys for posts without a `from:` address, so that link-less items stay deduplicated after a rebuild."""
+        return {
+            fingerprint_key(title or "")
+            for (title,) in self.db.execute("SELECT title FROM posts WHERE url IS NULL AND error IS NULL")
+        }
+
+    def summaries(self) -> list[PostSummary]:
+        result = []
+        for path, title, date, source in self.db.execute(
+            "SELECT path, title, date, source FROM posts WHERE error IS NULL"
+        ):
+            result.append(PostSummary(path=path, title=title or "", date=as_datetime(date), source=source or ""))
+        return result
+
+    def unreadable_posts(self) -> list[tuple[str, str]]:
+        return list(self.db.execute("SELECT path, error FROM posts WHERE error IS NOT NULL ORDER BY path"))
+
+    # -- HTTP validators --------------------------------------------------------------------------------------
+
+    def validators(self, url: str) -> tuple[Validators, str | None]:
+        row = self.db.execute("SELECT etag, last_modified, body_hash FROM http WHERE url = ?", (url,)).fetchone()
+        if row is None:
+            return Validators(), None
+        return Validators(etag=row[0] or "", last_modified=row[1] or ""), row[2]
+
+    def save_validators(self, url: str, validators: Validators, body_hash: str | None) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO http VALUES (?, ?, ?, ?, ?)",
+            (url, validators.etag, validators.last_modified, body_hash, datetime.now(UTC).isoformat()),
+        )
+
+    # -- source health ----------------------------------------------------------------------------------------
+
+    def record_outcome(self, source: str, when: datetime, error: str | None, not_modified: bool) -> None:
+        """One statement, so one commit a source: a run of 200 unchanged feeds does 200 small writes, not 400."""
+        stamp = when.astimezone(UTC).isoformat()
+        if error:
+            self.db.execute(
+                "INSERT INTO health (source, last_error, last_error_at, consecutive_failures, fetch_count, failing_since)"
+                " VALUES (?, ?, ?, 1, 1, ?) ON CONFLICT (source) DO UPDATE SET last_error = excluded.last_error,"
+                " last_error_at = excluded.last_error_at, consecutive_failures = consecutive_failures + 1,"
+                " fetch_count = fetch_count + 1, failing_since = COALESCE(failing_since, excluded.failing_since)",
+                (source, error, stamp, stamp),
+            )
+        else:
+            self.db.execute(
+                "INSERT INTO health (source, last_success, consecutive_failures, fetch_count, last_not_modified,"
+                " not_modified_count) VALUES (?, ?, 0, 1, ?, ?) ON CONFLICT (source) DO UPDATE SET"
+                " last_success = excluded.last_success, consecutive_failures = 0, fetch_count = fetch_count + 1,"
+                " failing_since = NULL, last_not_modified = COALESCE(excluded.last_not_modified, last_not_modified),"
+                " not_modified_count = not_modified_count + excluded.not_modified_count",
+                (source, stamp, stamp if not_modified else None, int(not_modified)),
+            )
+
+    def health(self) -> dict[str, SourceHealth]:
+        rows = self.db.execute(
+            "SELECT source, last_success, last_error, last_error_at, consecutive_failures, last_not_modified,"
+            " not_modified_count, fetch_count, failing_since FROM health"
+        )
+        return {row[0]: SourceHealth(*row) for row in rows}
+
+    def record_run(self, started: datetime, finished: datetime, report: dict) -> None:
+        """Keep the reports of the last RUNS_KEPT runs: a 200-source report is ~40 KB, and an hourly job kept
+        every one would carry ~350 MB a year in its cache."""
+        self.db.execute("BEGIN")
+        try:
+            self.db.execute(
+                "INSERT INTO runs (started, finished, report) VALUES (?, ?, ?)",
+                (started.isoformat(), finished.isoformat(), json.dumps(report, ensure_ascii=False)),
+            )
+            self.db.execute("DELETE FROM runs WHERE id <= (SELECT MAX(id) FROM runs) - ?", (RUNS_KEPT,))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+
+@contextmanager
+def locked_state(archive: Archive, wait: float = 0.0, sync: bool = True) -> Iterator[State]:
+    """What every command that writes to the archive starts with: the archive lock, a sweep of the temporary files
+    a killed run left, and the state cache in line with the posts (with sync=False, the caller calls ensure_synced
+    before it reads posts or keys). A lock or cache that cannot be opened (read-only or full disk) is a one-line
+    ArchiveError; another run holding the lock is a LockedError."""
+    with ExitStack() as stack:
+        try:
+            lock = stack.enter_context(ArchiveLock(archive, wait=wait))
+        except OSError as exc:
+            raise ArchiveError(f"cannot lock the archive {archive.root}: {exc.strerror or exc}") from None
+        try:
+            state = State.open(archive)
+        except (OSError, sqlite3.Error) as exc:
+            raise ArchiveError(f"cannot open the state cache in {archive.state_dir}: {exc}") from None
+        stack.callback(state.close)
+        if lock.last_holder_died:  # we hold the lock: none of those files belongs to a write in progress
+            archive.remove_stale_temporary_files()
+        if sync:
+            state.sync_with_disk()
+        yield state
+
+
+# pragma: no mutate end

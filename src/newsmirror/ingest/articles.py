@@ -1,0 +1,92 @@
+"""One run: sources → fetched feeds → entries → articles → posts on disk, returning a RunReport. No printing."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from newsmirror.archive.identity import canonical_url, fingerprint_key, guid_key
+from newsmirror.config import SourceConfig
+from newsmirror.ingest.convert import convert_html, convert_text
+from newsmirror.ingest.sanitize import html_to_text
+from newsmirror.models import Article, Entry
+
+_UNTITLED = "（无标题）"
+
+
+_TITLE_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_title(entry: Entry) -> str:
+    title = _TITLE_CONTROL.sub(" ", entry.title)
+    title = _SPACES.sub(" ", title).strip()
+    if title:
+        return title
+    text = _SPACES.sub(" ", html_to_text(entry.content)).strip()
+    return text[:50] or _UNTITLED
+
+
+MAX_AUTHOR_CHARS = 200
+
+
+MAX_CONTENT_CHARS = 2_000_000  # the largest real post seen is ~0.7 MB; beyond this it is not an article
+
+
+def limit_entry(entry: Entry, max_title_chars: int) -> list[str]:
+    """Shorten an entry's title, author and content to their size limits, in place; the names of those cut."""
+    cut = []
+    if max_title_chars and len(entry.title) > max_title_chars:
+        entry.title = entry.title[: max_title_chars - 1].rstrip() + "…"
+        cut.append("title")
+    if len(entry.author) > MAX_AUTHOR_CHARS:
+        entry.author = entry.author[: MAX_AUTHOR_CHARS - 1].rstrip() + "…"
+        cut.append("author")
+    if len(entry.content) > MAX_CONTENT_CHARS:
+        entry.content = entry.content[:MAX_CONTENT_CHARS]  # the sanitizer closes what the cut leaves open
+        cut.append("content")
+    return cut
+
+
+def article_title(entry: Entry, source: SourceConfig) -> str:
+    """The title as the post will carry it (normalised, converted between scripts when the source says so)."""
+    title = normalise_title(entry)
+    return convert_text(title, source.convert) if source.convert else title
+
+
+def entry_keys(entry: Entry, source: SourceConfig) -> list[str]:
+    """Every key under which this article may already be known."""
+    keys = []
+    if entry.link:
+        keys.append(canonical_url(entry.link))
+    if entry.guid:
+        keys.append(guid_key(entry.source, entry.guid))
+        if entry.guid.startswith(("http://", "https://")):
+            keys.append(canonical_url(entry.guid))
+    if not entry.link:
+        keys.append(fingerprint_key(article_title(entry, source)))
+    return keys
+
+
+def passes_filters(title: str, source: SourceConfig) -> bool:
+    if source.include and not any(re.search(p, title) for p in source.include):
+        return False
+    return not any(re.search(p, title) for p in source.exclude)
+
+
+def build_article(entry: Entry, source: SourceConfig, content: str, now: datetime) -> Article:
+    if source.convert:
+        content = convert_html(content, source.convert)
+    return Article(
+        title=article_title(entry, source),
+        date=entry.published or now,
+        author=entry.author or source.author or source.name,
+        link=entry.link,
+        source=source.name,
+        content=content,
+        tags=list(source.tags) or [source.name],
+        categories=[source.category or source.name],
+        comments=source.comments,
+    )

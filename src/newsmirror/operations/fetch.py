@@ -1,0 +1,387 @@
+"""One run: sources → fetched feeds → entries → articles → posts on disk, returning a RunReport. No printing."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+from newsmirror.archive.indexes import write_indexes
+from newsmirror.archive.layout import Archive
+from newsmirror.archive.state import PostsUnreadableError, State, locked_state
+from newsmirror.config import Config, SourceConfig
+from newsmirror.ingest.articles import build_article, entry_keys, limit_entry, normalise_title, passes_filters
+from newsmirror.ingest.guard import AddressGuard, source_guard
+from newsmirror.ingest.http import FEED_ACCEPT, Fetcher
+from newsmirror.ingest.sanitize import sanitize_html
+from newsmirror.models import Entry, SourceProblem
+from newsmirror.workers import TimeLimitExceeded, WorkerPool
+
+# feeds (lxml), extract (trafilatura) and media are imported where they are used: an hourly run whose feeds all
+# answer 304 needs none of them, and its whole cost is start-up plus one request per feed.
+
+
+@dataclass(slots=True)
+class SourceReport:
+    name: str
+    url: str
+    status: str = "pending"  # ok | not_modified | error
+    new: int = 0
+    existing: int = 0
+    filtered: int = 0
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    posts: list[str] = field(default_factory=list)  # archive-relative paths written this run
+    timeouts: int = 0  # items whose sanitizing or extraction ran past the time limit
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "error"
+
+
+@dataclass(slots=True)
+class RunReport:
+    started: datetime
+    finished: datetime | None = None
+    sources: list[SourceReport] = field(default_factory=list)
+    indexes_written: list[str] = field(default_factory=list)
+
+    warnings: list[str] = field(default_factory=list)  # about the run as a whole, not one source
+
+    @property
+    def new_posts(self) -> int:
+        return sum(s.new for s in self.sources)
+
+    @property
+    def succeeded(self) -> bool:
+        """At least one source answered usefully (or there was nothing to fetch)."""
+        return not self.sources or any(not s.failed for s in self.sources)
+
+    def to_dict(self) -> dict:
+        return {
+            "started": self.started.isoformat(),
+            "finished": self.finished.isoformat() if self.finished else None,
+            "new_posts": self.new_posts,
+            "sources": [asdict(s) for s in self.sources],
+            "indexes_written": self.indexes_written,
+            "warnings": self.warnings,
+        }
+
+
+class Progress:
+    """What a run tells its watcher; the CLI draws bars from it, tests and the library ignore it."""
+
+    def source_started(self, name: str) -> None: ...
+
+    def source_items(self, name: str, done: int, total: int) -> None: ...
+
+    def source_finished(self, report: SourceReport) -> None: ...
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Entry → Article
+
+
+MAX_TIMEOUTS_PER_SOURCE = 3
+FEED_PARSE_LIMIT = 60.0  # seconds to parse one feed (a real 10,000-item feed takes about one)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class Run:
+    """Everything one run shares: the archive, its state, the HTTP client, what is known already."""
+
+    def __init__(self, config: Config, state: State, fetcher: Fetcher, now: datetime, progress: Progress):
+        self.config = config
+        self.archive = state.archive
+        self.state = state
+        self.fetcher = fetcher
+        self.now = now
+        self.progress = progress
+        self._known: set[str] | None = None  # read from the state when a feed first has items to look at
+        self._unreadable: PostsUnreadableError | None = None
+        self.images = None  # a media.ImageMirror, made on first use: only for sources that mirror images
+        self._unrecorded: dict[str, list] = {}  # posts written but not yet in the state, per source
+        self._workers: WorkerPool | None = None  # started when the first feed has to be parsed
+
+    @property
+    def workers(self) -> WorkerPool:
+        """The processes that parse, sanitize and extract third-party input, each call under a time limit."""
+        if self._workers is None:
+            self._workers = WorkerPool(limit=self.config.fetch.item_time_limit)
+        return self._workers
+
+    def close(self) -> None:
+        if self._workers is not None:
+            self._workers.close()
+
+    def guard(self, source: SourceConfig) -> AddressGuard:
+        """Where this source's item links, redirects and images may lead: public networks, the feed's own host,
+        and the allowlists of the settings."""
+        return source_guard(self.config.fetch, source)
+
+    @property
+    def known(self) -> set[str]:
+        """Every key of every article in the archive (canonical URLs, guids, fingerprints)."""
+        if self._known is None:
+            state = self.state
+            if self._unreadable is not None:  # once failed, no source of this run may write
+                raise self._unreadable
+            try:
+                # In the event loop, not a thread (the SQLite connection is this thread's): requests in flight wait
+                # for it, ~0.1 s per 1,000 posts read for the first time, well inside their timeouts.
+                state.ensure_synced()
+            except PostsUnreadableError as exc:
+                self._unreadable = exc
+                raise
+            self._known = state.known_urls() | state.known_keys() | state.fingerprints_on_disk()
+        return self._known
+
+    async def article_content(self, entry: Entry, source: SourceConfig, report: SourceReport) -> str:
+        """The post's HTML: the feed's content (or the page's full text), made safe, with images mirrored."""
+        from newsmirror.ingest.fulltext import looks_partial
+
+        content, base = entry.content, entry.link
+        if entry.link and (source.fulltext == "always" or (
+            source.fulltext == "auto" and looks_partial(entry.content, entry.has_full_content)
+        )):
+            content, base = await self._full_text(entry, source, report)
+        content = await self.workers.run(sanitize_html, content, base_url=base) if content else ""
+        if content and self.config.mirrors_images(source):
+            if self.images is None:
+                from newsmirror.ingest.media import ImageMirror
+
+                self.images = ImageMirror.for_site(self.config, self.fetcher, self.state.db)
+            outcome = await self.images.mirror(content, self.guard(source))
+            report.warnings.extend(outcome.failures)
+            content = outcome.content
+        return content
+
+    async def _full_text(self, entry: Entry, source: SourceConfig, report: SourceReport) -> tuple[str, str]:
+        """The article page's content and address, or the feed's when the page gives less (said in the report)."""
+        from newsmirror.ingest.fulltext import fetch_article, visible_length
+
+        try:
+            page, final_url = await fetch_article(
+                self.fetcher, entry.link, content_selector=source.content_selector,
+                remove_selectors=source.remove_selectors, guard=self.guard(source), workers=self.workers,
+            )
+        except SourceProblem as exc:
+            report.warnings.append(f"full text of {entry.link} not used ({exc}); kept the feed's content")
+            return entry.content, entry.link
+        had, got = visible_length(entry.content), page.text_length
+        if got < had:
+            report.warnings.append(
+                f"full text of {entry.link} not used (the page gave {got} characters, the feed {had}); kept the feed's content"
+            )
+            return entry.content, entry.link
+        return page.content, final_url
+
+    async def fetch_source(self, source: SourceConfig) -> SourceReport:
+        report = SourceReport(name=source.name, url=source.url)
+        started = time.monotonic()
+        self.progress.source_started(source.name)
+        try:
+            await self._fetch_source(source, report)
+        except PostsUnreadableError:
+            raise  # not this source's fault, and no source may write now: the run stops (its posts are recorded)
+        except SourceProblem as exc:
+            report.status = "error"
+            report.errors.append(str(exc))
+        except OSError as exc:  # disk full, read-only archive: the run goes on with the other sources
+            report.status = "error"
+            report.errors.append(f"cannot write to the archive: {exc.strerror or exc}")
+        except Exception as exc:  # a defect meeting input nobody foresaw: it costs this source, not the run
+            report.status = "error"
+            report.errors.append(f"unexpected {type(exc).__name__}: {' '.join(str(exc).split())}")
+        finally:
+            self._record_written(source.name, report)
+        report.seconds = time.monotonic() - started
+        error = report.errors[0] if report.status == "error" else None
+        try:
+            self.state.record_outcome(source.name, self.now, error, report.status == "not_modified")
+        except Exception as exc:
+            report.warnings.append(f"could not record source health: {exc}")
+        self.progress.source_finished(report)
+        return report
+
+    def _record_written(self, name: str, report: SourceReport) -> None:
+        """One transaction per source; a post on disk but not recorded (killed run) is found by sync_with_disk."""
+        written = self._unrecorded.pop(name, [])
+        if not written:
+            return
+        try:
+            self.state.record_posts(written)
+        except Exception as exc:  # the posts are safe on disk; the cache catches up next run
+            report.warnings.append(f"could not record {len(written)} posts in the state cache: {exc}")
+
+    async def _fetch_source(self, source: SourceConfig, report: SourceReport) -> None:
+        validators, previous_hash = self.state.validators(source.url)
+        # The feed's own address is the operator's; where its server redirects to is not.
+        result = await self.fetcher.get(source.url, validators=validators, accept=FEED_ACCEPT, guard=self.guard(source))
+        if result.not_modified:
+            report.status = "not_modified"
+            return
+        body_hash = hashlib.sha256(result.content).hexdigest()
+        if body_hash == previous_hash:  # servers without validators: same bytes, same items
+            report.status = "not_modified"
+            self.state.save_validators(source.url, result.validators, body_hash)
+            return
+        from newsmirror.ingest.feeds import FeedError, parse_feed
+
+        # In a worker process, and yielding after every entry below: a 10,000-item feed must not starve the event
+        # loop, or the other sources' requests would time out while their bytes wait unread.
+        try:
+            feed = await self.workers.run(
+                parse_feed, result.content, source.name, charset=result.charset, content_type=result.content_type,
+                now=self.now, base_url=result.final_url, limit=FEED_PARSE_LIMIT,
+            )
+        except TimeLimitExceeded as exc:
+            raise FeedError(f"the feed could not be read: parsing it {exc}") from None
+        report.warnings.extend(feed.warnings)
+        if not feed.entries:
+            raise FeedError("the feed has no items")
+        entries = self._within_limits(feed.entries, source, report)
+        # Oldest first, so that when two articles want one file name the later one gets the suffix.
+        ordered = sorted(entries, key=lambda e: (e.published is None, e.published or self.now))
+        new = self._new_entries(ordered, source, report)
+        if self._fetches_pages(source):
+            # Article pages and images come over the network: ask for them all at once (the fetcher keeps to
+            # its per-host limits), then write the posts in order.
+            contents = await asyncio.gather(*(self._content_or_skip(entry, source, report) for entry, _ in new))
+        else:
+            contents = None
+        for done, (entry, keys) in enumerate(new, start=1):
+            content = contents[done - 1] if contents is not None else await self._content_or_skip(entry, source, report)
+            if content is not None:
+                self._write(entry, keys, content, source, report)
+            self.progress.source_items(source.name, done, len(new))
+            await asyncio.sleep(0)
+        report.status = "ok"
+        self.state.save_validators(source.url, result.validators, body_hash)
+
+    async def _content_or_skip(self, entry: Entry, source: SourceConfig, report: SourceReport) -> str | None:
+        """The post's HTML, or None when making it safe ran past the time limit: one warning, and the item is
+        not written (the next run tries again; a source that keeps doing it costs a few time limits per run)."""
+        if report.timeouts >= MAX_TIMEOUTS_PER_SOURCE:
+            return None
+        try:
+            return await self.article_content(entry, source, report)
+        except TimeLimitExceeded as exc:
+            report.timeouts += 1
+            what = entry.link or entry.title[:80]
+            report.warnings.append(f"item {what} not written: making it safe {exc}; tried again next run")
+            if report.timeouts == MAX_TIMEOUTS_PER_SOURCE:
+                report.warnings.append(f"{MAX_TIMEOUTS_PER_SOURCE} items over the time limit: the source's other new items wait for the next run")
+            return None
+
+    def _within_limits(self, entries: list[Entry], source: SourceConfig, report: SourceReport) -> list[Entry]:
+        """The feed's items as far as the volume limits allow, each limit that was hit said once."""
+        limit = source.max_items or self.config.fetch.max_items
+        if limit and len(entries) > limit:
+            report.warnings.append(f"the feed has {len(entries)} items; read the newest {limit} (max_items)")
+            # Newest by date (undated ones count as new), feed order among equals: feeds list newest first.
+            newest = sorted(entries, key=lambda e: e.published or self.now, reverse=True)[:limit]
+            kept = {id(e) for e in newest}
+            entries = [e for e in entries if id(e) in kept]
+        cut = [limit_entry(entry, self.config.fetch.max_title_chars) for entry in entries]
+        for field_name in sorted({name for names in cut for name in names}):
+            count = sum(field_name in names for names in cut)
+            report.warnings.append(f"{count} item(s) with a {field_name} over its size limit: shortened")
+        return entries
+
+    def _fetches_pages(self, source: SourceConfig) -> bool:
+        return source.fulltext != "never" or self.config.mirrors_images(source)
+
+    def _new_entries(self, ordered: list[Entry], source: SourceConfig, report: SourceReport) -> list[tuple[Entry, list[str]]]:
+        """The entries not in the archive yet and not filtered out, each with the keys it is known by."""
+        new = []
+        for entry in ordered:
+            keys = entry_keys(entry, source)
+            if any(key in self.known for key in keys):
+                report.existing += 1
+                continue
+            if not passes_filters(normalise_title(entry), source):
+                report.filtered += 1
+                continue
+            self.known.update(keys)  # also guards against the same item twice in one feed
+            new.append((entry, keys))
+        return new
+
+    def _write(self, entry: Entry, keys: list[str], content: str, source: SourceConfig, report: SourceReport) -> None:
+        article = build_article(entry, source, content, self.now)
+        path = self.archive.write_post(article)
+        self._unrecorded.setdefault(source.name, []).append(
+            (path, article.link, article.title, article.date, article.source, keys)
+        )
+        report.new += 1
+        report.posts.append(self.archive.relative(path))
+
+
+async def _run_sources(run: Run, sources: list[SourceConfig]) -> list[SourceReport]:
+    return list(await asyncio.gather(*(run.fetch_source(s) for s in sources)))
+
+
+class UnknownSourceError(ValueError):
+    """`--source NAME` names no configured source."""
+
+
+def select_sources(config: Config, names: list[str] | None) -> list[SourceConfig]:
+    if names:
+        wanted = set(names)
+        unknown = wanted - {s.name for s in config.sources}
+        if unknown:
+            raise UnknownSourceError("no source named " + ", ".join(sorted(unknown)))
+        return [s for s in config.sources if s.name in wanted]
+    return [s for s in config.sources if s.enabled]
+
+
+def run_fetch(
+    config: Config,
+    *,
+    names: list[str] | None = None,
+    proxy: str | None = None,
+    progress: Progress | None = None,
+    wait: float = 0.0,
+    now: datetime | None = None,
+    run_factory: Callable[..., Run] = Run,
+) -> RunReport:
+    """Fetch every selected source into the archive. Raises LockedError when another run holds the archive."""
+    archive = Archive(config.root)
+    now = now or datetime.now(UTC).replace(microsecond=0)
+    report = RunReport(started=datetime.now(UTC))
+    sources = select_sources(config, names)
+    # The posts on disk are read into the state only once a feed has items to compare with them (Run.known): a
+    # run in which every feed answers 304 never needs them.
+    with locked_state(archive, wait=wait, sync=False) as state:
+
+        async def main() -> list[SourceReport]:
+            async with Fetcher(config.fetch, proxy=proxy) as fetcher:
+                run = run_factory(config, state, fetcher, now, progress or Progress())
+                try:
+                    return await _run_sources(run, sources)
+                finally:
+                    await asyncio.to_thread(run.close)
+
+        report.sources = asyncio.run(main())
+        if report.new_posts or not (archive.root / "sources.md").exists():
+            try:
+                state.ensure_synced()
+                written = write_indexes(archive, state.summaries(), [s.name for s in config.sources], config.site.list_limit)
+                report.indexes_written = [archive.relative(p) for p in written]
+            except PostsUnreadableError as exc:
+                report.warnings.append(f"could not rewrite lists/ and sources.md: {exc}")
+            except OSError as exc:  # the posts are safe; the lists are rewritten by the next run
+                report.warnings.append(f"could not rewrite lists/ and sources.md: {exc.strerror or exc}")
+        report.finished = datetime.now(UTC)
+        try:
+            state.record_run(report.started, report.finished, report.to_dict())
+        except sqlite3.Error as exc:  # disk full: the posts are written; only the history misses a line
+            report.warnings.append(f"could not record the run in the state cache: {exc}")
+    return report

@@ -1,0 +1,136 @@
+"""Jekyll's permalink rules as newsmirror.site.urls reproduces them.
+
+The expected values are what real Jekyll 4.3.1 wrote under _site/ for these file names (tests/site/test_jekyll_site.py
+checks the same rule end to end against a live `jekyll build`).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from newsmirror.site import search
+from newsmirror.site.urls import (
+    filename_parts,
+    href,
+    jekyll_slugify_pretty,
+    output_path,
+    post_url,
+    with_suffix,
+)
+
+DAY = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def test_post_urls_match_what_jekyll_wrote():
+    cases = {
+        "2024-01-02-  spaces  .md": "/2024/01/02/spaces.html",
+        "2024-01-02-#hash --- dashes.md": "/2024/01/02/hash-dashes.html",
+        "2024-01-02-100% sure & safe.md": "/2024/01/02/100-sure-&-safe.html",
+        "2024-01-02-He said ＂hi＂ ＼ back： now.md": "/2024/01/02/He-said-hi-back-now.html",
+        "2024-01-02-Title..md": "/2024/01/02/Title.html",
+        "2024-01-02-a--b c？d.md": "/2024/01/02/a-b-c-d.html",
+        "2024-01-02-emoji 🎉 here.md": "/2024/01/02/emoji-here.html",
+        "2024-01-02-line break.md": "/2024/01/02/line-break.html",
+        "2024-01-02-v1.2 released....md": "/2024/01/02/v1.2-released.html",
+        "2024-01-02-{% endraw %} end.md": "/2024/01/02/endraw-end.html",
+        "2024-01-02-{{ site }} and {% include x %}.md": "/2024/01/02/site-and-include-x.html",
+        "2024-01-02-Ünïcödé café.md": "/2024/01/02/Ünïcödé-café.html",
+        "2024-01-02-中文：标点，测试！.md": "/2024/01/02/中文-标点-测试.html",
+    }
+    for name, url in cases.items():
+        assert post_url(name, DAY) == url, name
+
+
+def test_golden_post_url_uses_the_utc_date_of_the_front_matter():
+    name = "2023-10-28-布林肯王毅会谈逾7小时 盘点美中冲突领域.md"
+    moment = datetime(2023, 10, 28, 18, 43, 48, tzinfo=UTC)
+    assert post_url(name, moment) == "/2023/10/28/布林肯王毅会谈逾7小时-盘点美中冲突领域.html"
+
+
+def test_front_matter_slug_and_permalink_override_the_file_name():
+    assert post_url("2024-01-02-x.md", DAY, {"slug": "Own Slug"}) == "/2024/01/02/Own-Slug.html"
+    assert post_url("2024-01-02-x.md", DAY, {"permalink": "/fixed/page.html"}) == "/fixed/page.html"
+
+
+def test_filename_parts_and_helpers():
+    assert filename_parts("2023-10-28-a.b.c.md") == ("2023-10-28", "a.b.c")
+    assert filename_parts("2023-10-28-v1.2 released....md") == ("2023-10-28", "v1.2 released")
+    assert with_suffix("/2024/01/02/x.html", 2) == "/2024/01/02/x-2.html"
+    assert output_path("/") == "index.html" and output_path("/page2/") == "page2/index.html"
+    assert href("/2023/10/28/布林 肯.html", "/mirror") == "/mirror/2023/10/28/%E5%B8%83%E6%9E%97%20%E8%82%AF.html"
+
+
+_PRETTY_EXTRA = set("._~!$&'()+,;=@")
+
+
+@given(st.text(max_size=60))
+def test_slug_shape(text):
+    slug = jekyll_slugify_pretty(text)
+    assert not slug.startswith("-") and not slug.endswith("-")
+    assert "--" not in slug
+    for char in slug:
+        category = unicodedata.category(char)
+        assert char == "-" or char in _PRETTY_EXTRA or category[0] in "LM" or category == "Nd", repr(char)
+    # Idempotent: a slug is its own slug.
+    assert jekyll_slugify_pretty(slug) == slug
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# search bundles
+
+
+def _posts(n, start=0):
+    return [(f"/p/{i}.html", f"s{i}") for i in range(start, start + n)]
+
+
+def test_first_plan_chunks_posts_into_sealed_bundles():
+    size = search.SEALED_SIZE
+    plan = search.plan_bundles({}, _posts(2 * size + size // 2))
+    sizes = [len(plan.state["bundles"][b]) for b in plan.state["order"]]
+    assert sizes == [size, size, size // 2]
+    assert plan.dirty == set(plan.state["order"])
+
+
+def test_new_posts_go_to_a_small_open_bundle_and_only_it_is_reindexed():
+    first = search.plan_bundles({}, _posts(12_000))
+    second = search.plan_bundles(first.state, _posts(12_100))
+    assert len(second.dirty) == 1
+    (bundle,) = second.dirty
+    assert second.state["bundles"][bundle] == [f"/p/{i}.html" for i in range(12_000, 12_100)]
+    third = search.plan_bundles(second.state, _posts(12_100))
+    assert third.dirty == set()
+
+
+def test_changed_and_deleted_posts_dirty_their_bundle_only():
+    size = search.SEALED_SIZE
+    first = search.plan_bundles({}, _posts(3 * size))
+    posts = _posts(3 * size)
+    posts[10] = (posts[10][0], "changed")
+    del posts[size + 5]
+    plan = search.plan_bundles(first.state, posts)
+    assert plan.dirty == {first.state["order"][0], first.state["order"][1]}
+    assert f"/p/{size + 5}.html" not in plan.state["bundles"][first.state["order"][1]]
+
+
+def test_bundle_count_stays_small_as_posts_keep_coming():
+    plan = search.plan_bundles({}, _posts(10_000))
+    total = 10_000
+    for _ in range(60):  # 60 fetches of 100 posts
+        total += 100
+        plan = search.plan_bundles(plan.state, _posts(total))
+        assert all(len(plan.state["bundles"][b]) <= search.OPEN_CAP for b in plan.dirty if b == plan.state["open"])
+    full_bundles = -(-10_000 // search.SEALED_SIZE)
+    assert len(plan.state["order"]) <= full_bundles + search.MAX_SMALL_SEALED + 1
+    placed = [u for b in plan.state["order"] for u in plan.state["bundles"][b]]
+    assert sorted(placed) == sorted(u for u, _ in _posts(total)) and len(placed) == len(set(placed))
+
+
+@pytest.mark.parametrize("url", ["/../../escape.html", "/a/../../../b.html", "..\\..\\x.html", "/./../x/"])
+def test_output_paths_never_leave_the_site(url):
+    path = output_path(url)
+    assert ".." not in path.split("/") and not path.startswith("/") and "\\" not in path
