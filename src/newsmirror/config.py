@@ -5,6 +5,7 @@ Every problem is reported with the file, the source and the key before anything 
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import tomllib
@@ -43,9 +44,13 @@ class SourceConfig:
     content_selector: str = ""
     remove_selectors: list[str] = field(default_factory=list)
     mirror_images: bool | None = None  # None: the site-wide setting
-    convert: str = ""  # OpenCC conversion, e.g. "t2s", "s2t"
+    convert: str = ""  # OpenCC conversion, one of CONVERSIONS, e.g. "t2s", "s2t"
     max_items: int = 0  # 0: [fetch] max_items
     allow_private: list[str] = field(default_factory=list)  # private hosts/networks this source's items may reach
+
+
+# The OpenCC conversions a source may name (OpenCC itself is loaded by ingest.convert only when one is used).
+CONVERSIONS = ("hk2s", "s2hk", "s2t", "s2tw", "s2twp", "t2hk", "t2s", "t2tw", "tw2s", "tw2sp")
 
 
 @dataclass(slots=True)
@@ -192,18 +197,43 @@ def _check_source(source: SourceConfig, where: str, problems: list[str]) -> None
                 re.compile(pattern)
             except re.error as exc:
                 problems.append(f"{where}: {key} pattern {pattern!r} is not a valid regular expression ({exc})")
-    if source.convert:
-        from newsmirror.ingest.convert import known_conversions
+    if source.convert and source.convert not in CONVERSIONS:
+        problems.append(f"{where}: convert = {source.convert!r} is not one of {', '.join(CONVERSIONS)}")
 
-        if source.convert not in known_conversions():
-            problems.append(f"{where}: convert = {source.convert!r} is not one of {', '.join(known_conversions())}")
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+_HOST_LABEL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
+
+
+@dataclass(frozen=True, slots=True)
+class AllowlistEntry:
+    """One `allow_private` entry, read: an IP network (an address is a network of one), a domain whose sub-domains
+    it allows (".corp.example", from "*.corp.example"), or one host name; lower case, no trailing dot."""
+
+    network: IPNetwork | None = None
+    domain: str = ""
+    host: str = ""
+
+
+def parse_allowlist_entry(rule: str) -> AllowlistEntry | None:
+    """An `allow_private` entry (an IP address or network, a host name or a "*.domain" pattern), or None when it
+    is none of these. The one reader of the syntax: the settings check and the address guard both use it."""
+    rule = rule.strip()
+    try:
+        return AllowlistEntry(network=ipaddress.ip_network(rule.strip("[]"), strict=False))
+    except ValueError:
+        pass
+    name = rule.removeprefix("*.").removeprefix(".").rstrip(".")
+    if not name or not all(_HOST_LABEL.match(label) for label in name.split(".")):
+        return None
+    if rule.startswith(("*.", ".")):
+        return AllowlistEntry(domain="." + name.lower())
+    return AllowlistEntry(host=name.lower())
 
 
 def _check_allowlist(entries: list[str], where: str, problems: list[str]) -> None:
-    from newsmirror.ingest.guard import is_allowlist_entry
-
     for entry in entries:
-        if not is_allowlist_entry(entry):
+        if parse_allowlist_entry(entry) is None:
             problems.append(f"{where}: {entry!r} is not a host name, *.domain, IP address or network")
 
 
@@ -272,7 +302,8 @@ def parse_config(text: str, path: Path) -> Config:
         raw_sources = []
     seen_names: set[str] = set()
     for index, raw in enumerate(raw_sources, start=1):
-        label = raw.get("name") if isinstance(raw, dict) and isinstance(raw.get("name"), str) else f"#{index}"
+        name = raw.get("name") if isinstance(raw, dict) else None
+        label = name if isinstance(name, str) else f"#{index}"
         where = f"{path} source {label!r}" if not label.startswith("#") else f"{path} source {label}"
         source = _build(SourceConfig, raw, where, problems)
         if source is None:

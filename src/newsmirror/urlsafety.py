@@ -59,11 +59,9 @@ def split_url(url: str) -> SplitResult | None:
         return None
 
 
-
 def join_url(base: str, url: str) -> str | None:
     """urljoin, or None for an address it refuses ("http://[x/a.png")."""
     try:
         return urljoin(base, url)
     except ValueError:
         return None
-

@@ -47,8 +47,13 @@ def _serve(connection: Connection) -> None:
             connection.send(("error", RuntimeError(traceback.format_exception_only(reply[1])[-1].strip())))
 
 
+def _resolve(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
 class _Worker:
-    def __init__(self, context: multiprocessing.context.BaseContext):
+    def __init__(self, context: multiprocessing.context.SpawnContext):
         self.connection, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(child,), daemon=True, name="newsmirror-worker")
         self.process.start()
@@ -62,7 +67,7 @@ class _Worker:
         try:
             # The worker is idle and reading, so a send returns as soon as the pipe has taken the job.
             self.connection.send((function, args, kwargs))
-            loop.add_reader(descriptor, lambda: readable.done() or readable.set_result(None))
+            loop.add_reader(descriptor, _resolve, readable)
             try:
                 async with asyncio.timeout(limit):
                     await readable

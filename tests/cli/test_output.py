@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from rich.cells import cell_len
 from rich.console import Console
 
-from newsmirror.cli.output import plain_table, print_report
+from newsmirror.cli.output.fetch import plain_table
+from newsmirror.cli.output.fetch import print_fetch_report as print_report
 from newsmirror.operations.fetch import RunReport, SourceReport
 
 

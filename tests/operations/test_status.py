@@ -12,8 +12,8 @@ from conftest import GOLDEN_FEED, run_cli, write_config
 from newsmirror.archive.health import CHART_DAYS, build_status, flag_for, status_data
 from newsmirror.archive.layout import Archive
 from newsmirror.archive.state import SourceHealth, State
+from newsmirror.cli.output.status import sparkline, text_chart
 from newsmirror.config import Config, SourceConfig, load_config
-from newsmirror.operations.status import sparkline, text_chart
 from newsmirror.site.status import status_page_html, svg_chart
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

@@ -6,6 +6,7 @@ date). Pure functions turn that into a StatusReport, a text chart, and an SVG ch
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -81,7 +82,7 @@ def flag_for(health: SourceHealth, now: datetime) -> tuple[bool, str]:
 def build_status(
     config: Config,
     health: dict[str, SourceHealth],
-    posts: list[tuple[str, str | None]],  # (source, ISO date) of every readable post
+    posts: Sequence[tuple[str, str | None]],  # (source, ISO date) of every readable post
     validators: dict[str, tuple[str, str]],  # feed URL → (etag, last_modified)
     now: datetime,
     unreadable: int = 0,
@@ -91,16 +92,16 @@ def build_status(
     days = [today - timedelta(days=offset) for offset in range(CHART_DAYS - 1, -1, -1)]
     index_of = {day: i for i, day in enumerate(days)}
     statuses: dict[str, SourceStatus] = {}
-    for source in config.sources:
-        statuses[source.name] = SourceStatus(name=source.name, url=source.url, enabled=source.enabled)
+    for configured in config.sources:
+        statuses[configured.name] = SourceStatus(name=configured.name, url=configured.url, enabled=configured.enabled)
     for name in health:
         statuses.setdefault(name, SourceStatus(name=name, enabled=False))
     for status in statuses.values():
         status.per_day = [0] * CHART_DAYS
     for source, stamp in posts:
-        status = statuses.get(source)
-        if status is None:
-            status = statuses[source] = SourceStatus(name=source, enabled=False, per_day=[0] * CHART_DAYS)
+        if source not in statuses:
+            statuses[source] = SourceStatus(name=source, enabled=False, per_day=[0] * CHART_DAYS)
+        status = statuses[source]
         status.posts_total += 1
         moment = as_datetime(stamp)
         if moment is None:
@@ -137,7 +138,10 @@ def build_status(
 
 
 def status_data(
-    config: Config, now: datetime | None = None, posts: list[tuple[str, str | None]] | None = None, unreadable: int = 0
+    config: Config,
+    now: datetime | None = None,
+    posts: Sequence[tuple[str, str | None]] | None = None,
+    unreadable: int = 0,
 ) -> StatusReport:
     """The status of every source. Without `posts` (source, ISO date), the state is first brought up to date with
     the posts on disk and they are read from it; the site builder passes the posts it has just read instead."""
@@ -146,10 +150,9 @@ def status_data(
     try:
         if posts is None:
             state.sync_with_disk()
-            posts = list(state.db.execute("SELECT source, date FROM posts WHERE error IS NULL"))
+            posts = state.source_dates()
             unreadable = len(state.unreadable_posts())
-        validators = {url: (etag or "", modified or "") for url, etag, modified in
-                      state.db.execute("SELECT url, etag, last_modified FROM http")}  # fmt: skip
+        validators = {url: (saved.etag, saved.last_modified) for url, saved in state.all_validators().items()}
         return build_status(config, state.health(), posts, validators, now, unreadable)
     finally:
         state.close()

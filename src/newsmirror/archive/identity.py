@@ -1,13 +1,14 @@
-"""The archive on disk: posts, atomic writes, the per-source lists and the sources table.
+"""Article identity: the keys under which an article is known, so that no article is archived twice.
 
-A post is written to a temporary file and then linked into place, so it never exists half-written and never
-replaces another post; the state database is only a cache of what these files say.
+An article is known by its canonical address, by its feed's guid (per source) and, when it has no address, by a
+fingerprint of its title as the post carries it. The state cache holds these keys; fetch and add ask the same rule.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
@@ -52,3 +53,31 @@ def fingerprint_key(title: str) -> str:
     """For items without a link: the same title (as written in the post) is the same item. Only the written
     title is used, so that the key can be rebuilt from the post alone (the source's name is not always in it)."""
     return "fp:" + hashlib.sha1(title.encode()).hexdigest()
+
+
+def article_keys(
+    link: str,
+    *,
+    guid: str = "",
+    source: str = "",
+    title: Callable[[], str] | None = None,
+    redirected_from: str = "",
+) -> list[str]:
+    """Every key under which this article may already be known, each once: its address (and the one asked for
+    before redirects), its guid (per source, and as an address when it is one) and, only when it has no address,
+    the fingerprint of its title as the post carries it. `title` is called only then: making it may convert
+    scripts (OpenCC), too slow to spend on every item of every feed."""
+    keys = []
+    if link:
+        keys.append(canonical_url(link))
+    if redirected_from:
+        keys.append(canonical_url(redirected_from))
+    if guid:
+        keys.append(guid_key(source, guid))
+        if guid.startswith(("http://", "https://")):
+            keys.append(canonical_url(guid))
+    if not link:
+        if title is None:
+            raise ValueError("an article without an address is known by its title: pass `title`")
+        keys.append(fingerprint_key(title()))
+    return list(dict.fromkeys(keys))

@@ -12,6 +12,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from newsmirror.archive.identity import canonical_url, fingerprint_key
 from newsmirror.archive.layout import Archive, ArchiveError, PostSummary
@@ -38,11 +39,24 @@ CREATE TABLE IF NOT EXISTS health (
     fetch_count INTEGER DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, started TEXT, finished TEXT, report TEXT);
+CREATE TABLE IF NOT EXISTS images (url TEXT PRIMARY KEY, path TEXT NOT NULL);
 """
 
 
 class PostsUnreadableError(ArchiveError):
     """The posts on disk (or the cache of them) cannot be read, so what is new cannot be told: the run stops."""
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenPost:
+    """A post just written to disk, as the state records it: the file, the article it holds, its dedup keys."""
+
+    path: Path
+    url: str  # the article's address as the post gives it ("" for none)
+    title: str
+    date: datetime
+    source: str
+    keys: tuple[str, ...]  # every key the article is known by (newsmirror.archive.identity.article_keys)
 
 
 # pragma: no mutate start (outside the mutation-testing scope: see [tool.mutmut] in pyproject.toml)
@@ -63,6 +77,20 @@ class SourceHealth:
     not_modified_count: int = 0
     fetch_count: int = 0
     failing_since: str | None = None  # when the current run of failures began
+
+
+class SourceDate(NamedTuple):
+    """A readable post's source and ISO date (None when its date cannot be read)."""
+
+    source: str
+    date: str | None
+
+
+class DatedPost(NamedTuple):
+    """A post's archive-relative path and ISO date (None when the post or its date cannot be read)."""
+
+    path: str
+    date: str | None
 
 
 def _iso(value: object) -> str | None:
@@ -203,16 +231,18 @@ class State:
         return (relative, mtime, url, None if title is None else str(title), _iso(header.get("date")), source, None)
 
     def record_post(self, path: Path, url: str, title: str, date: datetime, source: str, keys: Iterable[str]) -> None:
-        self.record_posts([(path, url, title, date, source, list(keys))])
+        self.record_posts([WrittenPost(path, url, title, date, source, tuple(keys))])
 
-    def record_posts(self, posts: list[tuple[Path, str, str, datetime, str, list[str]]]) -> None:
-        """Record written posts (path, url, title, date, source, keys) in one transaction."""
-        rows, key_rows = [], []
-        for path, url, title, date, source, keys in posts:
-            relative = self.archive.relative(path)
-            date_text = date.astimezone(UTC).isoformat()
-            rows.append((relative, path.stat().st_mtime_ns, canonical_url(url) or None, title, date_text, source))
-            key_rows.extend((key, relative) for key in keys)
+    def record_posts(self, posts: Iterable[WrittenPost]) -> None:
+        """Record written posts in one transaction."""
+        rows: list[tuple[str, int, str | None, str, str, str]] = []
+        key_rows: list[tuple[str, str]] = []
+        for post in posts:
+            relative = self.archive.relative(post.path)
+            date_text = post.date.astimezone(UTC).isoformat()
+            url = canonical_url(post.url) or None
+            rows.append((relative, post.path.stat().st_mtime_ns, url, post.title, date_text, post.source))
+            key_rows.extend((key, relative) for key in post.keys)
         self.db.execute("BEGIN")
         try:
             self.db.executemany("INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, NULL)", rows)
@@ -257,6 +287,27 @@ class State:
     def unreadable_posts(self) -> list[tuple[str, str]]:
         return list(self.db.execute("SELECT path, error FROM posts WHERE error IS NOT NULL ORDER BY path"))
 
+    def source_dates(self) -> list[SourceDate]:
+        """(source, ISO date) of every readable post."""
+        return [SourceDate(*row) for row in self.db.execute("SELECT source, date FROM posts WHERE error IS NULL")]
+
+    def posts_under(self, folder: str) -> list[DatedPost]:
+        """Every post (readable or not) inside the archive-relative `folder` or its sub-folders."""
+        prefix = folder.rstrip("/") + "/"
+        rows = self.db.execute("SELECT path, date FROM posts WHERE substr(path, 1, ?) = ?", (len(prefix), prefix))
+        return [DatedPost(*row) for row in rows]
+
+    def path_for_key(self, key: str) -> str | None:
+        """The archive-relative path of the post holding `key` (a canonical URL or a dedup key), if any."""
+        row = self.db.execute("SELECT path FROM posts WHERE url = ?", (key,)).fetchone()
+        if row is None:
+            row = self.db.execute("SELECT path FROM keys WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def legacy_url_count(self) -> int:
+        """How many of the known keys come from `allurls.dat`."""
+        return self.db.execute("SELECT COUNT(*) FROM keys WHERE path = ?", (LEGACY_URLS,)).fetchone()[0]
+
     # -- HTTP validators --------------------------------------------------------------------------------------
 
     def validators(self, url: str) -> tuple[Validators, str | None]:
@@ -270,6 +321,21 @@ class State:
             "INSERT OR REPLACE INTO http VALUES (?, ?, ?, ?, ?)",
             (url, validators.etag, validators.last_modified, body_hash, datetime.now(UTC).isoformat()),
         )
+
+    def all_validators(self) -> dict[str, Validators]:
+        """The validators last saved for every URL."""
+        rows = self.db.execute("SELECT url, etag, last_modified FROM http")
+        return {url: Validators(etag=etag or "", last_modified=modified or "") for url, etag, modified in rows}
+
+    # -- mirrored images (see newsmirror.ingest.media) --------------------------------------------------------
+
+    def image_path(self, url: str) -> str | None:
+        """The archive-relative path of the copy last stored for the image at `url` (the file may be gone)."""
+        row = self.db.execute("SELECT path FROM images WHERE url = ?", (url,)).fetchone()
+        return row[0] if row else None
+
+    def remember_image(self, url: str, path: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO images VALUES (?, ?)", (url, path))
 
     # -- source health ----------------------------------------------------------------------------------------
 

@@ -1,14 +1,15 @@
-"""One run: sources → fetched feeds → entries → articles → posts on disk, returning a RunReport. No printing."""
+"""Feed entries → articles: the title a post carries, the size limits, the title filters, the Article itself.
+
+What an article is known by (its dedup keys) is newsmirror.archive.identity's rule.
+"""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
 
-from newsmirror.archive.identity import canonical_url, fingerprint_key, guid_key
 from newsmirror.config import SourceConfig
 from newsmirror.ingest.convert import convert_html, convert_text
-from newsmirror.ingest.sanitize import html_to_text
 from newsmirror.models import Article, Entry
 
 _UNTITLED = "（无标题）"
@@ -25,6 +26,9 @@ def normalise_title(entry: Entry) -> str:
     title = _SPACES.sub(" ", title).strip()
     if title:
         return title
+    # Here, not at the top: an untitled item is rare, and a run whose feeds all answer 304 needs no sanitizer (nh3).
+    from newsmirror.ingest.sanitize import html_to_text
+
     text = _SPACES.sub(" ", html_to_text(entry.content)).strip()
     return text[:50] or _UNTITLED
 
@@ -54,20 +58,6 @@ def article_title(entry: Entry, source: SourceConfig) -> str:
     """The title as the post will carry it (normalised, converted between scripts when the source says so)."""
     title = normalise_title(entry)
     return convert_text(title, source.convert) if source.convert else title
-
-
-def entry_keys(entry: Entry, source: SourceConfig) -> list[str]:
-    """Every key under which this article may already be known."""
-    keys = []
-    if entry.link:
-        keys.append(canonical_url(entry.link))
-    if entry.guid:
-        keys.append(guid_key(entry.source, entry.guid))
-        if entry.guid.startswith(("http://", "https://")):
-            keys.append(canonical_url(entry.guid))
-    if not entry.link:
-        keys.append(fingerprint_key(article_title(entry, source)))
-    return keys
 
 
 def passes_filters(title: str, source: SourceConfig) -> bool:

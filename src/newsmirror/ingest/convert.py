@@ -1,18 +1,16 @@
-"""Traditional ⇄ Simplified Chinese conversion through OpenCC's dictionaries."""
+"""Traditional ⇄ Simplified Chinese conversion through OpenCC's dictionaries.
+
+The conversions a source may name are config.CONVERSIONS. OpenCC is imported on the first conversion, not with
+this module: most runs convert nothing."""
 
 from __future__ import annotations
 
 import re
 from functools import cache
 
-_CONVERSIONS = ("hk2s", "s2hk", "s2t", "s2tw", "s2twp", "t2hk", "t2s", "t2tw", "tw2s", "tw2sp")
 # Tags; also a "<" that no ">" follows, up to the end (convert_html gives it back to the text before it): matching
 # it at once, rather than failing after every such "<" and rescanning the rest each time, keeps this linear.
 _TAG_OR_TEXT = re.compile(r"(<[^>]*(?:>|\Z))")
-
-
-def known_conversions() -> tuple[str, ...]:
-    return _CONVERSIONS
 
 
 @cache

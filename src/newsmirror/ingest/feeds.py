@@ -19,7 +19,7 @@ from email.utils import parsedate_to_datetime
 
 from lxml import etree
 
-from newsmirror.ingest.encoding import decode_document
+from newsmirror.ingest.encoding import decode
 from newsmirror.models import Entry, SourceProblem
 from newsmirror.urlsafety import http_link
 
@@ -111,6 +111,10 @@ def text_of_html(value: str) -> str:
 
 
 def clean_title(value: str) -> str:
+    """A feed's title or name as one line of text, as feed readers show it: tags go, then entities are decoded (an
+    escaped "&lt;" stays a "<": a title is shown escaped everywhere). Not fulltext.plain_name, on purpose: a name a
+    page gives can become a source's name (file names, lists, filters), so that one also drops every "<" and
+    control character and bounds the length; a feed's title is bounded later, by [fetch] max_title_chars."""
     return _WHITESPACE.sub(" ", text_of_html(value)).strip()
 
 
@@ -461,7 +465,7 @@ def parse_feed(
     now = now or datetime.now(UTC)
     if not data.strip():
         raise FeedError("the response is empty")
-    text, _codec = decode_document(data, charset)
+    text = decode(data, "feed", charset).text
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith("{") or content_type in ("application/feed+json", "application/json"):
         return _parse_json_feed(stripped, source, now, base_url)

@@ -1,6 +1,6 @@
 """Article page → article body (and its title, author, date): trafilatura, helped on both sides.
 
-Before trafilatura runs, the page is decoded (header charset, then the page's own declaration, then detection),
+Before trafilatura runs, the page is decoded (ingest.encoding: header charset, the page's <meta>, UTF-8, detection),
 a source's `remove_selectors` and well-known boilerplate (share bars, ads, related lists, comments, hidden
 screen-reader labels, photo credits) are removed, and lazy images get a real `src`, so that trafilatura sees the
 article as a reader would. After it, what trafilatura drops or leaves is mended: figures get their captions back,
@@ -21,7 +21,7 @@ import lxml.etree
 import lxml.html
 
 from newsmirror.ingest.embeds import player_embed, privacy_embed_url
-from newsmirror.ingest.encoding import decode_page
+from newsmirror.ingest.encoding import decode
 from newsmirror.ingest.http import shown_type
 from newsmirror.ingest.sanitize import html_to_text, pick_lazy_src
 from newsmirror.models import SourceProblem
@@ -540,23 +540,43 @@ def _inner_html(element: lxml.html.HtmlElement) -> str:
 _TRAILING_PUNCTUATION = re.compile(r"(?<![\W…])[\W…]+$")
 
 
-def _mend(fragment_root: lxml.html.HtmlElement, captions: dict[str, str], title: str) -> None:
-    body = fragment_root
-    # trafilatura may start with the page's header: a section label and the headline, which the post has already.
+def _mend(body: lxml.html.HtmlElement, captions: dict[str, str], title: str) -> None:
+    """What trafilatura's output (`body`) still holds of the page around the article goes, and what it lost of
+    the figures comes back; in this order, each step reading what the one before left."""
+    _drop_repeated_headline(body, title)
+    _drop_meta_lines(body)
+    _drop_teaser(body)
+    for element in list(body.iter("p", "div", "span", "h2", "h3", "h4")):
+        if element.getparent() is not None and _LABELS.match(element.text_content()) and not len(element.findall(".//img")):
+            _drop(element)
+    for img in list(body.iter("img")):
+        caption = captions.get(img.get("src", ""))
+        parent = img.getparent()
+        if caption and parent is not None and parent.tag != "figure":
+            _make_figure(img, caption)
+    # A credit or label left before the image inside a paragraph (<p>Getty Images<img></p>) is not article text.
+    for paragraph in body.iter("p"):
+        if len(paragraph) and paragraph[0].tag in ("img", "picture") and paragraph.text and len(paragraph.text.strip()) < 40:
+            paragraph.text = None
+
+
+def _drop_repeated_headline(body: lxml.html.HtmlElement, title: str) -> None:
+    """trafilatura may start with the page's header: a section label and the headline, which the post has already."""
     leading = list(body)[:3]
     for index, element in enumerate(leading):
         if element.tag in ("h1", "h2", "h3", "p") and _same_text(element.text_content(), title):
             for earlier in leading[: index + 1]:
                 _drop(earlier)
-            break
-    else:
-        # The headline can also sit deeper, in the first cell of a table layout.
-        for element in _blocks(body)[:3]:
-            if element.tag in ("h1", "h2", "h3") and _same_text(element.text_content(), title):
-                _drop(element)
-                break
-    _drop_meta_lines(body)
-    # A standfirst that only repeats the start of the first paragraph (a truncated teaser) is said twice.
+            return
+    # The headline can also sit deeper, in the first cell of a table layout.
+    for element in _blocks(body)[:3]:
+        if element.tag in ("h1", "h2", "h3") and _same_text(element.text_content(), title):
+            _drop(element)
+            return
+
+
+def _drop_teaser(body: lxml.html.HtmlElement) -> None:
+    """A standfirst that only repeats the start of a following paragraph (a truncated teaser) is said twice."""
     blocks = [e for e in body if e.tag in ("p", "div")]
     for candidate in blocks[:2]:
         teaser = _TRAILING_PUNCTUATION.sub("", candidate.text_content().strip())
@@ -565,38 +585,30 @@ def _mend(fragment_root: lxml.html.HtmlElement, captions: dict[str, str], title:
             for other in blocks[:4]
         ):
             _drop(candidate)
-    for element in list(body.iter("p", "div", "span", "h2", "h3", "h4")):
-        if element.getparent() is not None and _LABELS.match(element.text_content()) and not len(element.findall(".//img")):
-            _drop(element)
-    for img in list(body.iter("img")):
-        caption = captions.get(img.get("src", ""))
-        parent = img.getparent()
-        if not caption or parent is None or parent.tag == "figure":
-            continue
-        # trafilatura keeps the caption in alt at best, or as a paragraph right after: make it a real figure.
-        holder = img
-        while holder.getparent() is not None and holder.getparent().tag in ("p", "picture", "source") and not (
-            (holder.getparent().text or "").strip() and holder.getparent().tag == "p"
-        ):
-            holder = holder.getparent()
-            if holder.tag == "p" and len(holder) == 1:
-                break
-        following = holder.getnext()
-        if following is not None and _same_text(following.text_content(), caption):
-            _drop(following)
-        image = copy.deepcopy(img)
-        image.tail = None
-        figure = _new_figure(image, caption)
-        holder.addprevious(figure)
-        tail, holder.tail = holder.tail, None
-        if tail and _same_text(tail, caption):  # the caption left as loose text after the image: said once
-            tail = None
-        figure.tail = tail
-        holder.getparent().remove(holder)
-    # A credit or label left before the image inside a paragraph (<p>Getty Images<img></p>) is not article text.
-    for paragraph in body.iter("p"):
-        if len(paragraph) and paragraph[0].tag in ("img", "picture") and paragraph.text and len(paragraph.text.strip()) < 40:
-            paragraph.text = None
+
+
+def _make_figure(img: lxml.html.HtmlElement, caption: str) -> None:
+    """trafilatura keeps a picture's caption in alt at best, or as a paragraph right after: the picture becomes a
+    real figure with its caption, in place of what held it (a paragraph of its own, a <picture>), said once."""
+    holder = img
+    while holder.getparent() is not None and holder.getparent().tag in ("p", "picture", "source") and not (
+        (holder.getparent().text or "").strip() and holder.getparent().tag == "p"
+    ):
+        holder = holder.getparent()
+        if holder.tag == "p" and len(holder) == 1:
+            break
+    following = holder.getnext()
+    if following is not None and _same_text(following.text_content(), caption):
+        _drop(following)
+    image = copy.deepcopy(img)
+    image.tail = None
+    figure = _new_figure(image, caption)
+    holder.addprevious(figure)
+    tail, holder.tail = holder.tail, None
+    if tail and _same_text(tail, caption):  # the caption left as loose text after the image
+        tail = None
+    figure.tail = tail
+    holder.getparent().remove(holder)
 
 
 # Lines of the page's header or footer that trafilatura takes in with the body. Each is matched as a whole short block.
@@ -734,7 +746,7 @@ def plain_name(value: str | None, limit: int, markup_kept: bool = False) -> str:
     """A name or title a page gives, as plain text of bounded length: the page is the attacker's, and a site name
     becomes the source's name (file names, lists, search filters). Entities are decoded once, then anything
     from a "<" on to its ">" goes (no "<" is left), and so do controls and direction overrides; white space is
-    folded."""
+    folded. Stricter than feeds.clean_title (a feed item's title) on purpose: see there."""
     text = value or ""
     if not markup_kept:
         text = _NAME_MARKUP.sub(" ", html.unescape(text))
@@ -808,7 +820,7 @@ def extract_article(
     remove_selectors: list[str] | tuple[str, ...] = (),
 ) -> Extracted:
     """The article in a page. Raises ExtractError when there is none (or the page is not HTML)."""
-    text = decode_page(page, charset) if isinstance(page, bytes) else page
+    text = decode(page, "page", charset).text if isinstance(page, bytes) else page
     tree = parse_page(text)
     title, author, date, site = _metadata(tree, url)
     if remove_selectors:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import re
 import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from newsmirror.config import FetchConfig, SourceConfig
+from newsmirror.config import FetchConfig, IPNetwork, SourceConfig, parse_allowlist_entry
 from newsmirror.models import FetchError
 
 # Not public, though Python's ipaddress calls them global: NAT64 and 6to4 reach IPv4 hosts behind them, "IPv4-
@@ -49,21 +48,14 @@ class AddressGuard:
     def from_settings(
         cls, allow: list[str] | tuple[str, ...], trusted_urls: tuple[str, ...] = (), hint: str = "use --allow-private"
     ) -> AddressGuard:
-        """`allow`: host names, "*.domain" patterns, IP addresses or networks (checked by the settings)."""
+        """`allow`: `allow_private` entries (host names, "*.domain" patterns, IP addresses or networks), read by
+        config.parse_allowlist_entry; one it cannot read (the settings refuse those) allows nothing."""
         hosts = {_host_key(urlsplit(url).hostname or "") for url in trusted_urls} - {""}
-        domains, networks = [], []
-        for rule in allow:
-            rule = rule.strip()
-            try:
-                networks.append(ipaddress.ip_network(rule.strip("[]"), strict=False))
-                continue
-            except ValueError:
-                pass
-            if rule.startswith(("*.", ".")):
-                domains.append("." + _host_key(rule.lstrip("*.")))
-            else:
-                hosts.add(_host_key(rule))
-        return cls(frozenset(hosts), tuple(domains), tuple(networks), hint=hint)
+        entries = [entry for entry in map(parse_allowlist_entry, allow) if entry is not None]
+        hosts.update(entry.host for entry in entries if entry.host)
+        domains = tuple(entry.domain for entry in entries if entry.domain)
+        networks = tuple(entry.network for entry in entries if entry.network is not None)
+        return cls(frozenset(hosts), domains, networks, hint=hint)
 
     def trusts(self, host: str) -> bool:
         host = _host_key(host)
@@ -87,21 +79,6 @@ def source_guard(settings: FetchConfig, source: SourceConfig) -> AddressGuard:
     return AddressGuard.from_settings(
         [*settings.allow_private, *source.allow_private], trusted_urls=(source.url,), hint="allow it with allow_private"
     )
-
-
-def is_allowlist_entry(rule: str) -> bool:
-    """Whether a `allow_private` entry is an IP address or network, a host name or a "*.domain" pattern."""
-    rule = rule.strip()
-    try:
-        ipaddress.ip_network(rule.strip("[]"), strict=False)
-        return True
-    except ValueError:
-        pass
-    name = rule.removeprefix("*.").removeprefix(".").rstrip(".")
-    return bool(name) and all(_HOST_LABEL.match(label) for label in name.split("."))
-
-
-_HOST_LABEL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 
 
 _LOCAL_NAMES = ("localhost", ".localhost", ".local", ".internal", ".home.arpa")
@@ -137,7 +114,3 @@ async def check_public_host(url: str, guard: AddressGuard = PUBLIC_ONLY) -> str:
         if not guard.permits(address):
             raise FetchError(f"refused: {host} resolves to the non-public address {address} ({guard.hint})")
     return addresses[0]
-
-
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-

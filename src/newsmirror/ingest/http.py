@@ -34,8 +34,6 @@ FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json,
 MAX_RETRY_AFTER = 30.0  # the longest Retry-After waited for within a run; a longer one ends the source's attempt
 
 
-
-
 def retry_after_seconds(value: str, now: datetime | None = None) -> float | None:
     """A Retry-After header as seconds from now: delta-seconds or an HTTP date; None when absent or unreadable."""
     value = value.strip()
@@ -79,8 +77,6 @@ class FetchResult:
         return None
 
 
-
-
 def _status_line(status: int) -> str:
     """"HTTP 404 Not Found" with the standard phrase, never the server's own: its text reaches reports and issue
     comments, and a hostile server could put anything there."""
@@ -107,6 +103,40 @@ def _pinned(url: str, address: str) -> tuple[httpx.URL, dict[str, str], dict[str
     headers = {"Host": original.netloc.decode("ascii")}
     extensions = {"sni_hostname": original.host} if original.scheme == "https" else {}
     return original.copy_with(host=address.split("%")[0]), headers, extensions
+
+
+@dataclass(frozen=True, slots=True)
+class _Hop:
+    """One hop's request: the address connected to, its headers and httpx extensions (the TLS name)."""
+
+    target: str | httpx.URL
+    headers: dict[str, str]
+    extensions: dict[str, str] = field(default_factory=dict)
+
+
+def _request_headers(accept: str, validators: Validators | None) -> dict[str, str]:
+    """Accept, and the conditional GET's validators from the last answer."""
+    headers = {"Accept": accept}
+    if validators is not None:
+        if validators.etag:
+            headers["If-None-Match"] = validators.etag
+        if validators.last_modified:
+            headers["If-Modified-Since"] = validators.last_modified
+    return headers
+
+
+def _fetch_result(url: str, final_url: str, response: httpx.Response, body: bytes, elapsed: float) -> FetchResult:
+    return FetchResult(
+        url=url,
+        final_url=final_url,
+        status=response.status_code,
+        content=body,
+        headers={k.lower(): v for k, v in response.headers.items()},
+        validators=Validators(
+            etag=response.headers.get("etag", ""), last_modified=response.headers.get("last-modified", "")
+        ),
+        elapsed=elapsed,
+    )
 
 
 def _describe(exc: Exception, url: str, timeout: float) -> FetchError:
@@ -281,32 +311,14 @@ class Fetcher:
     async def _get_once(
         self, url: str, validators: Validators | None, max_bytes: int, guard: AddressGuard | None, accept: str
     ) -> FetchResult:
+        """One attempt: the request and each redirect hop, every hop checked by `_route`."""
         assert self._open, "use Fetcher as an async context manager"
         started = time.monotonic()
+        headers = _request_headers(accept, validators)
         current = url
         seen: set[str] = set()
-        headers = {"Accept": accept}
-        if validators is not None:
-            if validators.etag:
-                headers["If-None-Match"] = validators.etag
-            if validators.last_modified:
-                headers["If-Modified-Since"] = validators.last_modified
         for _hop in range(self.config.max_redirects + 1):
-            scheme = urlsplit(current).scheme
-            if scheme not in ("http", "https"):
-                raise FetchError(f"refused: {scheme or 'a relative'} address {current!r}")
-            target, hop_headers, extensions = current, headers, {}
-            hostname = urlsplit(current).hostname or ""
-            if guard is not None and not guard.trusts(hostname):
-                if self._proxied(hostname):
-                    # The proxy resolves the name and connects (behind a censor, local DNS lies): only what the
-                    # address itself says can be checked here. What the proxy can reach is the proxy's network.
-                    check_literal_host(hostname, guard)
-                else:
-                    address = await check_public_host(current, guard)
-                    if address:  # connect to what was checked, not to what a second lookup might say
-                        target, pinned_headers, extensions = _pinned(current, address)
-                        hop_headers = {**headers, **pinned_headers}
+            hop = await self._route(current, headers, guard)
             seen.add(current)
             host = urlsplit(current).netloc.lower()
             # The deadline starts once a slot is ours: waiting behind other requests is not the server's fault.
@@ -315,40 +327,52 @@ class Fetcher:
                 self._per_host[host],
                 self._using(host) as client,
                 asyncio.timeout(self.config.timeout),
-                client.stream("GET", target, headers=hop_headers, extensions=extensions) as response,
+                client.stream("GET", hop.target, headers=hop.headers, extensions=hop.extensions) as response,
             ):
                 if response.status_code in _REDIRECT_STATUSES and "location" in response.headers:
                     await self._drain(response)
-                    target = urljoin(current, response.headers["location"].strip())
-                    if target in seen:
-                        raise FetchError(f"redirect loop at {target}")
-                    current = target
+                    current = urljoin(current, response.headers["location"].strip())
+                    if current in seen:
+                        raise FetchError(f"redirect loop at {current}")
                     continue
-                if response.status_code == 304:
-                    await self._drain(response)
-                    body = b""
-                elif response.status_code >= 400:
-                    raise FetchError(
-                        _status_line(response.status_code),
-                        status=response.status_code,
-                        retryable=response.status_code in _RETRY_STATUSES,
-                        retry_after=retry_after_seconds(response.headers.get("retry-after", "")),
-                    )
-                else:
-                    body = await self._read_capped(response, max_bytes)
-                return FetchResult(
-                    url=url,
-                    final_url=current,
-                    status=response.status_code,
-                    content=body,
-                    headers={k.lower(): v for k, v in response.headers.items()},
-                    validators=Validators(
-                        etag=response.headers.get("etag", ""),
-                        last_modified=response.headers.get("last-modified", ""),
-                    ),
-                    elapsed=time.monotonic() - started,
-                )
+                body = await self._final_body(response, max_bytes)
+                return _fetch_result(url, current, response, body, time.monotonic() - started)
         raise FetchError(f"too many redirects (more than {self.config.max_redirects})")
+
+    async def _route(self, current: str, headers: dict[str, str], guard: AddressGuard | None) -> _Hop:
+        """Where one hop's request goes: only to an http(s) address; with a guard that does not trust its host, to
+        the address the guard checked (a second lookup might answer differently), or through the proxy."""
+        parts = urlsplit(current)
+        if parts.scheme not in ("http", "https"):
+            raise FetchError(f"refused: {parts.scheme or 'a relative'} address {current!r}")
+        hostname = parts.hostname or ""
+        if guard is None or guard.trusts(hostname):
+            return _Hop(current, headers)
+        if self._proxied(hostname):
+            # The proxy resolves the name and connects (behind a censor, local DNS lies): only what the address
+            # itself says can be checked here. What the proxy can reach is the proxy's network.
+            check_literal_host(hostname, guard)
+            return _Hop(current, headers)
+        address = await check_public_host(current, guard)
+        if not address:
+            return _Hop(current, headers)
+        target, pinned_headers, extensions = _pinned(current, address)
+        return _Hop(target, {**headers, **pinned_headers}, extensions)
+
+    async def _final_body(self, response: httpx.Response, max_bytes: int) -> bytes:
+        """The body of an answer that is no redirect: none for 304 (unchanged); an error status raises."""
+        status = response.status_code
+        if status == 304:
+            await self._drain(response)
+            return b""
+        if status >= 400:
+            raise FetchError(
+                _status_line(status),
+                status=status,
+                retryable=status in _RETRY_STATUSES,
+                retry_after=retry_after_seconds(response.headers.get("retry-after", "")),
+            )
+        return await self._read_capped(response, max_bytes)
 
     @staticmethod
     async def _drain(response: httpx.Response) -> None:

@@ -1,9 +1,9 @@
 """Image mirroring: each image of a post is downloaded once, stored by content hash under assets/images/, and the
 post points at that copy, so that readers never need to reach the blocked site.
 
-Where an image came from is remembered in the state database (table `images`), so a re-run downloads nothing
+Where an image came from is remembered in an ImageStore (the archive's state cache), so a re-run downloads nothing
 twice; the files themselves are named by their SHA-256, so the same picture under two addresses is stored once.
-Losing the table costs only downloads: the files and posts stay right.
+Losing that memory costs only downloads: the files and posts stay right.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import asyncio
 import hashlib
 import html
 import re
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from newsmirror.config import Config
 from newsmirror.files import atomic_write_bytes
@@ -34,7 +34,14 @@ _EXTENSIONS = {"image/jpeg": "jpg", "image/jpg": "jpg", "image/pjpeg": "jpg", "i
 _IMG_SRC = re.compile(
     r'(<img\b(?:[^>]*?\ssrc="(?=[^"]+")|[^>]*))((?<=\ssrc=")[^"]+(?=")|)("?)', re.IGNORECASE
 )
-_SCHEMA = "CREATE TABLE IF NOT EXISTS images (url TEXT PRIMARY KEY, path TEXT NOT NULL)"
+
+
+class ImageStore(Protocol):
+    """Where each image address's stored copy is remembered (newsmirror.archive.state.State is one)."""
+
+    def image_path(self, url: str) -> str | None: ...  # the root-relative path last remembered for `url`
+
+    def remember_image(self, url: str, path: str) -> None: ...
 
 
 def site_path(baseurl: str, relative: str) -> str:
@@ -70,7 +77,7 @@ class ImageMirror:
         self,
         root: Path,
         fetcher: Fetcher,
-        db: sqlite3.Connection,
+        store: ImageStore,
         *,
         baseurl: str = "",
         max_bytes: int = MAX_IMAGE_BYTES,
@@ -79,18 +86,17 @@ class ImageMirror:
     ):
         self.root = root
         self.fetcher = fetcher
-        self.db = db
+        self.store = store
         self.baseurl = baseurl
         self.max_bytes = max_bytes
         self.max_images = max_images  # per post; 0: no limit
         self.max_post_bytes = max_post_bytes  # new downloads per post; 0: no limit
-        self.db.execute(_SCHEMA)
         self._pending: dict[str, asyncio.Task[str]] = {}  # one download per address, however many posts want it
 
     def _known(self, url: str) -> str | None:
-        row = self.db.execute("SELECT path FROM images WHERE url = ?", (url,)).fetchone()
-        if row and (self.root / row[0]).is_file():
-            return row[0]
+        path = self.store.image_path(url)
+        if path and (self.root / path).is_file():
+            return path
         return None
 
     async def _download(self, url: str, guard: AddressGuard | None, budget: _Budget) -> str:
@@ -112,15 +118,15 @@ class ImageMirror:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(path, result.content)
-        self.db.execute("INSERT OR REPLACE INTO images VALUES (?, ?)", (url, relative))
+        self.store.remember_image(url, relative)
         return relative
 
     @classmethod
-    def for_site(cls, config: Config, fetcher: Fetcher, db: sqlite3.Connection) -> ImageMirror:
+    def for_site(cls, config: Config, fetcher: Fetcher, store: ImageStore) -> ImageMirror:
         """The archive's mirror, with the site's baseurl, the smaller of the image and response size caps and the
         per-post limits."""
         return cls(
-            config.root, fetcher, db, baseurl=config.site.baseurl, max_bytes=min(MAX_IMAGE_BYTES, config.fetch.max_bytes),
+            config.root, fetcher, store, baseurl=config.site.baseurl, max_bytes=min(MAX_IMAGE_BYTES, config.fetch.max_bytes),
             max_images=config.fetch.max_images_per_post, max_post_bytes=config.fetch.max_image_bytes_per_post,
         )
 

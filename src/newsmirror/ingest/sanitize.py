@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import nh3
 
-from newsmirror.ingest.embeds import _FRAME_SOURCES, player_embed, privacy_embed_url
+from newsmirror.ingest.embeds import FRAME_SOURCES, player_embed, privacy_embed_url
 from newsmirror.urlsafety import join_url, split_url
 
 ALLOWED_TAGS = {
@@ -117,10 +117,6 @@ def _largest_srcset_candidate(srcset: str) -> str:
     return best
 
 
-
-
-
-
 def is_tracker(url: str, attributes: dict[str, str] | None = None) -> bool:
     if attributes is not None and attributes.get("width", "").strip() in ("0", "1", "1px") and attributes.get(
         "height", ""
@@ -159,7 +155,7 @@ def _prepare_tag(match: re.Match[str], base_url: str) -> str:
         if embed is None:
             return "<iframe>"  # the empty frame is removed after cleaning
         attributes["src"] = embed
-        for key in _FRAME_SOURCES[1:]:
+        for key in FRAME_SOURCES[1:]:
             attributes.pop(key, None)
         return _render_tag("iframe", attributes)
     src = pick_lazy_src(attributes)
@@ -199,9 +195,10 @@ def _sanitize_html(fragment: str, base_url: str) -> str:
         if not base_url or not value or value.startswith(("#", "https://", "http://")):
             absolute = value  # already absolute (most links): urljoin would return it unchanged, at a cost
         else:
-            absolute = join_url(base_url, value)
-            if absolute is None:
+            joined = join_url(base_url, value)
+            if joined is None:
                 return None
+            absolute = joined
         # nh3 checks schemes only on the attributes it knows as URLs (not blockquote/q/del/ins cite): check all.
         scheme = _SCHEME.match(absolute)
         if scheme and scheme.group(1).lower() not in _LINK_SCHEMES:

@@ -12,18 +12,15 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from newsmirror.archive.identity import canonical_url
-from newsmirror.archive.indexes import write_indexes
+from newsmirror.archive.identity import article_keys, canonical_url
 from newsmirror.archive.layout import Archive, ArchiveError
 from newsmirror.archive.state import State, locked_state
 from newsmirror.config import Config, SourceConfig
-from newsmirror.ingest.articles import build_article
 from newsmirror.ingest.fulltext import fetch_article
 from newsmirror.ingest.guard import AddressGuard
 from newsmirror.ingest.http import Fetcher
-from newsmirror.ingest.media import ImageMirror
-from newsmirror.ingest.sanitize import sanitize_html
 from newsmirror.models import Entry, SourceProblem
+from newsmirror.operations.writer import PostWriter, write_lists
 from newsmirror.workers import WorkerPool
 
 
@@ -57,69 +54,80 @@ def _source_for(configured: SourceConfig | None, name: str | None, site_name: st
     return SourceConfig(name=default, url=url)
 
 
-async def _add_one(
-    url: str,
-    config: Config,
-    archive: Archive,
-    state: State,
-    fetcher: Fetcher,
-    known: set[str],
-    source_name: str | None,
-    guard: AddressGuard,
-    workers: WorkerPool,
-    now: datetime,
-) -> AddOutcome:
-    url = url.strip()
+def _is_http_address(url: str) -> bool:
     try:
         parts = urlsplit(url)
-        usable = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 0) >= 0
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 0) >= 0
     except ValueError:  # "http://[oops": the workflow's URL pattern lets such text through
-        usable = False
-    if not usable:
-        return AddOutcome(url, "error", f"not an http(s) address: {url!r}")
-    key = canonical_url(url)
-    if key in known:
-        return AddOutcome(url, "exists", "already archived")
-    configured = config.source(source_name) if source_name else None
-    try:
-        page, final_url = await fetch_article(
-            fetcher,
-            url,
-            content_selector=configured.content_selector if configured else "",
-            remove_selectors=configured.remove_selectors if configured else (),
-            guard=guard,
-            workers=workers,
+        return False
+
+
+class _Adder:
+    """What the addresses of one `add` share: the state, the post writer, the guard, the source, what is known."""
+
+    def __init__(
+        self,
+        state: State,
+        writer: PostWriter,
+        guard: AddressGuard,
+        source_name: str | None,
+        configured: SourceConfig | None,  # the source of that name in the settings, if any
+        now: datetime,
+    ):
+        self.state = state
+        self.writer = writer
+        self.guard = guard
+        self.source_name = source_name
+        self.configured = configured
+        self.now = now
+        # Every key of every article in the archive, as fetch reads them (an added page always has an address,
+        # so no fingerprint of a link-less post can match it).
+        self.known = state.known_urls() | state.known_keys() | state.fingerprints_on_disk()
+
+    async def add(self, url: str) -> AddOutcome:
+        """The outcome for one address; an error costs this address, not the others."""
+        try:
+            return await self._add_one(url)
+        except (ArchiveError, OSError) as exc:
+            return AddOutcome(url, "error", f"cannot write to the archive: {exc}")
+        except Exception as exc:  # an unforeseen defect
+            message = " ".join(str(exc).split())
+            return AddOutcome(url, "error", f"unexpected {type(exc).__name__}: {message}")
+
+    async def _add_one(self, url: str) -> AddOutcome:
+        url = url.strip()
+        if not _is_http_address(url):
+            return AddOutcome(url, "error", f"not an http(s) address: {url!r}")
+        if self._is_known(article_keys(url)):
+            return AddOutcome(url, "exists", "already archived")
+        configured = self.configured
+        try:
+            page, final_url = await fetch_article(
+                self.writer.fetcher, url, content_selector=configured.content_selector if configured else "",
+                remove_selectors=configured.remove_selectors if configured else (), guard=self.guard,
+                workers=self.writer.workers,
+            )
+        except SourceProblem as exc:  # FetchError, ExtractError, TimeLimitExceeded
+            return AddOutcome(url, "error", str(exc))
+        keys = article_keys(final_url, redirected_from=url)
+        if self._is_known(keys):
+            return AddOutcome(url, "exists", f"already archived (as {final_url})")
+        source = _source_for(configured, self.source_name, page.site_name, final_url)
+        try:
+            safe = await self.writer.safe_content(page.content, final_url, source, self.guard)
+        except SourceProblem as exc:
+            return AddOutcome(url, "error", f"the page could not be made safe: {exc}")
+        entry = Entry(
+            source=source.name, title=page.title, link=final_url, guid="", author=page.author, published=page.date,
+            content=safe.html,
         )
-    except SourceProblem as exc:  # FetchError, ExtractError, TimeLimitExceeded
-        return AddOutcome(url, "error", str(exc))
-    keys = list(dict.fromkeys([key, canonical_url(final_url)]))
-    if any(k in known for k in keys):
-        return AddOutcome(url, "exists", f"already archived (as {final_url})")
-    source = _source_for(configured, source_name, page.site_name, final_url)
-    outcome = AddOutcome(url, "added")
-    try:
-        content = await workers.run(sanitize_html, page.content, base_url=final_url)
-    except SourceProblem as exc:
-        return AddOutcome(url, "error", f"the page could not be made safe: {exc}")
-    if config.mirrors_images(source):
-        mirrored = await ImageMirror.for_site(config, fetcher, state.db).mirror(content, guard)
-        content = mirrored.content
-        outcome.warnings.extend(mirrored.failures)
-    entry = Entry(
-        source=source.name,
-        title=page.title,
-        link=final_url,
-        guid="",
-        author=page.author,
-        published=page.date,
-        content=content,
-    )
-    article = build_article(entry, source, content, now)
-    path = archive.write_post(article)
-    state.record_post(path, article.link, article.title, article.date, article.source, keys)
-    known.update(keys)
-    outcome.path = archive.relative(path)
-    return outcome
+        post = self.writer.write(entry, source, safe.html, keys, self.now)
+        self.state.record_posts([post])
+        self.known.update(keys)
+        return AddOutcome(url, "added", path=self.state.archive.relative(post.path), warnings=safe.warnings)
+
+    def _is_known(self, keys: list[str]) -> bool:
+        return any(key in self.known for key in keys)
 
 
 def add_urls(
@@ -137,8 +145,6 @@ def add_urls(
     now = now or datetime.now(UTC).replace(microsecond=0)
     report = AddReport()
     with locked_state(archive, wait=wait) as state:
-        known = state.known_urls() | state.known_keys()
-
         configured = config.source(source_name) if source_name else None
         guard = AddressGuard(allow_all=True) if allow_private else AddressGuard.from_settings(
             [*config.fetch.allow_private, *(configured.allow_private if configured else [])]
@@ -146,33 +152,15 @@ def add_urls(
 
         async def main() -> list[AddOutcome]:
             async with Fetcher(config.fetch, proxy=proxy) as fetcher, WorkerPool(limit=config.fetch.item_time_limit) as workers:
-                results = []
-                for url in urls:  # one after another: two requests for one article must not race
-                    try:
-                        results.append(
-                            await _add_one(url, config, archive, state, fetcher, known, source_name, guard, workers, now)
-                        )
-                    except (ArchiveError, OSError) as exc:
-                        results.append(AddOutcome(url, "error", f"cannot write to the archive: {exc}"))
-                    except Exception as exc:  # an unforeseen defect costs this address, not the others
-                        message = " ".join(str(exc).split())
-                        results.append(AddOutcome(url, "error", f"unexpected {type(exc).__name__}: {message}"))
-                return results
+                writer = PostWriter(config, state, fetcher, workers)
+                adder = _Adder(state, writer, guard, source_name, configured, now)
+                # One after another: two requests for one article must not race.
+                return [await adder.add(url) for url in urls]
 
         report.outcomes = asyncio.run(main())
         for outcome in report.outcomes:
             if outcome.status == "exists" and not outcome.path:
-                outcome.path = _post_for(state, outcome.url)
+                outcome.path = state.path_for_key(canonical_url(outcome.url)) or ""
         if any(o.status == "added" for o in report.outcomes):
-            names = [s.name for s in config.sources]
-            written = write_indexes(archive, state.summaries(), names, config.site.list_limit)
-            report.indexes_written = [archive.relative(p) for p in written]
+            report.indexes_written = write_lists(config, state)
     return report
-
-
-def _post_for(state: State, url: str) -> str:
-    key = canonical_url(url)
-    row = state.db.execute("SELECT path FROM posts WHERE url = ?", (key,)).fetchone()
-    if row is None:
-        row = state.db.execute("SELECT path FROM keys WHERE key = ?", (key,)).fetchone()
-    return row[0] if row else ""

@@ -9,20 +9,25 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
+from typing import TYPE_CHECKING
 
-from newsmirror.archive.indexes import write_indexes
+from newsmirror.archive.identity import article_keys
 from newsmirror.archive.layout import Archive
-from newsmirror.archive.state import PostsUnreadableError, State, locked_state
+from newsmirror.archive.state import PostsUnreadableError, State, WrittenPost, locked_state
 from newsmirror.config import Config, SourceConfig
-from newsmirror.ingest.articles import build_article, entry_keys, limit_entry, normalise_title, passes_filters
+from newsmirror.ingest.articles import article_title, limit_entry, normalise_title, passes_filters
 from newsmirror.ingest.guard import AddressGuard, source_guard
 from newsmirror.ingest.http import FEED_ACCEPT, Fetcher
-from newsmirror.ingest.sanitize import sanitize_html
 from newsmirror.models import Entry, SourceProblem
 from newsmirror.workers import TimeLimitExceeded, WorkerPool
 
-# feeds (lxml), extract (trafilatura) and media are imported where they are used: an hourly run whose feeds all
-# answer 304 needs none of them, and its whole cost is start-up plus one request per feed.
+if TYPE_CHECKING:
+    from newsmirror.operations.writer import PostWriter
+
+# feeds (lxml), fulltext (trafilatura) and the post writer (the sanitizer, nh3; media) are imported where they are
+# used: an hourly run whose feeds all answer 304 needs none of them, and its whole cost is start-up plus one
+# request per feed (tests/operations/test_lazy_imports.py holds it to that).
 
 
 @dataclass(slots=True)
@@ -83,15 +88,8 @@ class Progress:
     def source_finished(self, report: SourceReport) -> None: ...
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# Entry → Article
-
-
-MAX_TIMEOUTS_PER_SOURCE = 3
+MAX_TIMEOUTS_PER_SOURCE = 3  # items past the time limit before a source's other new items wait for the next run
 FEED_PARSE_LIMIT = 60.0  # seconds to parse one feed (a real 10,000-item feed takes about one)
-
-
-# ---------------------------------------------------------------------------------------------------------------
 
 
 class Run:
@@ -106,8 +104,8 @@ class Run:
         self.progress = progress
         self._known: set[str] | None = None  # read from the state when a feed first has items to look at
         self._unreadable: PostsUnreadableError | None = None
-        self.images = None  # a media.ImageMirror, made on first use: only for sources that mirror images
-        self._unrecorded: dict[str, list] = {}  # posts written but not yet in the state, per source
+        self._writer: PostWriter | None = None  # made when the first feed has new items
+        self._unrecorded: dict[str, list[WrittenPost]] = {}  # posts written but not yet in the state, per source
         self._workers: WorkerPool | None = None  # started when the first feed has to be parsed
 
     @property
@@ -116,6 +114,15 @@ class Run:
         if self._workers is None:
             self._workers = WorkerPool(limit=self.config.fetch.item_time_limit)
         return self._workers
+
+    @property
+    def writer(self) -> PostWriter:
+        """Article → post on disk, as `add` does it too."""
+        if self._writer is None:
+            from newsmirror.operations.writer import PostWriter
+
+            self._writer = PostWriter(self.config, self.state, self.fetcher, self.workers)
+        return self._writer
 
     def close(self) -> None:
         if self._workers is not None:
@@ -152,16 +159,9 @@ class Run:
             source.fulltext == "auto" and looks_partial(entry.content, entry.has_full_content)
         )):
             content, base = await self._full_text(entry, source, report)
-        content = await self.workers.run(sanitize_html, content, base_url=base) if content else ""
-        if content and self.config.mirrors_images(source):
-            if self.images is None:
-                from newsmirror.ingest.media import ImageMirror
-
-                self.images = ImageMirror.for_site(self.config, self.fetcher, self.state.db)
-            outcome = await self.images.mirror(content, self.guard(source))
-            report.warnings.extend(outcome.failures)
-            content = outcome.content
-        return content
+        safe = await self.writer.safe_content(content, base, source, self.guard(source))
+        report.warnings.extend(safe.warnings)
+        return safe.html
 
     async def _full_text(self, entry: Entry, source: SourceConfig, report: SourceReport) -> tuple[str, str]:
         """The article page's content and address, or the feed's when the page gives less (said in the report)."""
@@ -303,7 +303,8 @@ class Run:
         """The entries not in the archive yet and not filtered out, each with the keys it is known by."""
         new = []
         for entry in ordered:
-            keys = entry_keys(entry, source)
+            title = partial(article_title, entry, source)  # made only for an item without a link
+            keys = article_keys(entry.link, guid=entry.guid, source=entry.source, title=title)
             if any(key in self.known for key in keys):
                 report.existing += 1
                 continue
@@ -315,13 +316,10 @@ class Run:
         return new
 
     def _write(self, entry: Entry, keys: list[str], content: str, source: SourceConfig, report: SourceReport) -> None:
-        article = build_article(entry, source, content, self.now)
-        path = self.archive.write_post(article)
-        self._unrecorded.setdefault(source.name, []).append(
-            (path, article.link, article.title, article.date, article.source, keys)
-        )
+        post = self.writer.write(entry, source, content, keys, self.now)
+        self._unrecorded.setdefault(source.name, []).append(post)
         report.new += 1
-        report.posts.append(self.archive.relative(path))
+        report.posts.append(self.archive.relative(post.path))
 
 
 async def _run_sources(run: Run, sources: list[SourceConfig]) -> list[SourceReport]:
@@ -371,10 +369,10 @@ def run_fetch(
 
         report.sources = asyncio.run(main())
         if report.new_posts or not (archive.root / "sources.md").exists():
+            from newsmirror.operations.writer import write_lists
+
             try:
-                state.ensure_synced()
-                written = write_indexes(archive, state.summaries(), [s.name for s in config.sources], config.site.list_limit)
-                report.indexes_written = [archive.relative(p) for p in written]
+                report.indexes_written = write_lists(config, state)
             except PostsUnreadableError as exc:
                 report.warnings.append(f"could not rewrite lists/ and sources.md: {exc}")
             except OSError as exc:  # the posts are safe; the lists are rewritten by the next run

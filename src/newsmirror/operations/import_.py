@@ -24,7 +24,7 @@ from newsmirror.archive.postformat import (
     split_front_matter,
     unescape_liquid,
 )
-from newsmirror.archive.state import LEGACY_URLS, locked_state
+from newsmirror.archive.state import locked_state
 from newsmirror.config import (
     CONFIG_NAME,
     ConfigError,
@@ -151,6 +151,63 @@ _BODY = re.compile(
 )
 
 
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _recover_link(data: dict, body: str, notes: list[str]) -> str | None:
+    """The header's `from:`, else the address of the body's [title](address) line."""
+    link = _text(data.get("from")).strip()
+    if link:
+        return link
+    match = _TITLE_LINK.search(body)
+    if not match:
+        return None
+    notes.append("address taken from the title line")
+    return match.group("url")
+
+
+def _recover_date(
+    data: dict, body: str, relative: str, fallback_date: datetime | None, notes: list[str]
+) -> datetime | None:
+    """The header's date, else the <!--time--> line's, the path's, or `fallback_date`, in that order."""
+    moment = as_datetime(data.get("date"))
+    if moment is not None:
+        return moment
+    epoch = _EPOCH_COMMENT.search(body)
+    if epoch:
+        notes.append("date taken from the <!--time--> line")
+        return datetime.fromtimestamp(int(epoch.group(1)) / 1000, tz=UTC)
+    from_path = _date_from_path(relative)
+    if from_path is not None:
+        notes.append("date taken from the file name")
+        return from_path
+    if fallback_date is not None:
+        notes.append("date taken from the file's modification time")
+    return fallback_date
+
+
+def _recovered_article(data: dict, body: str, relative: str, link: str, moment: datetime, content: str) -> Article:
+    categories = as_list(data.get("categories"))
+    tags = as_list(data.get("tags"))
+    source = categories[0] if categories else (tags[0] if tags else "")
+    title = _text(data.get("title"))
+    if not title:
+        match = _TITLE_LINK.search(body)
+        title = match.group("text") if match else relative.rsplit("/", 1)[-1]
+    return Article(
+        title=title,
+        date=moment,
+        author=_text(data.get("author")) or source,
+        link=link,
+        source=source,
+        content=content,
+        tags=tags,
+        categories=categories,
+        comments=bool(data.get("comments", True)),
+    )
+
+
 def repair_text(text: str, relative: str, fallback_date: datetime | None = None) -> tuple[str | None, str]:
     """The repaired post, or None and why it cannot be repaired. Pure: reads only `text` and the path."""
     try:
@@ -161,51 +218,15 @@ def repair_text(text: str, relative: str, fallback_date: datetime | None = None)
         data = parse_front_matter(header)
     except PostFormatError:  # not YAML, or not a mapping: what the lines still say
         data = lenient_header(header)
-    notes = []
-    link = "" if data.get("from") is None else str(data.get("from")).strip()
-    if not link:
-        match = _TITLE_LINK.search(body)
-        if not match:
-            return None, "cannot repair: no `from:` and no [title](address) line to recover it from"
-        link = match.group("url")
-        notes.append("address taken from the title line")
-    moment = as_datetime(data.get("date"))
-    if moment is None:
-        epoch = _EPOCH_COMMENT.search(body)
-        if epoch:
-            moment = datetime.fromtimestamp(int(epoch.group(1)) / 1000, tz=UTC)
-            notes.append("date taken from the <!--time--> line")
-        elif (from_path := _date_from_path(relative)) is not None:
-            moment = from_path
-            notes.append("date taken from the file name")
-        elif fallback_date is not None:
-            moment = fallback_date
-            notes.append("date taken from the file's modification time")
-        else:
-            return None, "cannot repair: no readable date anywhere"
-    categories = as_list(data.get("categories"))
-    tags = as_list(data.get("tags"))
-    source = categories[0] if categories else (tags[0] if tags else "")
-    title = "" if data.get("title") is None else str(data.get("title"))
-    if not title:
-        match = _TITLE_LINK.search(body)
-        title = match.group("text") if match else relative.rsplit("/", 1)[-1]
-    author = "" if data.get("author") is None else str(data.get("author"))
+    notes: list[str] = []
+    if (link := _recover_link(data, body, notes)) is None:
+        return None, "cannot repair: no `from:` and no [title](address) line to recover it from"
+    if (moment := _recover_date(data, body, relative, fallback_date, notes)) is None:
+        return None, "cannot repair: no readable date anywhere"
     body_match = _BODY.match(body)
     # The body on disk is Liquid-escaped already; render_post escapes again, so it gets the plain text.
     content = unescape_liquid(body_match.group("content")) if body_match else ""
-    article = Article(
-        title=title,
-        date=moment,
-        author=author or source,
-        link=link,
-        source=source,
-        content=content,
-        tags=tags,
-        categories=categories,
-        comments=bool(data.get("comments", True)),
-    )
-    rendered = render_post(article)
+    rendered = render_post(_recovered_article(data, body, relative, link, moment, content))
     if body_match is None:
         # Not the mirror layout: keep the body exactly as it was, only the header is rewritten.
         new_header, _ = split_front_matter(rendered)
@@ -295,5 +316,5 @@ def import_archive(root: Path, repair: bool = False) -> ImportReport:
                     atomic_write_text(path, fixed)
                     broken.repaired = True
         state.sync_with_disk()  # repaired posts and allurls.dat → the dedup state
-        report.legacy_urls = state.db.execute("SELECT COUNT(*) FROM keys WHERE path = ?", (LEGACY_URLS,)).fetchone()[0]
+        report.legacy_urls = state.legacy_url_count()
     return report

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from newsmirror.archive.layout import ARCHIVED_DIR, LISTS_DIR, POSTS_DIR, SOURCES_PAGE, STATE_DIR
 from newsmirror.archive.postformat import PostFormatError, read_front_matter, source_of
+from newsmirror.config import Config
 
 FALLBACK_NAME = "newsmirror"
 FALLBACK_EMAIL = "newsmirror@users.noreply.localhost"
@@ -272,7 +273,7 @@ def publish(
     return report
 
 
-def publish_archive(config, remotes: list[str] | None = None) -> PublishReport:
+def publish_archive(config: Config, remotes: list[str] | None = None) -> PublishReport:
     """`newsmirror publish`: the remotes named on the command line, else those in newsmirror.toml, else all."""
     from newsmirror.archive.layout import Archive
     from newsmirror.archive.lock import ArchiveLock

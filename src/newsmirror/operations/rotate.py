@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from newsmirror.archive.indexes import write_indexes
-from newsmirror.archive.layout import Archive
+from newsmirror.archive.layout import POSTS_DIR, Archive
 from newsmirror.archive.postformat import as_datetime
 from newsmirror.archive.state import State, locked_state
 from newsmirror.config import Config
@@ -83,9 +83,8 @@ def _git_mv(root: Path, sources: list[str], destination: str) -> None:
 
 def plan_rotation(state: State, cutoff: datetime) -> list[str]:
     """The posts under `_posts/` dated before `cutoff`, oldest first."""
-    rows = state.db.execute("SELECT path, date FROM posts WHERE path LIKE '_posts/%'").fetchall()
     chosen = []
-    for path, date in rows:
+    for path, date in state.posts_under(POSTS_DIR):
         moment = _post_date(date, path.rsplit("/", 1)[-1])
         if moment is not None and moment < cutoff:
             chosen.append((moment, path))

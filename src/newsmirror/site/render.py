@@ -1,8 +1,8 @@
 """Jinja2 environment and the per-post rendering that runs in worker processes.
 
 Templates come from the archive's `_templates/` first (a user's override of any file), then the package's own.
-A worker is forked with the environment and the site context already set, renders a chunk of posts and writes
-each page itself, so post bodies never travel between processes.
+A worker is forked with the Renderer already made (site/pool.py), renders a chunk of posts and writes each page
+itself, so post bodies never travel between processes.
 """
 
 from __future__ import annotations
@@ -13,21 +13,54 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    Template,
+    select_autoescape,
+)
 from markupsafe import Markup
 
 from newsmirror.archive.postformat import PostFormatError, post_content
+from newsmirror.config import Config
 from newsmirror.files import write_if_changed
+from newsmirror.ingest.embeds import is_youtube_video_id
+from newsmirror.site.urls import href
 from newsmirror.urlsafety import http_link
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 USER_TEMPLATES = "_templates"  # in the archive; Jekyll ignores folders starting with "_"
 
 
+def site_context(config: Config) -> dict:
+    """What every template sees: `site` (the [site] settings) and `base` (the baseurl as a link prefix)."""
+    s = config.site
+    base = s.baseurl.rstrip("/")
+    return {
+        "site": {
+            "title": s.title,
+            "description": s.description,
+            "url": s.url.rstrip("/"),
+            "baseurl": base,
+            "language": s.language,
+            "comments_provider": s.comments_provider,
+            "comments_repo": s.comments_repo,
+            "comments_repo_id": s.comments_repo_id,
+            "comments_category": s.comments_category,
+            "comments_category_id": s.comments_category_id,
+        },
+        "base": href("", base) if base else "",
+    }
+
+
 def make_env(root: Path) -> Environment:
-    loaders = []
+    loaders: list[BaseLoader] = []
     user = root / USER_TEMPLATES
     if user.is_dir():
         loaders.append(FileSystemLoader(str(user)))
@@ -71,7 +104,6 @@ def template_fingerprint(root: Path) -> str:
 
 
 _YOUTUBE = re.compile(r"^https?://(?:www\.|m\.)?(?:youtube\.com|youtube-nocookie\.com|youtu\.be)/", re.IGNORECASE)
-_VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 
 
 def youtube_id(link: str) -> str | None:
@@ -85,7 +117,7 @@ def youtube_id(link: str) -> str | None:
         candidates.append(segments[0])
     elif len(segments) >= 2 and segments[0] in ("shorts", "embed", "live", "v"):
         candidates.append(segments[1])
-    return next((c for c in candidates if _VIDEO_ID.match(c)), None)
+    return next((c for c in candidates if is_youtube_video_id(c)), None)
 
 
 def date_strings(timestamp: float) -> tuple[str, str, str]:
@@ -98,6 +130,13 @@ def date_strings(timestamp: float) -> tuple[str, str, str]:
     )
 
 
+class Link(NamedTuple):  # a NamedTuple: sent to worker processes, and tuples pickle several times faster
+    """A link to another page: a post's previous and next post, its tags."""
+
+    title: str
+    href: str
+
+
 @dataclass(slots=True)
 class PostJob:
     """What a worker needs to render one post page besides the file itself."""
@@ -107,9 +146,9 @@ class PostJob:
     href: str
     source: str
     source_href: str
-    prev: tuple[str, str] | None  # (title, href)
-    next: tuple[str, str] | None
-    tags: list[tuple[str, str]]  # (name, href)
+    prev: Link | None
+    next: Link | None
+    tags: list[Link]  # (tag, its page)
     title: str
     timestamp: float
     author: str
@@ -117,53 +156,77 @@ class PostJob:
     comments: bool
 
 
-# Set in the parent before the pool forks (and in the parent itself for small builds).
-_STATE: dict = {}
+class PostOutcome(NamedTuple):  # sent back from worker processes: a NamedTuple too
+    rel: str
+    error: str | None  # why the page could not be rendered, or None
 
 
-def init_worker(root: str, site_dir: str, context: dict) -> None:
-    _STATE["root"] = Path(root)
-    _STATE["site_dir"] = Path(site_dir)
-    _STATE["context"] = context
-    _STATE["env"] = make_env(Path(root))
+class Renderer:
+    """Renders the site's pages from the archive at `root` into `site_dir`, with the site context (site_context).
 
+    Made once per build, before the build's worker processes fork from it (site/pool.py): each worker has the
+    Jinja environment ready, and the environment never travels between processes.
+    """
 
-def render_posts(jobs: list[PostJob]) -> list[tuple[str, str | None]]:
-    """Render and write each post; returns (rel, error or None) per job."""
-    env = _STATE["env"]
-    template = env.get_template("post.html")
-    root: Path = _STATE["root"]
-    site_dir: Path = _STATE["site_dir"]
-    context = _STATE["context"]
-    results: list[tuple[str, str | None]] = []
-    for job in jobs:
+    def __init__(self, root: Path, site_dir: Path, context: dict) -> None:
+        self.root = root
+        self.site_dir = site_dir
+        self.context = context
+        self.env = make_env(root)
+
+    def template(self, name: str) -> Template:
+        return self.env.get_template(name)
+
+    def has_template(self, name: str) -> bool:
         try:
-            # The header was parsed in the scan (the job carries it): only the body, without a second YAML parse
-            # (a quarter of the time per post).
-            content = post_content((root / job.rel).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, PostFormatError) as exc:
-            results.append((job.rel, str(exc)))
-            continue
-        iso, _day, minute = date_strings(job.timestamp)
-        link = http_link(job.link)  # only an http(s) address becomes the 原文 link (a post's from: is third-party)
-        view = {
-            "title": job.title,
-            "date_iso": iso,
-            "date_str": minute,
-            "author": job.author,
-            "show_author": bool(job.author) and job.author != job.source,
-            "source": job.source,
-            "source_href": job.source_href,
-            "link": link,
-            "content": content,
-            "youtube_id": youtube_id(link) if link else None,
-            "comments": job.comments,
-            "tags": [{"name": name, "href": href} for name, href in job.tags],
-            "prev": {"title": job.prev[0], "href": job.prev[1]} if job.prev else None,
-            "next": {"title": job.next[0], "href": job.next[1]} if job.next else None,
-            "href": job.href,
-        }
-        html = template.render(**context, post=view)
-        write_if_changed(site_dir / job.out, html)
-        results.append((job.rel, None))
-    return results
+            self.template_source(name)
+        except Exception:
+            return False
+        return True
+
+    def template_source(self, name: str) -> str:
+        assert self.env.loader is not None
+        return self.env.loader.get_source(self.env, name)[0]
+
+    def template_names(self) -> list[str]:
+        return self.env.list_templates()
+
+    def render_posts(self, jobs: list[PostJob]) -> list[PostOutcome]:
+        """A pool task: render and write each post's page."""
+        template = self.template("post.html")
+        results: list[PostOutcome] = []
+        for job in jobs:
+            try:
+                # The header was parsed in the scan (the job carries it): only the body, without a second YAML
+                # parse (a quarter of the time per post).
+                content = post_content((self.root / job.rel).read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, PostFormatError) as exc:
+                results.append(PostOutcome(job.rel, str(exc)))
+                continue
+            page = template.render(**self.context, post=post_view(job, content))
+            write_if_changed(self.site_dir / job.out, page)
+            results.append(PostOutcome(job.rel, None))
+        return results
+
+
+def post_view(job: PostJob, content: str) -> dict:
+    """What post.html sees as `post`."""
+    iso, _day, minute = date_strings(job.timestamp)
+    link = http_link(job.link)  # only an http(s) address becomes the 原文 link (a post's from: is third-party)
+    return {
+        "title": job.title,
+        "date_iso": iso,
+        "date_str": minute,
+        "author": job.author,
+        "show_author": bool(job.author) and job.author != job.source,
+        "source": job.source,
+        "source_href": job.source_href,
+        "link": link,
+        "content": content,
+        "youtube_id": youtube_id(link) if link else None,
+        "comments": job.comments,
+        "tags": [{"name": tag.title, "href": tag.href} for tag in job.tags],
+        "prev": {"title": job.prev.title, "href": job.prev.href} if job.prev else None,
+        "next": {"title": job.next.title, "href": job.next.href} if job.next else None,
+        "href": job.href,
+    }

@@ -14,45 +14,48 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypedDict
 
-from newsmirror.site.urls import href
+from newsmirror.site.urls import SEARCH_BUNDLES, href, search_bundle_url
 
 SEALED_SIZE = 3000  # Pagefind needs ~300 KB of memory per post: 3000 posts ≈ 0.9 GB per process, two at once
 OPEN_CAP = 500
 MAX_SMALL_SEALED = 4
-BUNDLES_DIR = "pagefind"
+BUNDLES_DIR = SEARCH_BUNDLES
 STAGE_DIR = ".search-stage"
+
+
+class BundleState(TypedDict):
+    """Which posts each bundle holds; a plain dict, kept in the build cache."""
+
+    bundles: dict[str, list[str]]  # bundle id → its posts' URLs
+    order: list[str]  # bundle ids, oldest first
+    sigs: dict[str, str]  # URL → the post's content signature when indexed
+    next: int  # the number of the last bundle id handed out
+    open: str | None  # the bundle that takes new posts
 
 
 @dataclass
 class Plan:
-    state: dict  # {"bundles": {id: [url, …]}, "order": [id, …], "sigs": {url: sig}, "next": int, "open": id}
-    dirty: set[str] = field(default_factory=set)
+    state: BundleState
+    dirty: set[str] = field(default_factory=set)  # bundles to index again
 
 
-def _new_id(state: dict) -> str:
+def _new_id(state: BundleState) -> str:
     state["next"] += 1
     return f"b{state['next']}"
 
 
-def plan_bundles(previous: dict, posts: list[tuple[str, str]]) -> Plan:
+def plan_bundles(previous: Mapping[str, Any], posts: list[tuple[str, str]]) -> Plan:
     """Assign every post (url, content signature), oldest first, to a bundle; say which bundles need indexing."""
     current = dict(posts)
     if not previous or "bundles" not in previous:
-        state = {"bundles": {}, "order": [], "sigs": current, "next": 0, "open": None}
-        urls = [url for url, _ in posts]
-        dirty = set()
-        for start in range(0, len(urls), SEALED_SIZE):
-            bundle = _new_id(state)
-            state["bundles"][bundle] = urls[start : start + SEALED_SIZE]
-            state["order"].append(bundle)
-            dirty.add(bundle)
-        return Plan(state, dirty)
-
-    state = {
+        return _first_plan(posts)
+    state: BundleState = {
         "bundles": {k: list(v) for k, v in previous["bundles"].items()},
         "order": list(previous["order"]),
         "sigs": dict(previous["sigs"]),
@@ -60,6 +63,33 @@ def plan_bundles(previous: dict, posts: list[tuple[str, str]]) -> Plan:
         "open": previous.get("open"),
     }
     dirty: set[str] = set()
+    placed = _keep_current(state, current, dirty)
+    _add_to_open(state, [url for url, _ in posts if url not in placed], dirty)
+    _fold_small(state, dirty)
+    for bundle in [b for b in state["order"] if not state["bundles"][b]]:
+        state["order"].remove(bundle)
+        del state["bundles"][bundle]
+        dirty.discard(bundle)
+    state["sigs"] = current
+    return Plan(state, dirty)
+
+
+def _first_plan(posts: list[tuple[str, str]]) -> Plan:
+    """No index yet: sealed bundles of SEALED_SIZE posts, every one to index."""
+    state: BundleState = {"bundles": {}, "order": [], "sigs": dict(posts), "next": 0, "open": None}
+    urls = [url for url, _ in posts]
+    dirty: set[str] = set()
+    for start in range(0, len(urls), SEALED_SIZE):
+        bundle = _new_id(state)
+        state["bundles"][bundle] = urls[start : start + SEALED_SIZE]
+        state["order"].append(bundle)
+        dirty.add(bundle)
+    return Plan(state, dirty)
+
+
+def _keep_current(state: BundleState, current: dict[str, str], dirty: set[str]) -> set[str]:
+    """Drop the posts gone from each bundle; a bundle that lost or holds a changed post is dirty. Returns the posts
+    that have a bundle."""
     placed: set[str] = set()
     for bundle in state["order"]:
         kept = []
@@ -72,9 +102,12 @@ def plan_bundles(previous: dict, posts: list[tuple[str, str]]) -> Plan:
             kept.append(url)
             placed.add(url)
         state["bundles"][bundle] = kept
-    for url, _ in posts:
-        if url in placed:
-            continue
+    return placed
+
+
+def _add_to_open(state: BundleState, new_urls: list[str], dirty: set[str]) -> None:
+    """New posts go to the open bundle; a full one is sealed and a new one opened."""
+    for url in new_urls:
         open_id = state["open"]
         if open_id is None or open_id not in state["bundles"] or len(state["bundles"][open_id]) >= OPEN_CAP:
             open_id = state["open"] = _new_id(state)
@@ -82,6 +115,10 @@ def plan_bundles(previous: dict, posts: list[tuple[str, str]]) -> Plan:
             state["order"].append(open_id)
         state["bundles"][open_id].append(url)
         dirty.add(open_id)
+
+
+def _fold_small(state: BundleState, dirty: set[str]) -> None:
+    """Past MAX_SMALL_SEALED sealed bundles below SEALED_SIZE, fold them all into the first of them."""
     small = [b for b in state["order"] if b != state["open"] and len(state["bundles"][b]) < SEALED_SIZE]
     if len(small) > MAX_SMALL_SEALED:
         target = small[0]
@@ -90,19 +127,13 @@ def plan_bundles(previous: dict, posts: list[tuple[str, str]]) -> Plan:
             state["order"].remove(bundle)
             dirty.discard(bundle)
         dirty.add(target)
-    for bundle in [b for b in state["order"] if not state["bundles"][b]]:
-        state["order"].remove(bundle)
-        del state["bundles"][bundle]
-        dirty.discard(bundle)
-    state["sigs"] = current
-    return Plan(state, dirty)
 
 
 def ui_context(plan: Plan, base: str) -> dict:
     """What the search page needs: the primary bundle (with Pagefind UI's files) and the ones to merge."""
     order = plan.state["order"]
-    paths = [href(f"/{BUNDLES_DIR}/{b}/", base) for b in order]
-    primary = paths[0] if paths else href(f"/{BUNDLES_DIR}/none/", base)
+    paths = [href(search_bundle_url(b), base) for b in order]
+    primary = paths[0] if paths else href(search_bundle_url("none"), base)
     return {
         "primary": primary,
         "merge": [{"bundlePath": p} for p in paths[1:]],
@@ -118,6 +149,16 @@ def pagefind_command(site: Path, output: Path) -> list[str]:
             "--force-language", "zh", "--silent"]
 
 
+@dataclass
+class _Run:
+    """A Pagefind process indexing one bundle's pages from `stage` into `fresh`."""
+
+    bundle: str
+    process: subprocess.Popen[bytes]
+    stage: Path
+    fresh: Path
+
+
 def index_bundles(
     site_dir: Path,
     plan: Plan,
@@ -127,60 +168,82 @@ def index_bundles(
 ) -> list[str]:
     """Run Pagefind for each dirty bundle (up to `workers` at once) and swap the new bundle in; returns problems."""
     bundles_dir = site_dir / BUNDLES_DIR
-    stage_root = site_dir / STAGE_DIR
     bundles_dir.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
-    todo = [b for b in plan.state["order"] if b in plan.dirty]
-    running: list[tuple[str, subprocess.Popen, Path, Path]] = []
-    done = 0
-
-    def start(bundle: str) -> None:
-        stage = stage_root / bundle
-        shutil.rmtree(stage, ignore_errors=True)
-        for url in plan.state["bundles"][bundle]:
-            out = url_to_out.get(url)
-            if out is None:
-                continue
-            target = stage / out
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(site_dir / out, target)  # the page itself, at its own path: Pagefind derives the URL from it
-            except OSError:
-                shutil.copyfile(site_dir / out, target)
-        fresh = bundles_dir / f".{bundle}.new"
-        shutil.rmtree(fresh, ignore_errors=True)
-        proc = subprocess.Popen(pagefind_command(stage, fresh), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        running.append((bundle, proc, stage, fresh))
-
-    def finish(item: tuple[str, subprocess.Popen, Path, Path]) -> None:
-        nonlocal done
-        bundle, proc, stage, fresh = item
-        output = proc.communicate()[0].decode("utf-8", "replace").strip()
-        shutil.rmtree(stage, ignore_errors=True)
-        if proc.returncode != 0 or not (fresh / "pagefind-entry.json").exists():
-            last = output.splitlines()[-1] if output else f"exit status {proc.returncode}"
-            problems.append(f"search bundle {bundle}: pagefind failed: {last}")
-            shutil.rmtree(fresh, ignore_errors=True)
-        else:
-            final = bundles_dir / bundle
-            old = bundles_dir / f".{bundle}.old"
-            shutil.rmtree(old, ignore_errors=True)
-            if final.exists():
-                final.rename(old)
-            fresh.rename(final)
-            shutil.rmtree(old, ignore_errors=True)
-        done += 1
-        note(done, len(todo))
-
-    queue = list(todo)
+    queue = [b for b in plan.state["order"] if b in plan.dirty]
+    total, done = len(queue), 0
+    running: list[_Run] = []
     while queue or running:
         while queue and len(running) < max(1, workers):
-            start(queue.pop(0))
-        first = running.pop(0)
-        finish(first)
-    shutil.rmtree(stage_root, ignore_errors=True)
+            bundle = queue.pop(0)
+            running.append(_start(site_dir, bundle, plan.state["bundles"][bundle], url_to_out))
+        problem = _finish(running.pop(0), bundles_dir)
+        if problem:
+            problems.append(problem)
+        done += 1
+        note(done, total)
+    shutil.rmtree(site_dir / STAGE_DIR, ignore_errors=True)
     keep = set(plan.state["order"])
     for child in bundles_dir.iterdir():
         if child.is_dir() and child.name not in keep:
             shutil.rmtree(child, ignore_errors=True)
     return problems
+
+
+def _start(site_dir: Path, bundle: str, urls: list[str], url_to_out: dict[str, str]) -> _Run:
+    """Stage the bundle's pages (hard links, at their own paths: Pagefind derives each URL from its path) and
+    start Pagefind on them."""
+    stage = site_dir / STAGE_DIR / bundle
+    shutil.rmtree(stage, ignore_errors=True)
+    for url in urls:
+        out = url_to_out.get(url)
+        if out is None:
+            continue
+        target = stage / out
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(site_dir / out, target)
+        except OSError:
+            shutil.copyfile(site_dir / out, target)
+    fresh = site_dir / BUNDLES_DIR / f".{bundle}.new"
+    shutil.rmtree(fresh, ignore_errors=True)
+    process = subprocess.Popen(pagefind_command(stage, fresh), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return _Run(bundle, process, stage, fresh)
+
+
+def _finish(run: _Run, bundles_dir: Path) -> str | None:
+    """Wait for the run; swap its bundle in, or return the problem (the bundle on disk stays as it was)."""
+    output = run.process.communicate()[0].decode("utf-8", "replace").strip()
+    shutil.rmtree(run.stage, ignore_errors=True)
+    if run.process.returncode != 0 or not (run.fresh / "pagefind-entry.json").exists():
+        shutil.rmtree(run.fresh, ignore_errors=True)
+        last = output.splitlines()[-1] if output else f"exit status {run.process.returncode}"
+        return f"search bundle {run.bundle}: pagefind failed: {last}"
+    final = bundles_dir / run.bundle
+    old = bundles_dir / f".{run.bundle}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        final.rename(old)
+    run.fresh.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+    return None
+
+
+class BackgroundIndex:
+    """index_bundles in a thread: Pagefind reads the post pages just written while the build renders the rest."""
+
+    def __init__(
+        self, site_dir: Path, plan: Plan, url_to_out: dict[str, str], workers: int, note: Callable[[int, int], None]
+    ) -> None:
+        self.problems: list[str] = []
+        self._thread = threading.Thread(
+            target=lambda: self.problems.extend(index_bundles(site_dir, plan, url_to_out, workers, note)),
+            name="pagefind",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def wait(self) -> list[str]:
+        """The problems, once every bundle is indexed."""
+        self._thread.join()
+        return self.problems

@@ -9,15 +9,23 @@ from __future__ import annotations
 import functools
 import threading
 import time
+from collections.abc import Callable
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from rich.console import Console
-
 from newsmirror.config import Config
-from newsmirror.site.build import SITE_DIR, build_site
-from newsmirror.site.console import build_and_report, print_report
+from newsmirror.site.build import SITE_DIR, BuildReport, build_site
+
+
+class ServeEvents:
+    """What `serve` tells its watcher; the CLI prints each (nothing in site/ draws), tests and the library ignore them."""
+
+    def serving(self, site_dir: Path, address: str) -> None: ...
+
+    def rebuilt(self, report: BuildReport) -> None: ...
+
+    def rebuild_failed(self, error: Exception) -> None: ...
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -54,24 +62,33 @@ def make_server(site_dir: Path, host: str, port: int, baseurl: str = "") -> Thre
     return server
 
 
-def serve_site(config: Config, out: Console, err: Console, host: str = "127.0.0.1", port: int = 4000,
-               interval: float = 2.0, once: bool = False) -> None:
-    build_and_report(config, out, err)
+def serve_site(
+    config: Config,
+    events: ServeEvents | None = None,
+    first_build: Callable[[Config], object] = build_site,
+    host: str = "127.0.0.1",
+    port: int = 4000,
+    interval: float = 2.0,
+    once: bool = False,
+) -> None:
+    """Build with `first_build` (the CLI passes one that shows bars and prints the outcome), serve, and rebuild every
+    `interval` seconds until interrupted (with `once`: return once serving has started)."""
+    events = events or ServeEvents()
+    first_build(config)
     server = make_server(config.root / SITE_DIR, host, port, config.site.baseurl)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    out.print(f"Serving {config.root / SITE_DIR} at http://{host}:{server.server_address[1]}{config.site.baseurl}/ "
-              "(Ctrl-C stops)")
+    events.serving(config.root / SITE_DIR, f"http://{host}:{server.server_address[1]}{config.site.baseurl}/")
     try:
         while not once:
             time.sleep(interval)
             try:
                 report = build_site(config)  # nothing changed: returns after a stat of each post
             except Exception as exc:  # keep serving; say what broke
-                err.print(f"[red]error[/] rebuild failed: {exc}", highlight=False)
+                events.rebuild_failed(exc)
                 continue
             if not report.nothing_changed:
-                print_report(out, err, report, as_json=False)
+                events.rebuilt(report)
     except KeyboardInterrupt:
         pass
     finally:

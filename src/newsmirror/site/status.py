@@ -6,6 +6,7 @@ date). Pure functions turn that into a StatusReport, a text chart, and an SVG ch
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
@@ -83,7 +84,7 @@ def _short(stamp: str | None) -> str:
 
 
 def status_page_context(
-    config: Config, posts: list[tuple[str, str | None]], unreadable: int, now: datetime | None = None
+    config: Config, posts: Sequence[tuple[str, str | None]], unreadable: int, now: datetime | None = None
 ) -> dict:
     """What the site's status page template (pages/status.html) needs, from the posts the builder read; never
     fails the build for it."""

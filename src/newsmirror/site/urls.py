@@ -1,8 +1,10 @@
-"""Where each page lives: Jekyll's permalink rules, reproduced so both builders put a post at the same URL.
+"""Where each page lives: every URL and output path rule of the built site.
 
-The scaffold's _config.yml sets `permalink: /:year/:month/:day/:title:output_ext` and `timezone: UTC`; `:title`
-is Jekyll::Utils.slugify(slug, mode: "pretty", cased: true) of the file name's title part (jekyll
-lib/jekyll/utils.rb, document.rb#populate_title, drops/url_drop.rb#title).
+Posts follow Jekyll's permalink rules, reproduced so both builders put a post at the same URL: the scaffold's
+_config.yml sets `permalink: /:year/:month/:day/:title:output_ext` and `timezone: UTC`; `:title` is
+Jekyll::Utils.slugify(slug, mode: "pretty", cased: true) of the file name's title part (jekyll
+lib/jekyll/utils.rb, document.rb#populate_title, drops/url_drop.rb#title). Then the list pages (front page,
+sources, tags, months), feeds, sitemap, extra pages and the stylesheet.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import quote
 
+from newsmirror.archive.indexes import list_file_name
 from newsmirror.archive.postformat import jekyll_slug_keeps
 
 PERMALINK = "/:year/:month/:day/:title:output_ext"
 
 # Jekyll's DATE_FILENAME_MATCHER: `YYYY-MM-DD-slug.ext`, the slug being everything up to the last dot.
 _DATE_FILENAME = re.compile(r"^(\d{2,4}-\d{1,2}-\d{1,2})-([^/]*)(\.[^.]+)$")
+
+
 @lru_cache(maxsize=65536)
 def jekyll_slugify_pretty(text: str) -> str:
     """Jekyll::Utils.slugify(text, mode: "pretty", cased: true)."""
@@ -102,3 +107,55 @@ def page_name(name: str) -> str:
     """A tag or feed name as a file name of the built site: archive.list_file_name's rule, and also without "#" and
     "%", which would break the page's URL (source pages keep list_file_name's names: Jekyll serves lists/*.md)."""
     return _NAME_UNSAFE.sub("_", name).strip(". ") or "_"
+
+
+# List URLs: number 0 is the front page (the newest posts); number k >= 1 is the k-th page counted from the
+# oldest post, so that full pages never change (see lists.write_list).
+
+
+def source_page_url(source: str, number: int = 0) -> str:
+    stem = list_file_name(source)[: -len(".md")]  # lists/<source>.md is the Jekyll page at this URL
+    return f"/lists/{stem}.html" if number == 0 else f"/lists/{stem}/page{number}.html"
+
+
+def tag_page_url(tag: str, number: int = 0) -> str:
+    stem = page_name(tag)
+    return f"/tags/{stem}.html" if number == 0 else f"/tags/{stem}/page{number}.html"
+
+
+def month_page_url(month: str, number: int = 0) -> str:
+    return f"/archive/{month}.html" if number == 0 else f"/archive/{month}/page{number}.html"
+
+
+def index_page_url(number: int) -> str:
+    return "/" if number == 0 else f"/page/{number}/"  # not Jekyll's /pageN/ (newest-first, every page moves)
+
+
+SITE_FEED = "feed.xml"  # output paths under _site/ of the site-wide files
+ROBOTS = "robots.txt"
+STYLESHEET = "assets/style.css"
+SITEMAP = "sitemap.xml"  # the sitemap, or the sitemap index when the URLs need several files
+SITEMAP_MAX = 50_000  # URLs per sitemap file (the protocol's limit)
+PAGE_TEMPLATES = "pages/"  # the template pages/<name>.html is built to /<name>.html
+
+
+def source_feed_url(source: str) -> str:
+    return f"/feed/{page_name(source)}.xml"  # where jekyll-feed puts a category's feed
+
+
+def sitemap_part(number: int, parts: int) -> str:
+    """The output path of the sitemap file `number` (from 1) of `parts`."""
+    return SITEMAP if parts <= 1 else f"sitemap-{number}.xml"
+
+
+def page_output(template: str) -> str:
+    """The output path of the extra page rendered from the template `pages/<name>`: `<name>`."""
+    return template[len(PAGE_TEMPLATES) :]
+
+
+SEARCH_BUNDLES = "pagefind"  # the folder under _site/ that holds the Pagefind bundles
+
+
+def search_bundle_url(bundle: str) -> str:
+    """The URL of a Pagefind bundle (a folder, with Pagefind UI's files in the first one)."""
+    return f"/{SEARCH_BUNDLES}/{bundle}/"

@@ -1,25 +1,36 @@
-"""How a run is shown: progress bars while it runs, a table (or JSON) when it ends."""
+"""What `newsmirror fetch` shows: a bar per source while it runs, a table (or JSON) when it ends."""
 
 from __future__ import annotations
 
-import json
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as ProgressBars
 from rich.table import Table
 
-from newsmirror.operations.fetch import Progress as RunProgress
-from newsmirror.operations.fetch import RunReport, SourceReport
+from newsmirror.cli.output import print_json
+from newsmirror.operations.fetch import Progress as FetchProgress
+
+if TYPE_CHECKING:
+    from newsmirror.config import Config
+    from newsmirror.operations.fetch import RunReport, SourceReport
 
 
-class RichProgress(RunProgress):
+def bar_names(config: Config, names: list[str] | None) -> list[str]:
+    """The bars to draw, in the order asked: the names given, else the enabled sources (an unknown name is refused
+    by the run itself, before any bar moves)."""
+    return names or [s.name for s in config.sources if s.enabled]
+
+
+class FetchBars(FetchProgress):
     """A bar per source, drawn only on a terminal (plain logs in CI get the final table alone)."""
 
     def __init__(self, console: Console, names: list[str]):
         self.console = console
-        self.bars = Progress(
+        self.bars = ProgressBars(
             TextColumn("{task.description}", justify="left"),
             BarColumn(),
             MofNCompleteColumn(),
@@ -33,7 +44,7 @@ class RichProgress(RunProgress):
             name: self.bars.add_task(name, total=None, state="waiting", start=False) for name in names
         }
 
-    def __enter__(self) -> RichProgress:
+    def __enter__(self) -> FetchBars:
         self.bars.__enter__()
         return self
 
@@ -112,10 +123,10 @@ def print_problems(console: Console, report: RunReport) -> None:
             console.print(f"[yellow]warning[/] {escape(source.name)}: {escape(warning)}", highlight=False)
 
 
-def print_report(console: Console, errors: Console, report: RunReport, as_json: bool) -> None:
+def print_fetch_report(console: Console, errors: Console, report: RunReport, as_json: bool) -> None:
     print_problems(errors, report)  # on standard error, so that --json output stays clean
     if as_json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        print_json(report.to_dict())
         return
     if console.is_terminal:
         console.print(summary_table(report))

@@ -1,0 +1,78 @@
+"""Article → post on disk, the tail that `fetch` and `add` share: the HTML made safe (in a worker process), its
+images mirrored when the source says so, the Article built, the post written, and the lists rewritten.
+
+The caller decides what is new (newsmirror.archive.identity.article_keys) and when the written posts are recorded
+in the state (`State.record_posts`): fetch records a source's posts in one transaction, add each post at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from newsmirror.archive.indexes import write_indexes
+from newsmirror.archive.state import State, WrittenPost
+from newsmirror.config import Config, SourceConfig
+from newsmirror.ingest.articles import build_article
+from newsmirror.ingest.guard import AddressGuard
+from newsmirror.ingest.http import Fetcher
+from newsmirror.ingest.sanitize import sanitize_html
+from newsmirror.models import Entry
+from newsmirror.workers import WorkerPool
+
+if TYPE_CHECKING:
+    from newsmirror.ingest.media import ImageMirror
+
+
+@dataclass(slots=True)
+class SafeContent:
+    """A post's HTML as it will be written, and what went wrong on the way (images kept at their address)."""
+
+    html: str
+    warnings: list[str] = field(default_factory=list)
+
+
+class PostWriter:
+    """Writes articles as posts into one archive. One per run: an image that several posts show is fetched once."""
+
+    def __init__(self, config: Config, state: State, fetcher: Fetcher, workers: WorkerPool):
+        self.config = config
+        self.state = state
+        self.fetcher = fetcher
+        self.workers = workers  # where third-party HTML is sanitized, under the time limit
+        self._images: ImageMirror | None = None  # made on first use: only for sources that mirror images
+
+    async def safe_content(self, html: str, base_url: str, source: SourceConfig, guard: AddressGuard) -> SafeContent:
+        """`html` made safe (relative links resolved against `base_url`) and, when the source mirrors images, its
+        images stored in the archive; `guard` says where those images may be fetched from. Raises
+        TimeLimitExceeded (a SourceProblem) when sanitizing runs past the time limit."""
+        content = await self.workers.run(sanitize_html, html, base_url=base_url) if html else ""
+        if not content or not self.config.mirrors_images(source):
+            return SafeContent(content)
+        outcome = await self._image_mirror().mirror(content, guard)
+        return SafeContent(outcome.content, outcome.failures)
+
+    def _image_mirror(self) -> ImageMirror:
+        if self._images is None:
+            from newsmirror.ingest.media import ImageMirror
+
+            self._images = ImageMirror.for_site(self.config, self.fetcher, self.state)
+        return self._images
+
+    def write(self, entry: Entry, source: SourceConfig, content: str, keys: Sequence[str], now: datetime) -> WrittenPost:
+        """The entry as a new post file (never replacing another), with `content` as its safe HTML; the record the
+        state takes once the caller records it. `now` dates an entry that has no date."""
+        article = build_article(entry, source, content, now)
+        path = self.state.archive.write_post(article)
+        return WrittenPost(path, article.link, article.title, article.date, article.source, tuple(keys))
+
+
+def write_lists(config: Config, state: State) -> list[str]:
+    """Rewrite lists/ and sources.md from every post on disk; the archive-relative paths written. Raises
+    PostsUnreadableError when the posts cannot be read, OSError when the files cannot be written."""
+    state.ensure_synced()
+    archive = state.archive
+    written = write_indexes(archive, state.summaries(), [s.name for s in config.sources], config.site.list_limit)
+    return [archive.relative(path) for path in written]

@@ -1,0 +1,140 @@
+"""The build cache: what the last build read and wrote, so that the next one redoes only what changed.
+
+Two pickles under _site/:
+- CACHE_NAME, the build cache: every post's parsed header (a PostRecord), every output's input signature, the
+  posts that could not be used and the search bundles' plan.
+- QUICK_NAME: just enough to see that nothing changed (the scan, the fingerprint, the report's lines) without
+  loading the big cache.
+
+Both hold builtins only (dicts, lists, tuples, strings, numbers, bytes): no class of newsmirror is pickled, so
+moving or renaming a module never breaks a cache (and tuples pickle several times faster than dataclasses). A
+file that cannot be read or unpickled, from another CACHE_VERSION, or with rows that do not fit, is no cache:
+the build renders everything, as `build --full` does.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newsmirror.files import atomic_write_bytes
+from newsmirror.site.scan import PostRecord, Scanned, Shown
+
+CACHE_NAME = ".newsmirror-build.pickle"
+QUICK_NAME = ".newsmirror-build-quick.pickle"
+CACHE_VERSION = 6  # raise it when the layout of either file changes
+
+
+@dataclass
+class BuildCache:
+    fingerprint: str = ""  # of the templates and settings the outputs were made with (build.build_fingerprint)
+    records: dict[str, PostRecord] = field(default_factory=dict)
+    outputs: dict[str, bytes] = field(default_factory=dict)  # output path under _site → its input signature
+    post_errors: dict[str, str] = field(default_factory=dict)  # post → the report's line
+    search: Mapping[str, Any] = field(default_factory=dict)  # search.Plan.state of the index on disk
+
+    def forget_all_but_outputs(self) -> BuildCache:
+        """For `build --full`: no signature or parsed post, but the outputs, to remove those now gone."""
+        return BuildCache(outputs=dict.fromkeys(self.outputs, b""))
+
+
+@dataclass
+class QuickCache:
+    fingerprint: str
+    scanned: Scanned
+    posts: int
+    errors: list[str]
+    collisions: list[str]
+    search_complete: bool
+
+
+# A PostRecord's row: its fields in order, `shown` as a tuple of Shown's fields (or None).
+def record_row(record: PostRecord) -> tuple:
+    shown = record.shown
+    return (
+        record.rel, record.mtime_ns, record.size, record.digest, record.title, record.timestamp, record.author,
+        record.link, record.source, record.tags, record.comments, record.base_url, record.url, record.month,
+        None if shown is None else (shown.url, shown.base, shown.href, shown.date_iso, shown.date_str),
+    )  # fmt: skip
+
+
+def row_record(row: tuple) -> PostRecord:
+    record = PostRecord(*row[:-1])
+    if row[-1] is not None:
+        record.shown = Shown(*row[-1])
+    return record
+
+
+def _unpickle(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = pickle.load(handle)  # our own file under _site, written by this module
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
+        return {}
+    return data
+
+
+def load_build_cache(site_dir: Path) -> BuildCache:
+    data = _unpickle(site_dir / CACHE_NAME)
+    try:
+        return BuildCache(
+            fingerprint=data.get("fingerprint", ""),
+            records={row[0]: row_record(row) for row in data.get("posts", [])},
+            outputs=dict(data.get("outputs", {})),
+            post_errors=dict(data.get("post_errors", {})),
+            search=data.get("search", {}),
+        )
+    except (TypeError, ValueError, IndexError):  # rows that do not fit: no cache
+        return BuildCache()
+
+
+def save_build_cache(site_dir: Path, cache: BuildCache) -> None:
+    _pickle(
+        site_dir / CACHE_NAME,
+        {
+            "version": CACHE_VERSION,
+            "fingerprint": cache.fingerprint,
+            "posts": [record_row(r) for r in cache.records.values()],
+            "outputs": cache.outputs,
+            "post_errors": cache.post_errors,
+            "search": cache.search,
+        },
+    )
+
+
+def load_quick_cache(site_dir: Path) -> QuickCache | None:
+    data = _unpickle(site_dir / QUICK_NAME)
+    if not data:
+        return None
+    return QuickCache(
+        fingerprint=data.get("fingerprint", ""),
+        scanned=data.get("scanned", {}),
+        posts=data.get("posts", 0),
+        errors=list(data.get("errors", [])),
+        collisions=list(data.get("collisions", [])),
+        search_complete=bool(data.get("search_complete")),
+    )
+
+
+def save_quick_cache(site_dir: Path, quick: QuickCache) -> None:
+    _pickle(
+        site_dir / QUICK_NAME,
+        {
+            "version": CACHE_VERSION,
+            "fingerprint": quick.fingerprint,
+            "scanned": quick.scanned,
+            "posts": quick.posts,
+            "errors": quick.errors,
+            "collisions": quick.collisions,
+            "search_complete": quick.search_complete,
+        },
+    )
+
+
+def _pickle(path: Path, data: dict[str, Any]) -> None:
+    atomic_write_bytes(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))

@@ -1,0 +1,101 @@
+"""The list pages: the front page and every source's, tag's and month's, each split into numbered pages.
+
+A list's front page (url_for(0)) shows the newest `per_page` posts; older posts sit on numbered pages that count
+from the oldest (url_for(1) holds the first `per_page` posts ever), so a page, once full, never changes again and
+adding posts re-renders only the front page and the newest numbered one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from newsmirror.site.outputs import Outputs
+from newsmirror.site.placement import Placement
+from newsmirror.site.render import Renderer
+from newsmirror.site.scan import PostRecord
+from newsmirror.site.urls import (
+    href,
+    index_page_url,
+    month_page_url,
+    output_path,
+    source_feed_url,
+    source_page_url,
+    tag_page_url,
+)
+
+LIST_PER_PAGE = 100  # entries per source, tag and month page
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """One list: its posts, oldest first, and how its pages look."""
+
+    posts: list[PostRecord]
+    url_for: Callable[[int], str]  # page number → URL (0: the front page)
+    per_page: int
+    heading: str
+    show_source: bool
+    feed_href: str | None = None
+
+
+def site_lists(placement: Placement, posts_per_page: int, base: str) -> list[ListSpec]:
+    """Every list of the site: the front page's, then each source's, tag's and month's."""
+    lists = [ListSpec(placement.ordered, index_page_url, max(1, posts_per_page), "", True)]
+    for source, posts in placement.by_source.items():
+        lists.append(ListSpec(posts, partial(source_page_url, source), LIST_PER_PAGE, source, False,
+                              href(source_feed_url(source), base)))  # fmt: skip
+    for tag, posts in placement.by_tag.items():
+        lists.append(ListSpec(posts, partial(tag_page_url, tag), LIST_PER_PAGE, f"#{tag}", True))
+    for month, posts in placement.by_month.items():
+        lists.append(ListSpec(posts, partial(month_page_url, month), LIST_PER_PAGE, month, True))
+    return lists
+
+
+class ListPages:
+    """Writes the pages of lists whose shown posts or pager changed."""
+
+    def __init__(self, renderer: Renderer, placement: Placement, outputs: Outputs) -> None:
+        self.context = renderer.context
+        self.base: str = renderer.context["site"]["baseurl"]
+        self.template = renderer.template("list.html")
+        self.entries = placement.entries
+        self.outputs = outputs
+
+    def write_list(self, spec: ListSpec) -> None:
+        posts, per_page, url_for = spec.posts, spec.per_page, spec.url_for
+        n = len(posts)
+        chunks = -(-n // per_page) if n > per_page else 0
+        first_older = (n - per_page - 1) // per_page + 1 if chunks else None
+        older_href = href(url_for(first_older), self.base) if first_older else None
+        self.write_page(spec, url_for(0), posts[-per_page:][::-1], None, older_href, "")
+        for k in range(1, chunks + 1):
+            shown = posts[(k - 1) * per_page : k * per_page][::-1]
+            newer = href(url_for(k + 1) if k < chunks else url_for(0), self.base)
+            older = href(url_for(k - 1), self.base) if k > 1 else None
+            self.write_page(spec, url_for(k), shown, newer, older, f"第 {k} 页")  # no total: full pages stay unchanged
+
+    def write_page(
+        self, spec: ListSpec, url: str, shown: list[PostRecord], newer: str | None, older: str | None, label: str
+    ) -> None:
+        pager = {"newer_href": newer, "older_href": older, "label": label}
+        keys = [self.entries[r.rel].key for r in shown]
+        inputs = "\x01".join((spec.heading, str(pager), str(spec.show_source), str(spec.feed_href), *keys))
+        out = output_path(url)
+        if self.outputs.needs(out, inputs):
+            text = self.template.render(
+                **self.context,
+                heading=spec.heading,
+                posts=[self.entries[r.rel] for r in shown],
+                pager=pager,
+                show_source=spec.show_source,
+                feed_href=spec.feed_href,
+            )
+            self.outputs.write(out, text)
+
+
+def write_lists(renderer: Renderer, placement: Placement, outputs: Outputs, posts_per_page: int) -> None:
+    pages = ListPages(renderer, placement, outputs)
+    for spec in site_lists(placement, posts_per_page, pages.base):
+        pages.write_list(spec)

@@ -1,0 +1,157 @@
+"""The state cache's typed queries, on a real SQLite file and real posts written through Archive."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from newsmirror.archive.identity import canonical_url
+from newsmirror.archive.layout import Archive
+from newsmirror.archive.state import LEGACY_URLS, DatedPost, SourceDate, State
+from newsmirror.ingest.media import ImageStore
+from newsmirror.models import Article, Validators
+
+MAY_1 = datetime(2024, 5, 1, 8, 30, tzinfo=UTC)
+MAY_2 = datetime(2024, 5, 2, 9, 0, tzinfo=UTC)
+
+
+def article(title: str, link: str, source: str, date: datetime) -> Article:
+    return Article(title=title, date=date, author=source, link=link, source=source, content="<p>text</p>")
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Archive:
+    return Archive(tmp_path)
+
+
+@pytest.fixture
+def state(archive: Archive):
+    opened = State.open(archive)
+    yield opened
+    opened.close()
+
+
+def write(archive: Archive, *articles: Article) -> list[str]:
+    return [archive.relative(archive.write_post(a)) for a in articles]
+
+
+def unreadable(archive: Archive, relative: str) -> str:
+    path = archive.root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("---\ntitle: [unclosed\n---\nbody\n", encoding="utf-8")
+    return relative
+
+
+def test_source_dates_are_those_of_the_readable_posts(archive: Archive, state: State) -> None:
+    write(archive, article("一", "https://a.example/1", "甲", MAY_1), article("二", "https://b.example/2", "乙", MAY_2))
+    unreadable(archive, "_posts/2024-05-03-broken.md")
+    state.sync_with_disk()
+    dates = state.source_dates()
+    assert sorted(dates) == [("乙", MAY_2.isoformat()), ("甲", MAY_1.isoformat())]
+    assert all(isinstance(d, SourceDate) for d in dates)
+    assert {d.source for d in dates} == {"甲", "乙"}
+
+
+def test_source_dates_of_an_empty_archive(state: State) -> None:
+    state.sync_with_disk()
+    assert state.source_dates() == []
+
+
+def test_posts_under_a_folder_takes_its_sub_folders_and_unreadable_posts(archive: Archive, state: State) -> None:
+    (written,) = write(archive, article("一", "https://a.example/1", "甲", MAY_1))
+    broken = unreadable(archive, "_posts/nested/2024-05-03-broken.md")
+    rotated = unreadable(archive, "archived/2024-06-01/2024-05-04-old.md")
+    state.sync_with_disk()
+    under_posts = sorted(state.posts_under("_posts"))
+    assert under_posts == [DatedPost(written, MAY_1.isoformat()), DatedPost(broken, None)]
+    assert under_posts[0].path == written and under_posts[0].date == MAY_1.isoformat()
+    assert sorted(state.posts_under("_posts/")) == under_posts
+    assert state.posts_under("archived") == [DatedPost(rotated, None)]
+    assert state.posts_under("_posts/nested") == [DatedPost(broken, None)]
+    assert state.posts_under("_post") == []  # a folder, not a prefix of names
+
+
+def test_path_for_key_finds_posts_by_address_and_legacy_keys(archive: Archive, state: State) -> None:
+    (written,) = write(archive, article("一", "https://a.example/1?utm_source=x", "甲", MAY_1))
+    (archive.root / LEGACY_URLS).write_text("https://old.example/a\n", encoding="utf-8")
+    state.sync_with_disk()
+    assert state.path_for_key(canonical_url("https://a.example/1")) == written
+    assert state.path_for_key(canonical_url("https://old.example/a")) == LEGACY_URLS
+    assert state.path_for_key(canonical_url("https://elsewhere.example/")) is None
+    assert state.path_for_key("") is None
+
+
+def test_legacy_url_count_follows_allurls_dat(archive: Archive, state: State) -> None:
+    legacy = archive.root / LEGACY_URLS
+    legacy.write_text("https://old.example/a\n\nhttps://old.example/b\nhttps://old.example/a\n", encoding="utf-8")
+    state.sync_with_disk()
+    assert state.legacy_url_count() == 2
+    legacy.unlink()
+    state.sync_with_disk()
+    assert state.legacy_url_count() == 0
+
+
+def test_legacy_url_count_ignores_the_keys_of_posts(archive: Archive, state: State) -> None:
+    write(archive, article("一", "https://a.example/1", "甲", MAY_1))
+    state.sync_with_disk()
+    assert state.legacy_url_count() == 0
+
+
+def test_all_validators(state: State) -> None:
+    assert state.all_validators() == {}
+    state.save_validators("https://a.example/feed", Validators(etag='"v1"', last_modified=""), "hash")
+    state.save_validators("https://b.example/feed", Validators(etag="", last_modified="Tue, 01 May 2024"), None)
+    assert state.all_validators() == {
+        "https://a.example/feed": Validators(etag='"v1"', last_modified=""),
+        "https://b.example/feed": Validators(etag="", last_modified="Tue, 01 May 2024"),
+    }
+
+
+def test_all_validators_reads_nulls_as_empty(state: State) -> None:
+    state.db.execute("INSERT INTO http VALUES ('https://a.example/feed', NULL, NULL, NULL, NULL)")
+    assert state.all_validators() == {"https://a.example/feed": Validators()}
+
+
+def test_images_are_remembered_across_openings(archive: Archive, state: State) -> None:
+    store: ImageStore = state  # State is the image mirror's store
+    assert store.image_path("https://a.example/1.png") is None
+    store.remember_image("https://a.example/1.png", "assets/images/ab/abc.png")
+    store.remember_image("https://a.example/1.png", "assets/images/cd/cde.png")  # the newest copy wins
+    state.close()
+    reopened = State.open(archive)
+    try:
+        assert reopened.image_path("https://a.example/1.png") == "assets/images/cd/cde.png"
+        assert reopened.image_path("https://a.example/2.png") is None
+    finally:
+        reopened.close()
+
+
+def test_a_cache_without_the_images_table_gains_it(archive: Archive) -> None:
+    State.open(archive).close()
+    path = archive.state_dir / "state.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.execute("DROP TABLE images")
+    state = State.open(archive)
+    try:
+        assert state.image_path("https://a.example/1.png") is None
+        state.remember_image("https://a.example/1.png", "assets/images/ab/abc.png")
+        assert state.image_path("https://a.example/1.png") == "assets/images/ab/abc.png"
+    finally:
+        state.close()
+
+
+def test_a_cache_whose_images_table_came_from_the_image_mirror_keeps_it(archive: Archive) -> None:
+    State.open(archive).close()
+    path = archive.state_dir / "state.sqlite"
+    with sqlite3.connect(path) as connection:  # as the image mirror created it before the state owned it
+        connection.execute("DROP TABLE images")
+        connection.execute("CREATE TABLE IF NOT EXISTS images (url TEXT PRIMARY KEY, path TEXT NOT NULL)")
+        connection.execute("INSERT INTO images VALUES ('https://a.example/1.png', 'assets/images/ab/abc.png')")
+    state = State.open(archive)
+    try:
+        assert state.image_path("https://a.example/1.png") == "assets/images/ab/abc.png"
+    finally:
+        state.close()

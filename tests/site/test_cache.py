@@ -1,0 +1,129 @@
+"""The build cache: builtins only, and any file that does not fit means a full build, never a crash."""
+
+from __future__ import annotations
+
+import io
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+
+from newsmirror.archive.layout import Archive
+from newsmirror.config import load_config
+from newsmirror.models import Article
+from newsmirror.scaffold import init_archive
+from newsmirror.site import build_site
+from newsmirror.site.cache import (
+    CACHE_NAME,
+    CACHE_VERSION,
+    QUICK_NAME,
+    BuildCache,
+    load_build_cache,
+    load_quick_cache,
+    record_row,
+    row_record,
+)
+from newsmirror.site.scan import PostRecord, Shown
+
+
+class Placeholder:
+    """Pickled by reference, then renamed in the bytes to a class that no longer exists."""
+
+
+@pytest.fixture
+def archive(tmp_path) -> Path:
+    from datetime import UTC, datetime, timedelta
+
+    root = tmp_path / "mirror"
+    init_archive(root, title="测试镜像")
+    posts = Archive(root)
+    for i in range(3):
+        posts.write_post(
+            Article(title=f"第{i}条", date=datetime(2024, 5, 1, tzinfo=UTC) + timedelta(hours=i), author="美国之音",
+                    link=f"https://news.example/{i}.html", source="美国之音", content=f"<p>正文{i}</p>")
+        )  # fmt: skip
+    return root
+
+
+def build(root: Path):
+    return build_site(load_config(root), jobs=1, with_search=False)
+
+
+def pickle_naming(module: str, name: str, **extra) -> bytes:
+    """A cache file of this CACHE_VERSION whose posts hold an object of `module.name`."""
+    data = pickle.dumps({"version": CACHE_VERSION, "fingerprint": "x", "posts": [Placeholder], **extra}, protocol=0)
+    here = f"c{Placeholder.__module__}\nPlaceholder\n".encode()
+    assert here in data
+    return data.replace(here, f"c{module}\n{name}\n".encode())
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("newsmirror.site.builder", "PostRecord"),  # the module of the cache's records before the site/ package
+        ("newsmirror.site.build", "NoSuchClass"),
+        ("newsmirror.nowhere.at_all", "X"),
+    ],
+)
+def test_a_cache_naming_a_class_that_is_gone_means_a_full_build(archive, module, name):
+    first = build(archive)
+    assert first.rendered_posts == 3 and first.errors == []
+    site = archive / "_site"
+    for cache in (CACHE_NAME, QUICK_NAME):
+        (site / cache).write_bytes(pickle_naming(module, name, scanned={}))
+    assert load_build_cache(site) == BuildCache() and load_quick_cache(site) is None
+    report = build(archive)
+    assert not report.nothing_changed and report.errors == []
+    assert report.parsed == 3 and report.posts == 3
+    assert build(archive).nothing_changed  # and the cache it wrote is used
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[: len(data) // 2],  # truncated
+        lambda data: b"",
+        lambda data: b"not a pickle at all",
+        lambda data: pickle.dumps(["a list"]),
+        lambda data: pickle.dumps({"version": CACHE_VERSION - 1}),
+        lambda data: pickle.dumps({"version": CACHE_VERSION, "posts": [("too", "short")]}),
+    ],
+)
+def test_a_damaged_cache_means_a_full_build(archive, damage):
+    build(archive)
+    path = archive / "_site" / CACHE_NAME
+    path.write_bytes(damage(path.read_bytes()))
+    (archive / "_site" / QUICK_NAME).unlink()
+    report = build(archive)
+    assert report.parsed == 3 and report.posts == 3 and report.errors == []
+
+
+class _BuiltinsOnly(pickle.Unpickler):
+    def find_class(self, module: str, name: str):
+        raise AssertionError(f"the cache names {module}.{name}")
+
+
+def test_the_cache_holds_builtins_only(archive):
+    build(archive)
+    for name in (CACHE_NAME, QUICK_NAME):
+        data = _BuiltinsOnly(io.BytesIO((archive / "_site" / name).read_bytes())).load()
+        assert data["version"] == CACHE_VERSION
+
+
+def test_a_record_survives_its_row():
+    record = PostRecord("_posts/x.md", 1, 2, "d", "标题", 1.5, "a", "https://x/", "s", ["t"], True, "/x.html",
+                        url="/x-2.html", month="2024-05", shown=Shown("/x-2.html", "/m", "/m/x-2.html", "iso", "day"))  # fmt: skip
+    assert row_record(record_row(record)) == record
+    record.shown = None
+    assert row_record(record_row(record)) == record
+
+
+def test_build_full_keeps_only_the_outputs(archive):
+    build(archive)
+    cache = load_build_cache(archive / "_site")
+    assert cache.records and cache.outputs
+    forgotten = cache.forget_all_but_outputs()
+    assert forgotten.records == {} and forgotten.fingerprint == "" and set(forgotten.outputs) == set(cache.outputs)
+    shutil.rmtree(archive / "_site")
+    assert load_build_cache(archive / "_site") == BuildCache()
