@@ -11,7 +11,7 @@ Printed: the number of files under _posts/ and _site/ on each side, and every fi
 are compared by content rather than by bytes, because they differ between two runs of the same code too: the
 build caches (pickles, which name the classes' modules) are skipped, and Pagefind's filter index (its file names
 are content hashes and the order of its values varies from run to run) is compared as the multiset of its
-decompressed bytes. The status page is compared with its dates masked (it says when it was built). Both sides run
+decompressed bytes, and the files naming those hashes (meta data, entry) with the names masked. The status page is compared with its dates masked (it says when it was built). Both sides run
 with PYTHONHASHSEED=0: the sitemap lists the source pages in set order. Prints figures; asserts nothing.
 """
 
@@ -56,14 +56,26 @@ def _is_search_index(relative: Path) -> bool:
                                              or relative.name == "pagefind-entry.json")  # fmt: skip
 
 
-def _search_index_contents(root: Path) -> Counter:
-    """Pagefind's hashed index files, as one multiset of decompressed bytes per bundle directory."""
-    found: Counter = Counter()
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root)
-        if path.is_file() and _is_search_index(relative) and relative.name != "pagefind-entry.json":
-            data = gzip.decompress(path.read_bytes())
-            found.update((str(relative.parent), byte) for byte in data)
+def _search_index_contents(root: Path) -> dict[str, object]:
+    """Pagefind's hashed index files per bundle: each filter file as the multiset of its decompressed bytes (the
+    order of a filter's values varies from run to run), the meta file and the entry file with the hashed names of
+    those files masked."""
+    found: dict[str, object] = {}
+    for bundle in sorted({p.parent for p in root.rglob("pagefind-entry.json")}):
+        where = str(bundle.relative_to(root))
+        filters = sorted(bundle.glob("filter/*.pf_filter"))
+        metas = sorted(bundle.glob("*.pf_meta"))
+        found[where + " filters"] = [Counter(gzip.decompress(f.read_bytes())) for f in filters]
+        hashes = [f.stem.encode() for f in filters]
+        for meta in metas:
+            data = gzip.decompress(meta.read_bytes())
+            for name in hashes:
+                data = data.replace(name, b"<filter>")
+            found[where + " meta"] = data
+        entry = (bundle / "pagefind-entry.json").read_bytes()
+        for meta in metas:
+            entry = entry.replace(meta.name.removeprefix("pagefind.").removesuffix(".pf_meta").encode(), b"<meta>")
+        found[where + " entry"] = entry
     return found
 
 
@@ -79,7 +91,7 @@ def compare(before: Path, after: Path, part: str) -> list[str]:
         if _content(a_root, relative) != _content(b_root, relative):
             differences.append(f"differs: {relative}")
     if _search_index_contents(a_root) != _search_index_contents(b_root):
-        differences.append("differs: the search index's filter and meta data")
+        differences.append("differs: the search index's filters, meta data or entry file")
     print(f"{part}/: {len(a_files)} files before, {len(b_files)} after, {len(differences)} differences")
     return differences
 

@@ -78,7 +78,7 @@ class RunReport:
         }
 
 
-class Progress:
+class FetchProgress:
     """What a run tells its watcher; the CLI draws bars from it, tests and the library ignore it."""
 
     def source_started(self, name: str) -> None: ...
@@ -95,7 +95,7 @@ FEED_PARSE_LIMIT = 60.0  # seconds to parse one feed (a real 10,000-item feed ta
 class Run:
     """Everything one run shares: the archive, its state, the HTTP client, what is known already."""
 
-    def __init__(self, config: Config, state: State, fetcher: Fetcher, now: datetime, progress: Progress):
+    def __init__(self, config: Config, state: State, fetcher: Fetcher, now: datetime, progress: FetchProgress):
         self.config = config
         self.archive = state.archive
         self.state = state
@@ -345,7 +345,7 @@ def run_fetch(
     *,
     names: list[str] | None = None,
     proxy: str | None = None,
-    progress: Progress | None = None,
+    progress: FetchProgress | None = None,
     wait: float = 0.0,
     now: datetime | None = None,
     run_factory: Callable[..., Run] = Run,
@@ -361,7 +361,7 @@ def run_fetch(
 
         async def main() -> list[SourceReport]:
             async with Fetcher(config.fetch, proxy=proxy) as fetcher:
-                run = run_factory(config, state, fetcher, now, progress or Progress())
+                run = run_factory(config, state, fetcher, now, progress or FetchProgress())
                 try:
                     return await _run_sources(run, sources)
                 finally:

@@ -51,7 +51,7 @@ from newsmirror.site.urls import output_path
 SITE_DIR = "_site"
 READ_CHUNK = 500  # posts per task of the scan
 
-Progress = Callable[[str, int, int], None]  # (phase, done, total)
+BuildProgress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
 class BuildError(Exception):
@@ -85,7 +85,7 @@ class SearchOutcome:
 
 def build_site(
     config: Config,
-    progress: Progress | None = None,
+    progress: BuildProgress | None = None,
     jobs: int | None = None,
     full: bool = False,
     with_search: bool = True,
@@ -173,7 +173,7 @@ def _unchanged_report(report: BuildReport, quick: QuickCache, started: float) ->
     return report
 
 
-def _read_posts(workers: Workers, scanned: Scanned, cache: BuildCache, note: Progress, report: BuildReport) -> PostsRead:
+def _read_posts(workers: Workers, scanned: Scanned, cache: BuildCache, note: BuildProgress, report: BuildReport) -> PostsRead:
     posts = read_posts(
         scanned,
         cache.records,
@@ -187,7 +187,7 @@ def _read_posts(workers: Workers, scanned: Scanned, cache: BuildCache, note: Pro
 
 
 def _post_pages(
-    workers: Workers, placement: Placement, outputs: Outputs, posts: PostsRead, note: Progress, report: BuildReport
+    workers: Workers, placement: Placement, outputs: Outputs, posts: PostsRead, note: BuildProgress, report: BuildReport
 ) -> None:
     jobs = post_jobs(placement, outputs)
     failures = render_post_pages(workers, jobs, lambda done, total: note("render", done, total))
@@ -197,7 +197,7 @@ def _post_pages(
 
 
 def _start_index(
-    site_dir: Path, plan: search.Plan, placement: Placement, processes: int, note: Progress
+    site_dir: Path, plan: search.Plan, placement: Placement, processes: int, note: BuildProgress
 ) -> search.BackgroundIndex:
     """Pagefind reads the post pages just written while the lists are rendered."""
     note("search", 0, max(1, len(plan.dirty)))
@@ -206,7 +206,7 @@ def _start_index(
 
 
 def _lists_and_pages(
-    renderer: Renderer, inputs: PageInputs, plan: search.Plan, outputs: Outputs, report: BuildReport, note: Progress
+    renderer: Renderer, inputs: PageInputs, plan: search.Plan, outputs: Outputs, report: BuildReport, note: BuildProgress
 ) -> None:
     site = renderer.context["site"]
     write_lists(renderer, inputs.placement, outputs, inputs.config.site.posts_per_page)

@@ -12,7 +12,7 @@ from rich.progress import Progress as ProgressBars
 from rich.table import Table
 
 from newsmirror.cli.output import print_json
-from newsmirror.operations.fetch import Progress as FetchProgress
+from newsmirror.operations.fetch import FetchProgress
 
 if TYPE_CHECKING:
     from newsmirror.config import Config
