@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import os
+import subprocess
+import sys
 from xml.etree import ElementTree
 
 from newsmirror.site import sitemap
@@ -40,3 +44,24 @@ def test_past_the_limit_a_sitemap_index(tmp_path, monkeypatch):
     assert ElementTree.parse(tmp_path / "sitemap.xml").getroot().tag == f"{NS}sitemapindex"
     assert len(locs(tmp_path / "sitemap-3.xml")) == 1
     assert set(outputs.current) == {"sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml", "sitemap.xml", "robots.txt"}
+
+
+def test_source_pages_are_listed_in_the_same_order_whatever_the_hash_seed():
+    """Sources in the order their posts come, not a set's order (which changes with PYTHONHASHSEED per run)."""
+    code = (
+        "from newsmirror.site.placement import place_posts\n"
+        "from newsmirror.site.scan import PostRecord\n"
+        "names = ['大纪元', 'BBC中文', '美国之音', 'Matters', '德国之声', '法广', 'iYouPort', '泡泡']\n"
+        "records = {f'p{i}': PostRecord(f'p{i}', 0, 0, 'd', 't', float(i), '', '', names[i % 8], [], True, f'/p{i}.html')\n"
+        "           for i in range(16)}\n"
+        "print(list(place_posts(records, '').source_hrefs))\n"
+    )
+    def run(seed: int) -> str:
+        environment = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        return subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True,
+                              check=True).stdout  # fmt: skip
+
+    orders = {run(seed) for seed in range(1, 6)}
+    assert len(orders) == 1
+    sources = ast.literal_eval(orders.pop())
+    assert len(sources) == 8 and len(set(sources)) == 8

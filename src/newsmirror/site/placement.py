@@ -40,8 +40,9 @@ def place_posts(records: dict[str, PostRecord], base: str) -> Placement:
     """Every post's URL and list entry, with `base` the site's baseurl."""
     ordered = sorted(records.values(), key=lambda r: (r.timestamp, r.rel))
     collisions = assign_urls(ordered)
-    # A set's order (as it always was): the sitemap lists source pages in this order.
-    source_hrefs = {source: href(source_page_url(source), base) for source in {r.source for r in ordered}}
+    # Sources in the order they first appear: the sitemap lists their pages in this order (a set's order changed
+    # from run to run with Python's hash seed, and so did sitemap.xml).
+    source_hrefs = {source: href(source_page_url(source), base) for source in dict.fromkeys(r.source for r in ordered)}
     placement = Placement(ordered, collisions, list_entries(ordered, base, source_hrefs), source_hrefs)
     for record in ordered:
         placement.by_source.setdefault(record.source, []).append(record)
