@@ -52,6 +52,7 @@ from newsmirror.archive.postformat import (
     parse_front_matter,
     split_front_matter,
 )
+from newsmirror.ingest.articles import title_text
 from newsmirror.ingest.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 
 LAYOUTS = ("current", "no comments:", "NaN millis", "legacy")
@@ -197,7 +198,6 @@ def match_written(posts: list[RealPost], written: dict[str, Written]) -> dict[st
 
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _LOOKS_HTML = re.compile(r"<[A-Za-z/!]|&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+\d*);")
-_FORMAT_CONTROLS = re.compile("[\x7f-\x9f\u2028\u2029\ufeff]")
 _WINDOWS_FORMS = str.maketrans({"\\": "＼", ":": "：", "*": "＊", "?": "？", '"': "＂", "<": "＜", ">": "＞", "|": "｜"})
 
 
@@ -212,8 +212,7 @@ def folded(text: str) -> str:
 TITLE_STEPS = [
     ("title: control characters dropped (XML forbids them)", lambda t: _XML_FORBIDDEN.sub("", t)),
     ("title: entities decoded / tags stripped", decoded),
-    ("title: format characters (U+0080–9F, U+2028, BOM) → space", lambda t: _FORMAT_CONTROLS.sub(" ", t)),
-    ("title whitespace folded (U+3000, double space)", folded),
+    ("title: trimmed; line break/tab → space; controls, BOM dropped", title_text),
 ]
 NAME_STEPS = [("Windows-safe file name (full-width forms)", lambda t: t.translate(_WINDOWS_FORMS))]
 AUTHOR_STEPS = [
@@ -628,6 +627,7 @@ def embed_differences(original: list[str], new: list[str]) -> list[tuple[str, st
 
 
 DOCUMENTED = (
+    "title: trimmed",
     "Windows-safe", "name taken", "author entities decoded", "source name spaces", "tracking pixel", "relative ",
     "lazy image", "video player", "iframe/embed dropped", "element removed with its content", "link with javascript",
     "link with ", "data: image", "Liquid braces", "link line escaping",

@@ -247,3 +247,11 @@ def test_fetch_keeps_articles_apart_by_query_and_port_and_merges_decorated_addre
     server.add("/feed.xml", rss(again))
     assert run_cli("fetch", "-C", str(tmp_path)).returncode == 0
     assert sorted(p.name for p in posts.iterdir()) == sorted([*written, "2023-11-04-第三篇.md"])
+
+
+def test_a_title_fingerprint_ignores_spacing_so_posts_written_with_folded_titles_are_still_found():
+    """Titles were written with whitespace folded before issue 10; an item without a link whose title has a
+    double space or U+3000 must find the post written then, not be written again."""
+    assert fingerprint_key("韓戰 02  志願軍") == fingerprint_key("韓戰 02 志願軍")
+    assert fingerprint_key("台灣\u3000只是") == fingerprint_key("台灣 只是") == fingerprint_key(" 台灣 只是 ")
+    assert fingerprint_key("台灣只是") != fingerprint_key("台灣 只是")

@@ -308,7 +308,7 @@ def test_dates_of_other_types():
 
 def test_the_title_line_escapes_markdown_and_keeps_one_line():
     title = "a*b_c [d] `e` <f> |g| $h! #i & \\ {j}\nk\r\nl\u2028m"
-    line = "a\\*b\\_c \\[d\\] \\`e\\` \\<f\\> \\|g\\| \\$h\\! \\#i &amp; \\\\ \\{j\\} k l m"
+    line = "a*b_c [d] \\`e\\` \\<f> |g| $h! #i & \\ {j} k l m"  # only what kramdown would read as syntax
     assert markdown_link_text(title) == line
     text = render_post(article(title=title, link="https://x.example/a"))
     assert f"\n{line}](https://x.example/a)\n------\n" in text.replace("\n[", "\n", 1)

@@ -252,3 +252,15 @@ def test_repair_of_an_unescaped_title_always_reads_back(title):
     assert fixed is not None
     assert post_problem(fixed) is None
     assert parse_post(fixed).link == "https://x.example/a"
+
+
+@pytest.mark.parametrize(
+    ("link_text", "title"),
+    [("梁文道\\!人为什么 \\| \\#01 2&amp;3", "梁文道!人为什么 | #01 2&3"), ("a\\*b\\* \\[Eng Sub\\]", "a*b* [Eng Sub]")],
+)
+def test_repair_takes_a_missing_title_from_the_link_line_unescaped(link_text, title):
+    """A post without title: gets the link line's text as its title, read back from Markdown (older mirrors
+    escaped far more than needed), not with its backslashes and entities."""
+    text = f"---\ndate: 2023-01-01\nfrom: https://x.example/a\n---\n<!--1-->\n[{link_text}](https://x.example/a)\n"
+    fixed, _ = repair_text(text, "_posts/2023-01-01-a.md")
+    assert fixed is not None and parse_post(fixed).title == title

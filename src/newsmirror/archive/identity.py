@@ -49,10 +49,15 @@ def guid_key(source: str, guid: str) -> str:
     return f"guid:{source}\x1f{guid}"
 
 
+_WHITESPACE = re.compile(r"\s+")
+
+
 def fingerprint_key(title: str) -> str:
     """For items without a link: the same title (as written in the post) is the same item. Only the written
-    title is used, so that the key can be rebuilt from the post alone (the source's name is not always in it)."""
-    return "fp:" + hashlib.sha1(title.encode()).hexdigest()
+    title is used, so that the key can be rebuilt from the post alone (the source's name is not always in it).
+    Whitespace is folded first: titles were written folded before they kept the feed's spacing (issue 10), and
+    a title that differs only in spacing must still find the post written then."""
+    return "fp:" + hashlib.sha1(_WHITESPACE.sub(" ", title).strip().encode()).hexdigest()
 
 
 def article_keys(

@@ -8,6 +8,7 @@ file system refuses.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
@@ -120,14 +121,120 @@ def liquid_unsafe(body: str) -> bool:
     return "{{" in cleaned or "{%" in cleaned
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}<>|$!#])")
+# The link line `[title](target)`. Kramdown (GFM input, as Jekyll runs it) reads it right below the `<!--millis-->`
+# comment, not after a blank line, so it is never a header or a table: only span syntax and the line-start link and
+# footnote definitions can change it. A title character is escaped only where kramdown would otherwise read it as
+# syntax (README "The link line"; tests/site/test_link_line.py renders every rule with real Jekyll).
 _LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
+_KRAMDOWN_ESCAPABLE = frozenset("\\.*_+`<>()[]{}#!:|\"'$=-~")  # kramdown-parser-gfm's ESCAPED_CHARS_GFM
+_RUBY_SPACE = frozenset(" \t\r\n\x0b\x0c")  # Ruby's \s: kramdown opens no emphasis before one
+_ENTITY_LIKE = re.compile(r"&(?:[\w:][-\w.:]*|#[0-9]+|#x[0-9a-fA-F]+);", re.ASCII)  # kramdown's HTML_ENTITY_RE
+_CARET = "&#94;"  # `^` has no backslash escape; after a `[` it would start a footnote marker
 
 
-def markdown_link_text(title: str) -> str:
-    """The title as kramdown link text: one line, with Markdown's own punctuation escaped."""
-    one_line = _LINE_BREAKS.sub(" ", title)
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", one_line).replace("&", "&amp;")
+def _lone_brackets(text: str) -> set[int]:
+    """Where the `[` and `]` are that kramdown pairs with no other: a lone `]` would end the link text, a lone `[`
+    would keep it from closing."""
+    opened: list[int] = []
+    lone: set[int] = set()
+    for i, char in enumerate(text):
+        if char == "[":
+            opened.append(i)
+        elif char == "]":
+            if opened:
+                opened.pop()
+            else:
+                lone.add(i)
+    return lone.union(opened)
+
+
+def _followed_later(text: str, rest: str) -> list[bool]:
+    """For each `*` and `_`: whether another of the same follows on the line (an emphasis needs its closer)."""
+    seen = {char for char in rest if char in "*_"}
+    later = [False] * len(text)
+    for i in range(len(text) - 1, -1, -1):
+        if text[i] in "*_":
+            later[i] = text[i] in seen
+            seen.add(text[i])
+    return later
+
+
+class _LinkText:
+    """What kramdown would read as syntax in one title, known before any character is written."""
+
+    def __init__(self, text: str, target: str) -> None:
+        line = f"{text}]({target})"
+        self.text = text
+        self.lone = _lone_brackets(text)
+        self.later = _followed_later(text, line[len(text) :])
+        self.first_close = text.find("]")
+        self.code_pairs = text.count("`") >= 2  # the target has none: markdown_link_target encodes them
+        self.math_pairs = line.count("$$") >= 2
+        self.strike_pairs = line.count("~~") >= 2
+
+    def backslashed(self, i: int) -> bool:
+        text, char = self.text, self.text[i]
+        after = text[i + 1 : i + 2]
+        match char:
+            case "\\":  # it would escape what follows (the link's own `]` at the end)
+                return after == "" or after in _KRAMDOWN_ESCAPABLE
+            case '"' | "'":  # smart quotes: kramdown curls every one
+                return True
+            case "[" | "]":
+                return i in self.lone
+            case "!":  # `![x](y)` is an image
+                return after == "[" and i + 1 not in self.lone
+            case ":":  # `[a]: b` as the line's start is a link definition: the line would vanish
+                return i == self.first_close + 1 and self.first_close >= 0
+            case "{":  # `{:` opens an attribute list or an extension
+                return after == ":"
+            case "<":  # a tag, a comment, an autolink or `<<`; `<` before a space or at the end is text
+                return after != "" and after not in _RUBY_SPACE
+            case ">" | "-":  # `>>` is », `--` and `---` are dashes
+                return after == char
+            case ".":  # `...` is …
+                return text.startswith("..", i + 1)
+            case "`":
+                return self.code_pairs
+            case "$":  # `$$x$$` is math
+                return self.math_pairs and after == "$"
+            case "~":  # `~~x~~` is struck through
+                return self.strike_pairs and after == "~"
+            case "*" | "_":  # an opener: a closer follows, no space does, and a `_` is not inside a word
+                word = char == "_" and i > 0 and text[i - 1].isalpha()
+                return self.later[i] and after not in _RUBY_SPACE and not word
+        return False
+
+    def written(self, i: int) -> str:
+        char = self.text[i]
+        if char == "&" and _ENTITY_LIKE.match(self.text, i):
+            return "&amp;"  # `&lt;` shows as those four characters, not as `<`
+        if char == "^" and (i == 0 or self.text[i - 1] == "["):
+            return _CARET
+        return "\\" + char if self.backslashed(i) else char
+
+
+def markdown_link_text(title: str, target: str = "") -> str:
+    """The title as the text of the link line `[text](target)`: one line, which kramdown shows as the title itself
+    (no markup, no typography) with as few escapes as that takes; `target` is the line's own (markdown_link_target)."""
+    text = _LINE_BREAKS.sub(" ", title)
+    facts = _LinkText(text, target)
+    return "".join(facts.written(i) for i in range(len(text)))
+
+
+_LINK_TEXT_ESCAPE = re.compile(
+    "\\\\([" + re.escape("".join(sorted(_KRAMDOWN_ESCAPABLE))) + "])|" + _ENTITY_LIKE.pattern, re.ASCII
+)
+
+
+def _unescaped(match: re.Match[str]) -> str:
+    return match.group(1) if match.group(1) is not None else html.unescape(match.group())
+
+
+def markdown_link_title(text: str) -> str:
+    """The title a link line's text stands for: its backslash escapes and character references undone, one pass,
+    as kramdown reads them (the inverse of markdown_link_text; for a post whose header lost its title)."""
+    return _LINK_TEXT_ESCAPE.sub(_unescaped, text) if ("\\" in text or "&" in text) else text
 
 
 _URL_UNSAFE = re.compile(r"[\x00-\x20()<>{}\x7f\"'`|\\^]")
@@ -144,6 +251,12 @@ def markdown_link_target(url: str) -> str:
     if not is_http_url(url):
         return ""
     return _URL_UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", url).replace("&", "&amp;")
+
+
+def markdown_link_line(title: str, link: str) -> str:
+    """The post body's `[title](link)` line."""
+    target = markdown_link_target(link)
+    return f"[{markdown_link_text(title, target)}]({target})"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -182,7 +295,7 @@ def epoch_millis(moment: datetime) -> int:
 def render_post(article: Article) -> str:
     tags = article.tags or [article.source]
     categories = article.categories or [article.source]
-    title_line = f"[{markdown_link_text(article.title)}]({markdown_link_target(article.link)})"
+    title_line = markdown_link_line(article.title, article.link)
     body = (
         f"<!--{epoch_millis(article.date)}-->\n"
         f"{title_line}\n"
@@ -332,6 +445,8 @@ def parse_post(text: str, path=None) -> Post:
 
 # Windows refuses these in names; full-width look-alikes keep the title readable everywhere the archive is cloned.
 _WINDOWS_RESERVED = str.maketrans({'\\': "＼", ":": "：", "*": "＊", "?": "？", '"': "＂", "<": "＜", ">": "＞", "|": "｜"})
+# A title never holds these (ingest.articles.title_text, the rule for every title, takes them out): a guard only for
+# an Article made some other way, so that no name holds a line break or a byte Windows refuses.
 _NAME_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
 
 
@@ -369,6 +484,7 @@ def name_title_part(title: str) -> str:
 
 
 def post_filename(article: Article, suffix: int = 1) -> str:
-    """`2023-10-28-<first 50 characters of the title>.md`, `/` as `--`; `suffix` > 1 adds `-N` for collisions."""
+    """`2023-10-28-<first 50 characters of the title>.md`, `/` as `--`; `suffix` > 1 adds `-N` for collisions. Every
+    other character of the title stays, white space of every kind included (the README's rules for file names)."""
     stem = f"{article.date.astimezone(UTC):%Y-%m-%d}-{name_title_part(article.title)}"
     return f"{stem}.md" if suffix <= 1 else f"{stem}-{suffix}.md"

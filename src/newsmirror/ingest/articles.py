@@ -1,4 +1,5 @@
-"""Feed entries → articles: the title a post carries, the size limits, the title filters, the Article itself.
+"""Feed entries → articles: the title a post carries (title_text: the one rule for titles, whatever their way in),
+the size limits, the title filters, the Article itself.
 
 What an article is known by (its dedup keys) is newsmirror.archive.identity's rule.
 """
@@ -15,22 +16,40 @@ from newsmirror.models import Article, Entry
 _UNTITLED = "（无标题）"
 
 
-_TITLE_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
+# The title rule, for every way an article comes in (fetch, add, import --repair). A title is data: only what would
+# break the post may change. Control characters (C0 and C1, DEL), a byte order mark and lone surrogates go: YAML
+# and XML cannot hold them literally, and they are never text. Tab and the line breaks are handled apart.
+_TITLE_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ufeff\ud800-\udfff]")
+# Every character YAML, kramdown or Python reads as a line break, and the tab.
+_TITLE_BREAKS = frozenset("\t\n\x0b\x0c\r\x85\u2028\u2029")
+_WHITE_RUN = re.compile(r"\s+")
 
 
-_SPACES = re.compile(r"\s+")
+def _one_space_if_breaking(match: re.Match[str]) -> str:
+    run = match.group()
+    return " " if any(c in _TITLE_BREAKS for c in run) else run
+
+
+def title_text(value: str) -> str:
+    """A title as a post carries it: the text as given, trimmed; a stretch of white space that holds a line break
+    or a tab (it would split the `[title](link)` line) becomes one space, control characters go. Every other
+    character stays, U+3000, U+00A0, U+200A and double spaces included. Idempotent."""
+    text = _TITLE_CONTROL.sub("", value)
+    if not _TITLE_BREAKS.isdisjoint(text):
+        text = _WHITE_RUN.sub(_one_space_if_breaking, text)
+    return text.strip()
 
 
 def normalise_title(entry: Entry) -> str:
-    title = _TITLE_CONTROL.sub(" ", entry.title)
-    title = _SPACES.sub(" ", title).strip()
+    title = title_text(entry.title)
     if title:
         return title
     # Here, not at the top: an untitled item is rare, and a run whose feeds all answer 304 needs no sanitizer (nh3).
     from newsmirror.ingest.sanitize import html_to_text
 
-    text = _SPACES.sub(" ", html_to_text(entry.content)).strip()
-    return text[:50] or _UNTITLED
+    # Text made of HTML, whose white space is layout: folded, as a browser shows it.
+    text = title_text(_WHITE_RUN.sub(" ", html_to_text(entry.content)))
+    return text[:50].rstrip() or _UNTITLED
 
 
 MAX_AUTHOR_CHARS = 200

@@ -19,6 +19,7 @@ from email.utils import parsedate_to_datetime
 
 from lxml import etree
 
+from newsmirror.ingest.articles import title_text
 from newsmirror.ingest.encoding import decode
 from newsmirror.models import Entry, SourceProblem
 from newsmirror.urlsafety import http_link
@@ -110,11 +111,17 @@ def text_of_html(value: str) -> str:
     return value
 
 
+def item_title(value: str) -> str:
+    """An item's title as the feed gives it: tags go, then entities are decoded (an escaped "&lt;" stays a "<": a
+    title is shown escaped everywhere), then articles.title_text, the rule every title follows."""
+    return title_text(text_of_html(value))
+
+
 def clean_title(value: str) -> str:
-    """A feed's title or name as one line of text, as feed readers show it: tags go, then entities are decoded (an
-    escaped "&lt;" stays a "<": a title is shown escaped everywhere). Not fulltext.plain_name, on purpose: a name a
-    page gives can become a source's name (file names, lists, filters), so that one also drops every "<" and
-    control character and bounds the length; a feed's title is bounded later, by [fetch] max_title_chars."""
+    """A feed's own title or an author as one line of text, as feed readers show it: tags go, entities are decoded
+    and white space is folded (a name, not a title: it can become a source's name, in file names and lists). Not
+    fulltext.plain_name, on purpose: a name a page gives also loses every "<" and control character and is bounded
+    in length."""
     return _WHITESPACE.sub(" ", text_of_html(value)).strip()
 
 
@@ -174,7 +181,7 @@ def _make_entry(
         link = http_link(_URL_CONTROL.sub("", guid)) if _HTTP_GUID.match(guid) else ""
     return Entry(
         source=source,
-        title=clean_title(title),
+        title=item_title(title),
         link=link,
         guid=guid,
         author=_author_name(author),

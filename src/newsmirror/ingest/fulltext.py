@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import lxml.etree
 import lxml.html
 
+from newsmirror.ingest.articles import title_text
 from newsmirror.ingest.embeds import player_embed, privacy_embed_url
 from newsmirror.ingest.encoding import decode
 from newsmirror.ingest.http import shown_type
@@ -731,8 +732,7 @@ def _metadata(tree: lxml.html.HtmlElement, url: str) -> tuple[str, str, datetime
     site = (meta.sitename if meta else "") or _meta(tree, "og:site_name", "application-name")
     day = _parse_date(meta.date) if precise is None and meta and meta.date else None
     date = precise or day
-    title = plain_name(title, MAX_TITLE_CHARS, markup_kept=True)  # a title is shown escaped everywhere: "1 < 2" stays
-    return title, plain_name(author, MAX_NAME_CHARS), date, plain_name(site, MAX_NAME_CHARS)
+    return _page_title(tree, title), plain_name(author, MAX_NAME_CHARS), date, plain_name(site, MAX_NAME_CHARS)
 
 
 MAX_NAME_CHARS = 100  # an author or site name taken from a page
@@ -742,16 +742,56 @@ _NAME_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\
 _NAME_SPACE = re.compile(r"\s+")
 
 
-def plain_name(value: str | None, limit: int, markup_kept: bool = False) -> str:
-    """A name or title a page gives, as plain text of bounded length: the page is the attacker's, and a site name
-    becomes the source's name (file names, lists, search filters). Entities are decoded once, then anything
+def plain_name(value: str | None, limit: int) -> str:
+    """A name a page gives (author, site), as plain text of bounded length: the page is the attacker's, and a site
+    name becomes the source's name (file names, lists, search filters). Entities are decoded once, then anything
     from a "<" on to its ">" goes (no "<" is left), and so do controls and direction overrides; white space is
-    folded. Stricter than feeds.clean_title (a feed item's title) on purpose: see there."""
-    text = value or ""
-    if not markup_kept:
-        text = _NAME_MARKUP.sub(" ", html.unescape(text))
+    folded. Stricter than feeds.clean_title on purpose: see there. A title is not a name: see _page_title."""
+    text = _NAME_MARKUP.sub(" ", html.unescape(value or ""))
     text = _NAME_SPACE.sub(" ", _NAME_CONTROL.sub(" ", text)).strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+_HTML_SPACE = re.compile(r"[ \t\n\f\r]+")  # what HTML folds in text as it shows it; U+3000, U+00A0 are not
+_TITLE_SOURCE_CHARS = 10 * MAX_TITLE_CHARS  # a longer text is not where a page states its title
+
+
+def _title_sources(tree: lxml.html.HtmlElement) -> list[str]:
+    """Where a page states its title, as the page shows each: <meta> titles, <title>, then <h1> and <h2> text."""
+    found = [
+        element.get("content") or ""
+        for element in tree.iter("meta")
+        if any((element.get(a) or "").lower().endswith(("title", "headline")) for a in ("property", "name", "itemprop"))
+    ]
+    found += [_HTML_SPACE.sub(" ", e.text_content()) for e in tree.iter("title", "h1", "h2")]
+    return [text for text in found[:40] if len(text) <= _TITLE_SOURCE_CHARS]
+
+
+def _spaced_as_in(title: str, source: str) -> str | None:
+    """The stretch of `source` that reads `title` once the white space of both is folded, with the source's own
+    spacing; None when the source does not hold it."""
+    kept: list[str] = []
+    where: list[int] = []
+    for index, char in enumerate(source):
+        if not char.isspace() or (kept and kept[-1] != " "):
+            kept.append(" " if char.isspace() else char)
+            where.append(index)
+    wanted = " ".join(title.split())
+    at = "".join(kept).find(wanted) if wanted else -1
+    return None if at < 0 else source[where[at] : where[at + len(wanted) - 1] + 1]
+
+
+def _page_title(tree: lxml.html.HtmlElement, title: str) -> str:
+    """The title as the page gives it, under the rule for every title (articles.title_text), bounded in length.
+    trafilatura folds all white space of the title it finds (U+3000, U+00A0, double spaces): its words are looked
+    up where the page states its title and taken with the page's spacing. Markup stays text ("1 < 2" is a title)."""
+    for source in _title_sources(tree):
+        spaced = _spaced_as_in(title, source)
+        if spaced is not None:
+            title = spaced
+            break
+    title = title_text(title)
+    return title if len(title) <= MAX_TITLE_CHARS else title[: MAX_TITLE_CHARS - 1].rstrip() + "…"
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from newsmirror.archive.postformat import (
     PostFormatError,
     as_datetime,
     as_list,
+    markdown_link_title,
     parse_front_matter,
     parse_post,
     render_post,
@@ -35,6 +36,7 @@ from newsmirror.config import (
     write_sources,
 )
 from newsmirror.files import atomic_write_text
+from newsmirror.ingest.articles import title_text
 from newsmirror.models import Article
 
 SUBS_JSON = "subs.json"
@@ -191,10 +193,10 @@ def _recovered_article(data: dict, body: str, relative: str, link: str, moment: 
     categories = as_list(data.get("categories"))
     tags = as_list(data.get("tags"))
     source = categories[0] if categories else (tags[0] if tags else "")
-    title = _text(data.get("title"))
+    title = title_text(_text(data.get("title")))  # the rule every title follows, as for fetch and add
     if not title:
         match = _TITLE_LINK.search(body)
-        title = match.group("text") if match else relative.rsplit("/", 1)[-1]
+        title = title_text(markdown_link_title(match.group("text")) if match else relative.rsplit("/", 1)[-1])
     return Article(
         title=title,
         date=moment,
