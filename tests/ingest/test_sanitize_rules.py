@@ -273,11 +273,13 @@ def test_player_addresses_become_privacy_friendly_embeds(address, embed):
         ('<iframe data-lazy-src="https://www.youtube.com/embed/dQw4w9WgXcQ"></iframe>', f'<iframe src="{NOCOOKIE}dQw4w9WgXcQ"></iframe>'),
         ('<iframe data-url="//www.youtube.com/embed/dQw4w9WgXcQ"></iframe>', f'<iframe src="{NOCOOKIE}dQw4w9WgXcQ"></iframe>'),
         ('<iframe src="/embed/dQw4w9WgXcQ"></iframe>', f'<iframe src="{NOCOOKIE}dQw4w9WgXcQ"></iframe>'),  # relative
-        ('<iframe src="https://evil.example/">fallback <b>text</b></iframe>', ""),
+        # any other frame: a link to the address it shows, its fallback content gone (issue 10; it used to vanish)
+        ('<iframe src="https://evil.example/">fallback <b>text</b></iframe>',
+         '<a href="https://evil.example/">https://evil.example/</a>'),
         ("<iframe></iframe>", ""),
     ],
 )
-def test_frames_are_players_or_nothing(frame, expected):
+def test_frames_are_players_links_or_nothing(frame, expected):
     assert clean(f"<p>a</p>{frame}<p>b</p>", "https://www.youtube.com/watch?v=dQw4w9WgXcQ") == f"<p>a</p>{expected}<p>b</p>"
 
 
@@ -286,10 +288,10 @@ def test_a_frame_without_an_address_is_no_player_whatever_the_page():
         assert clean("<p>a</p><iframe></iframe><iframe src=' '></iframe>", page) == "<p>a</p>"
 
 
-def test_a_refused_frame_goes_and_a_player_beside_it_stays():
+def test_a_frames_content_goes_and_a_player_beside_it_stays():
     fragment = ('<iframe src="https://evil.example/x">inert</iframe>'
                 '<iframe src="https://youtu.be/dQw4w9WgXcQ"></iframe><iframe>gone</iframe>')  # fmt: skip
-    assert clean(fragment) == f'<iframe src="{NOCOOKIE}dQw4w9WgXcQ"></iframe>'
+    assert clean(fragment) == f'<a href="https://evil.example/x">https://evil.example/x</a><iframe src="{NOCOOKIE}dQw4w9WgXcQ"></iframe>'
 
 
 # ---------------------------------------------------------------------------------------------------------------

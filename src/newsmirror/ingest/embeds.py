@@ -1,8 +1,5 @@
-"""One sanitizer policy for every post: nh3 with an allowlist made for articles.
-
-Before nh3 runs, image tags are prepared (lazy-loading attributes become a real src, tracking pixels go) and
-iframes of allowed video hosts are rewritten to privacy-friendly embeds; nh3 then drops everything not on the
-allowlist and makes every link and image URL absolute against the article's address.
+"""What a frame of an article becomes: an allowed video player, rewritten to its privacy-friendly embed, or else
+the address it shows, which the sanitizer keeps as a plain link (a map, a podcast, a tweet, a Medium embed).
 """
 
 from __future__ import annotations
@@ -11,7 +8,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import parse_qs, parse_qsl, urlencode
 
-from newsmirror.urlsafety import join_url, split_url
+from newsmirror.urlsafety import http_link, join_url, split_url
 
 # A YouTube video id is 11 characters of [A-Za-z0-9_-] (every one of the 582 players embedded in 5,685 real posts
 # has such an id); the same rule for the players of posts and for the built page's player of a YouTube link.
@@ -74,3 +71,13 @@ def player_embed(attributes: Mapping[str, str], base_url: str) -> str | None:
         if embed is not None:
             return embed
     return None
+
+
+def frame_address(attributes: Mapping[str, str], base_url: str) -> str:
+    """The http(s) address a frame that is no player shows (its src, or a lazy frame's data-*, joined to the page's
+    address), or "" when it shows none (about:blank, empty, another scheme)."""
+    for attribute in FRAME_SOURCES:
+        address = http_link(attributes.get(attribute) or "", base_url)
+        if address:
+            return address
+    return ""

@@ -1,8 +1,9 @@
 """One sanitizer policy for every post: nh3 with an allowlist made for articles.
 
-Before nh3 runs, image tags are prepared (lazy-loading attributes become a real src, tracking pixels go) and
-iframes of allowed video hosts are rewritten to privacy-friendly embeds; nh3 then drops everything not on the
-allowlist and makes every link and image URL absolute against the article's address.
+Before nh3 runs, image tags are prepared (lazy-loading attributes become a real src, tracking pixels go), iframes of
+allowed video hosts are rewritten to privacy-friendly embeds and any other frame showing an http(s) address becomes
+a link to it; nh3 then drops everything not on the allowlist and makes every link and image URL absolute against the
+article's address. Markup nh3 keeps whole comes back as it was written, not as nh3 re-writes it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from functools import lru_cache
 
 import nh3
 
-from newsmirror.ingest.embeds import FRAME_SOURCES, player_embed, privacy_embed_url
+from newsmirror.ingest.embeds import FRAME_SOURCES, frame_address, player_embed, privacy_embed_url
 from newsmirror.urlsafety import join_url, split_url
 
 ALLOWED_TAGS = {
@@ -83,6 +84,9 @@ _LAZY_SOURCES = ("data-src", "data-original", "data-lazy-src", "data-actualsrc",
 _EMPTY_IFRAME = re.compile(
     r"<iframe(?:[^>]*?\ssrc=|[^>]*>.*?(?P<empty></iframe>)|.*)", re.IGNORECASE | re.DOTALL
 )
+# A frame its page hides (Google Tag Manager's, say) shows the reader nothing: no link for it.
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_HTML_SPACES = re.compile(r"[\t\n\f\r ]+")
 _PLACEHOLDER_SRC = re.compile(r"^(?:data:image/(?:gif|png|svg)|about:blank|$)|(?:blank|placeholder|spacer|lazy|loading)\.(?:gif|png|svg)", re.I)
 
 
@@ -145,6 +149,18 @@ def pick_lazy_src(attributes: dict[str, str]) -> str:
     return src
 
 
+def _frame_link(attributes: dict[str, str], base_url: str) -> str:
+    """A frame that is no player, as a link to the address it shows, named by its title (else the address): the
+    reader learns that something was there. "" for a frame that shows nothing, is hidden or tracks."""
+    address = frame_address(attributes, base_url)
+    if not address or is_tracker(address, attributes) or "hidden" in attributes:
+        return ""
+    if _HIDDEN_STYLE.search(attributes.get("style", "")):
+        return ""
+    title = _HTML_SPACES.sub(" ", attributes.get("title", "")).strip() or address
+    return f'<a href="{html.escape(address, quote=True)}">{html.escape(title, quote=True)}</a>'
+
+
 def _prepare_tag(match: re.Match[str], base_url: str) -> str:
     if not match.group(3):
         return ""  # the input ends inside the tag
@@ -153,7 +169,7 @@ def _prepare_tag(match: re.Match[str], base_url: str) -> str:
     if name == "iframe":
         embed = player_embed(attributes, base_url)
         if embed is None:
-            return "<iframe>"  # the empty frame is removed after cleaning
+            return _frame_link(attributes, base_url) + "<iframe>"  # the empty frame goes after cleaning, with its content
         attributes["src"] = embed
         for key in FRAME_SOURCES[1:]:
             attributes.pop(key, None)
@@ -170,7 +186,7 @@ def _prepare_tag(match: re.Match[str], base_url: str) -> str:
 
 @lru_cache(maxsize=1)
 def sanitize_html(fragment: str, base_url: str = "") -> str:
-    """Article HTML → safe article HTML. Clean markup comes back unchanged."""
+    """Article HTML → safe article HTML. Clean markup comes back as it was written."""
     return _sanitize_html(fragment, base_url)
 
 
@@ -178,9 +194,31 @@ def _sanitize_html(fragment: str, base_url: str) -> str:
     # Undecorated, apart from the cache above: mutmut mutates only undecorated functions.
     if not fragment:
         return ""
+    prepared, written = _prepare(fragment, base_url)
+    cleaned = _clean(prepared, base_url)
+    return written if _same_document(written, cleaned) else cleaned
+
+
+def _prepare(fragment: str, base_url: str) -> tuple[str, str]:
+    """(the fragment with its images and frames made ready for nh3, the fragment as written less the tags that
+    preparing drops, such as tracking pixels: what comes back when nh3 keeps all the rest)."""
     lowered = fragment.lower()
-    if "<img" in lowered or "<iframe" in lowered:
-        fragment = _START_TAG.sub(lambda m: _prepare_tag(m, base_url), fragment)
+    if "<img" not in lowered and "<iframe" not in lowered:
+        return fragment, fragment
+    prepared: list[str] = []
+    written: list[str] = []
+    at = 0
+    for match in _START_TAG.finditer(fragment):
+        tag = _prepare_tag(match, base_url)
+        between = fragment[at : match.start()]
+        prepared += (between, tag)
+        written += (between, match.group() if tag else "")
+        at = match.end()
+    return "".join(prepared) + fragment[at:], "".join(written) + fragment[at:]
+
+
+def _clean(fragment: str, base_url: str) -> str:
+    """nh3 with the allowlist, every address checked and made absolute; frames refused go with their content."""
 
     def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
         if attribute not in URL_ATTRIBUTES:
@@ -218,6 +256,100 @@ def _sanitize_html(fragment: str, base_url: str) -> str:
     if "<iframe" in cleaned:
         cleaned = _EMPTY_IFRAME.sub(lambda m: "" if m.group("empty") else m.group(), cleaned)
     return cleaned
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Clean markup as it was written. nh3 writes the document it parsed in its own way; markup that differs from that
+# writing only where no reader can tell the two apart comes back as it came. The input and nh3's writing are walked
+# together: equal everywhere, except for these differences, each in a place of nh3's writing where it cannot
+# change the document (HTML parsers, and kramdown, which reads a post's HTML as raw HTML blocks):
+# - the "/>" of an element every reader knows as empty (br, col, hr, img: HTML, kramdown and libxml2 alike) where
+#   nh3 ends the tag with ">"; never another element's: kramdown reads "<div/>" as an empty div, HTML as an open
+#   one, and libxml2 so reads "<source/>" and "<wbr/>";
+# - U+00A0 itself where nh3 writes "&nbsp;", and "&#39;" where nh3 writes "'", in text or an attribute value;
+# - "&quot;" or "&#34;" where nh3 writes '"', in text only (in a value nh3 keeps "&quot;": a quote would end it).
+# Where a place of nh3's writing stands is told by the nearest "<" and ">" before it and the quotes between: nh3
+# writes "<" and ">" only as tags (escaped in text and values; checked in _nh3_escapes_values) and '"' in a tag
+# only around values. A frame's content is the exception (raw text, never escaped): markup with one is not walked.
+_VOID_TAGS = frozenset({"br", "col", "hr", "img"})
+_AS_NH3_WRITES = {"\xa0": "&nbsp;", "&#39;": "'", "&quot;": '"', "&#34;": '"'}
+# nh3 writes "&nbsp;" and "'" in text and values only (no name holds them, and its quotes are '"'): where it writes
+# ">" or '"' is checked.
+_PLACED = frozenset({">", '"'})
+_WRITING_DIFFERENCE = re.compile(r"/>|\xa0|&#39;|&quot;|&#34;")  # a "/>" takes the white space before it along
+_SPACE = " \t\n\f\r"
+_FRAME_WITH_CONTENT = re.compile(r"<iframe\b[^<>]*>(?!</iframe>)")
+_TAG_NAME = re.compile(r"[a-z][a-z0-9]*")
+
+
+@lru_cache(maxsize=1)
+def _nh3_escapes_values() -> bool:
+    """Whether this nh3 escapes "<" and ">" in attribute values (nh3 0.3 does), which the walk relies on."""
+    return nh3.clean('<p title="<a>">x</p>', tags={"p"}, attributes={"p": {"title"}}) == '<p title="&lt;a&gt;">x</p>'
+
+
+def _same_document(written: str, cleaned: str) -> bool:
+    """Whether `written` is a writing of the very document nh3 wrote as `cleaned`."""
+    if written == cleaned:
+        return True
+    if ("<iframe" in cleaned and _FRAME_WITH_CONTENT.search(cleaned)) or not _nh3_escapes_values():
+        return False
+    places = _Places(cleaned)
+    done = at = 0  # how far `written` and `cleaned` are walked
+    for difference in _WRITING_DIFFERENCE.finditer(written):
+        start, found = difference.start(), difference.group()
+        if found == "/>":
+            while start > done and written[start - 1] in _SPACE:
+                start -= 1  # linear: back over white space not walked yet
+        if not cleaned.startswith(written[done:start], at):
+            return False
+        at += start - done
+        found = written[start : difference.end()]
+        nh3_form = ">" if found.endswith("/>") else _AS_NH3_WRITES[found]
+        if cleaned.startswith(nh3_form, at):
+            if nh3_form in _PLACED and not _may_differ(found, *places.at(at)):
+                return False
+        elif cleaned.startswith(found, at):
+            nh3_form = found  # as nh3 writes it (a "&quot;" in a value)
+        else:
+            return False
+        at += len(nh3_form)
+        done = difference.end()
+    return len(cleaned) - at == len(written) - done and cleaned.startswith(written[done:], at)
+
+
+def _may_differ(found: str, place: str, tag: str) -> bool:
+    """Whether `found`, written where nh3 wrote ">" or '"', is the same document at that place (see above)."""
+    if found.endswith("/>"):
+        return place == "tag" and tag in _VOID_TAGS  # the end of an empty element's start tag
+    return place == "text"
+
+
+class _Places:
+    """Where places of nh3's writing stand, asked in increasing order: linear, each character is read once."""
+
+    def __init__(self, cleaned: str) -> None:
+        self.cleaned = cleaned
+        self.read = 0  # cleaned[: self.read] is read
+        self.opened = self.closed = -1  # where the last "<" and the last ">" read are
+        self.quotes = 0  # how many '"' since the last "<"
+
+    def at(self, at: int) -> tuple[str, str]:
+        """("text", ""), ("value", "") inside an attribute value, or ("tag", name) inside a tag, name "" if an end tag."""
+        cleaned, read = self.cleaned, self.read
+        opened = cleaned.rfind("<", read, at)
+        if opened >= 0:
+            self.opened, self.quotes = opened, cleaned.count('"', opened, at)
+        else:
+            self.quotes += cleaned.count('"', read, at)
+        self.closed = max(self.closed, cleaned.rfind(">", read, at))
+        self.read = at
+        if self.opened <= self.closed:
+            return "text", ""
+        if self.quotes % 2:
+            return "value", ""
+        name = _TAG_NAME.match(cleaned, self.opened + 1)
+        return "tag", name.group() if name else ""
 
 
 # A tag, or (linear: no rescanning the rest after each "<") a "<" with no ">" after it, which stays as text.
