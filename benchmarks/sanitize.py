@@ -32,7 +32,7 @@ def main() -> None:
     extracted = [extract_article(p.read_bytes(), f"https://news.example.org/{p.stem}.html").content for p in sorted(PAGES.glob("*.html"))]
     import sys
 
-    sys.path.insert(0, str(ROOT / "tests"))
+    sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "ingest")]  # conftest helpers, and the hostile corpus
     from test_sanitize_hostile import HOSTILE
 
     hostile = ["<p>正文</p>" + "".join(HOSTILE[i : i + 10]) for i in range(0, len(HOSTILE), 10)]
