@@ -53,6 +53,7 @@ from newsmirror.archive.postformat import (
     split_front_matter,
 )
 from newsmirror.ingest.articles import title_text
+from newsmirror.ingest.embeds import frame_address, frame_label, player_embed
 from newsmirror.ingest.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 
 LAYOUTS = ("current", "no comments:", "NaN millis", "legacy")
@@ -176,9 +177,9 @@ class Written:
 
 
 def read_written(posts_dir: Path) -> dict[str, Written]:
-    """The posts the run wrote, by their from: address."""
+    """The posts the run wrote, by their from: address (in _posts/ or its dated folders: the name is compared)."""
     written = {}
-    for path in sorted(posts_dir.iterdir()) if posts_dir.is_dir() else []:
+    for path in sorted(posts_dir.rglob("*.md")) if posts_dir.is_dir() else []:
         text = path.read_text(encoding="utf-8")
         header, body = split_front_matter(text)
         front = parse_front_matter(header)
@@ -205,10 +206,6 @@ def decoded(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]*>", "", text)) if _LOOKS_HTML.search(text) else text
 
 
-def folded(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
 TITLE_STEPS = [
     ("title: control characters dropped (XML forbids them)", lambda t: _XML_FORBIDDEN.sub("", t)),
     ("title: entities decoded / tags stripped", decoded),
@@ -217,7 +214,7 @@ TITLE_STEPS = [
 NAME_STEPS = [("Windows-safe file name (full-width forms)", lambda t: t.translate(_WINDOWS_FORMS))]
 AUTHOR_STEPS = [
     ("author entities decoded", decoded),
-    ("author whitespace folded", folded),
+    ("author: trimmed; line break/tab → space; controls dropped", title_text),
     ("author: name taken from 'email (Name)'", lambda a: re.sub(r"^\S+@\S+\s*\((.+)\)$", r"\1", a).strip()),
 ]
 
@@ -248,7 +245,8 @@ def name_differences(post: RealPost, name: str) -> list[tuple[str, str]]:
     found = []
     detail = f"{post.name!r} → {name!r}"
     if name[:10] != post.name[:10]:
-        found.append(("date (UTC day)", detail))
+        legacy = post.layout == "legacy" and not re.search(r"(Z|[+-]00:?00)$", header_lines(post.header).get("date", "Z"))
+        found.append(("legacy name: the local day of a date with a UTC offset" if legacy else "date (UTC day)", detail))
     if post.name[11:-3] != name_rule(post.title):
         found.append(("legacy name: not the title's first 50 characters", detail))
     part = name[11:-3]
@@ -402,16 +400,57 @@ def drop(body, tags: tuple[str, ...]) -> bool:
     return bool(found)
 
 
-def original_views(markup: str) -> list[tuple[str, Content]]:
+def original_views(markup: str, base: str) -> list[tuple[str, Content]]:
     """The original as the reader sees it, then with each sanitizer stage taken out in turn: [(stage, content)]."""
     body = parse_tree(markup) if markup.strip() else None
     if body is not None:
         drop(body, _HIDDEN)
     views = [("", measure(body))]
     for label, tags in STAGES:
+        if tags == _EMBEDS and frames_to_links(body, base):
+            views.append((FRAME_LINK, measure(body)))
+        if tags == ("noscript",) and body is not None and noscript_copies_only(body, base):
+            label = NOSCRIPT_COPY
         if drop(body, tags):
             views.append((label, measure(body)))
     return views
+
+
+FRAME_LINK = "frame that is no player kept as a link to its address"
+NOSCRIPT_COPY = "noscript fallback dropped: a copy of an image shown beside it"
+
+
+def noscript_copies_only(body, base: str) -> bool:
+    """Whether every <noscript> holds only images that the article shows outside it too (a lazy-loading plugin's
+    fallback, as WordPress/Jetpack writes it): dropping it loses nothing but a second copy."""
+    outside = set()
+    for img in body.iter("img"):
+        if not any(parent.tag == "noscript" for parent in img.iterancestors()):
+            outside.update(safe_join(base, c) for c in [img.get("src", "").strip(), *lazy_candidates(dict(img.attrib))] if c)
+    for noscript in body.iter("noscript"):
+        # lxml reads a noscript's content as markup (scripting off), so its images are elements here
+        images = [safe_join(base, img.get("src", "").strip()) for img in noscript.iter("img")]
+        text = "".join(t for t in noscript.itertext()).strip()
+        if text or not images or not set(images) <= outside:
+            return False
+    return True
+
+
+def frames_to_links(body, base: str) -> bool:
+    """Each iframe that is no allowed player and shows an http(s) address replaced by a link to that address, named
+    by its title or the address (the README's rule); whether there were any."""
+    found = [frame for frame in body.iter("iframe") if not player_embed(frame.attrib, base)] if body is not None else []
+    replaced = False
+    for frame in found:
+        address = frame_address(frame.attrib, base)
+        if not address or frame.getparent() is None:
+            continue
+        link = lxml_html.Element("a", href=address)
+        link.text = " ".join(frame.get("title", "").split()) or frame_label(address)
+        link.tail = frame.tail
+        frame.getparent().replace(frame, link)
+        replaced = True
+    return replaced
 
 
 def body_differences(post: RealPost, written: Written) -> tuple[list, list]:
@@ -427,7 +466,7 @@ def body_differences(post: RealPost, written: Written) -> tuple[list, list]:
     if content == joined:
         return [*found, ("content lines joined (legacy multi-line content)", "")], []
     new = measure(parse_tree(content) if content.strip() else None)
-    differences = content_differences(original_views(joined), new, post.link)
+    differences = content_differences(original_views(joined, post.link), new, post.link)
     return [*found, *markup_classes(joined, content)], differences
 
 
@@ -450,6 +489,8 @@ def markup_classes(original: str, new: str) -> list[tuple[str, str]]:
     outside = outside_allowlist(original)
     if outside:
         return [("markup outside the allowlist dropped", f"{', '.join(sorted(outside)[:6])}: {markup_diff(original, new)}")]
+    if MARKUP_STEPS[0][1](original) == new:
+        return []  # written back as the source wrote it, less its tracking pixels (counted with the images)
     found, value = [], original
     for label, step in MARKUP_STEPS:
         changed = step(value)
@@ -627,9 +668,10 @@ def embed_differences(original: list[str], new: list[str]) -> list[tuple[str, st
 
 
 DOCUMENTED = (
-    "title: trimmed",
+    "title: trimmed", "author: trimmed",
     "Windows-safe", "name taken", "author entities decoded", "source name spaces", "tracking pixel", "relative ",
-    "lazy image", "video player", "iframe/embed dropped", "element removed with its content", "link with javascript",
+    "lazy image", "video player", "iframe/embed dropped", "frame that is no player", "noscript fallback dropped",
+    "invalid-host link", "empty title written as", "title: entities decoded", "element removed with its content", "link with javascript",
     "link with ", "data: image", "Liquid braces", "link line escaping",
     "markup outside the allowlist", "title: YAML", "author: YAML", "from: YAML", "tags: YAML", "categories: YAML",
 )  # fmt: skip

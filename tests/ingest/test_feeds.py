@@ -182,3 +182,17 @@ def test_both_paths_agree_on_generated_items(title, body):
 def test_undeclared_chinese_encodings_are_detected(codec, title):
     data = f'<rss version="2.0"><channel><title>{title}</title><item><title>{title}</title><link>https://a.example/1</link><description>{title}</description></item></channel></rss>'.encode(codec)
     assert parse_feed(data, "s", now=NOW).entries[0].title == title
+
+
+@pytest.mark.parametrize("use_fast_path", [True, False])
+def test_an_author_keeps_the_feeds_spacing_on_one_line(use_fast_path):
+    # a real post of an existing mirror: `author: Neysun  A. Mahboubi, Mary Gallagher &#38; more`
+    items = "".join(
+        f"<item><title>t{i}</title><link>https://e.example/{i}</link><dc:creator>{author}</dc:creator></item>"
+        for i, author in enumerate(["Neysun  A. Mahboubi, Mary Gallagher &amp;#38; more", " 王\u3000明\n  李\t四 ",
+                                    "w@e.example  (Wang  Ming)"])
+    )
+    feed = ('<?xml version="1.0"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
+            f"<title>x</title>{items}</channel></rss>").encode()
+    authors = [e.author for e in parse_feed(feed, "来源", now=NOW, use_fast_path=use_fast_path).entries]
+    assert authors == ["Neysun  A. Mahboubi, Mary Gallagher & more", "王\u3000明 李 四", "Wang  Ming"]

@@ -202,15 +202,25 @@ def test_a_player_after_a_byline_leads_the_text():
     assert "LLLLLLLLLLL" in content and content.index("LLLLLLLLLLL") < content.index(PARAGRAPHS[0])
 
 
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        {"middle": '<iframe src="https://ads.example/frame.html"></iframe>'},  # not a video host: stays out
-        {"outside": f'<div class="side">{YOUTUBE.replace("dQw4w9WgXcQ", "AAAAAAAAAAA")}</div>'},  # not in the article
-    ],
-)
-def test_other_frames_and_players_outside_the_article_stay_out(kwargs):
-    content = extract_article(page(**kwargs), URL).content
+def test_a_frame_in_the_article_that_is_no_player_comes_back_as_a_link():
+    # as in a feed's content (ingest/sanitize.py): the reader learns that something was there, a chart, a podcast
+    frame = '<iframe src="/embed/chart.html?id=7" title="民调 图表" width="600" height="400"></iframe>'
+    content = extract_article(page(middle=frame), URL).content
+    written = sanitize_html(content, URL)
+    link = '<a href="https://news.example.net/embed/chart.html?id=7">民调 图表</a>'
+    assert link in written and "<iframe" not in written
+    assert written.index(PARAGRAPHS[1]) < written.index(link) < written.index(PARAGRAPHS[3])
+    assert_whole_article(html_to_text(content))
+
+
+def test_a_hidden_frame_in_the_article_stays_out():
+    content = extract_article(page(middle='<iframe src="https://x.example/f" style="display:none"></iframe>'), URL).content
+    assert "x.example" not in sanitize_html(content, URL)
+
+
+def test_players_outside_the_article_stay_out():
+    outside = f'<div class="side">{YOUTUBE.replace("dQw4w9WgXcQ", "AAAAAAAAAAA")}</div>'
+    content = extract_article(page(outside=outside), URL).content
     assert "<iframe" not in content
     assert_whole_article(html_to_text(content))
 

@@ -158,7 +158,7 @@ SOUNDCLOUD = "https://w.soundcloud.com/player/?url=https%3A%2F%2Fapi.soundcloud.
     ("frame", "expected"),
     [
         (f'<iframe width="100%" height="125" scrolling="no" frameborder="no" src="{SOUNDCLOUD}"></iframe>',
-         f'<a href="{SOUNDCLOUD}">{SOUNDCLOUD}</a>'),
+         f'<a href="{SOUNDCLOUD}">w.soundcloud.com/player</a>'),
         ('<iframe src="https://medium.com/media/0a1b2c3d4e5f/href" title="Tweet by someone"></iframe>',
          '<a href="https://medium.com/media/0a1b2c3d4e5f/href">Tweet by someone</a>'),
         ('<iframe src="https://embed.documentcloud.org/documents/1-x/?embed=1" title="Summary (Hosted by DocumentCloud)"'
@@ -167,17 +167,21 @@ SOUNDCLOUD = "https://w.soundcloud.com/player/?url=https%3A%2F%2Fapi.soundcloud.
         # the title is plain text, on one line
         ('<iframe src="https://maps.example/e?q=1" title="  <b>地图</b> &amp; \n\t路线　A "></iframe>',
          '<a href="https://maps.example/e?q=1">&lt;b&gt;地图&lt;/b&gt; &amp; 路线　A</a>'),
-        ('<iframe src="https://maps.example/e" title=" "></iframe>', '<a href="https://maps.example/e">https://maps.example/e</a>'),
+        ('<iframe src="https://maps.example/e" title=" "></iframe>', '<a href="https://maps.example/e">maps.example/e</a>'),
         ("<iframe src='https://x.example/\"q\"' title='say \"hi\"'></iframe>",
          '<a href="https://x.example/&quot;q&quot;">say "hi"</a>'),
         # the address as a browser loads it: joined to the page's, a lazy frame's data-* when src shows nothing
         ('<iframe src="/embed/chart.html"></iframe>',
-         '<a href="https://www.example-news.com/embed/chart.html">https://www.example-news.com/embed/chart.html</a>'),
+         '<a href="https://www.example-news.com/embed/chart.html">www.example-news.com/embed/chart.html</a>'),
         ('<iframe src="//cdn.embedly.com/widgets/media.html?src=x"></iframe>',
-         '<a href="https://cdn.embedly.com/widgets/media.html?src=x">https://cdn.embedly.com/widgets/media.html?src=x</a>'),
+         '<a href="https://cdn.embedly.com/widgets/media.html?src=x">cdn.embedly.com/widgets/media.html</a>'),
         ('<iframe src="about:blank" data-src="https://open.spotify.com/embed/episode/abc"></iframe>',
-         '<a href="https://open.spotify.com/embed/episode/abc">https://open.spotify.com/embed/episode/abc</a>'),
-        ('<iframe src="http://podcasts.example/e/1"></iframe>', '<a href="http://podcasts.example/e/1">http://podcasts.example/e/1</a>'),
+         '<a href="https://open.spotify.com/embed/episode/abc">open.spotify.com/embed/episode/abc</a>'),
+        ('<iframe src="http://podcasts.example/e/1"></iframe>', '<a href="http://podcasts.example/e/1">podcasts.example/e/1</a>'),
+        # no title: the address as a reader reads it, at most 60 characters (an embed's query can be hundreds)
+        (f'<iframe src="https://www.cbsnews.com/embed/video/{"v" * 80}?v=1.77d1#3Vdtj9u4Ef4rhIC2X0x"></iframe>',
+         f'<a href="https://www.cbsnews.com/embed/video/{"v" * 80}?v=1.77d1#3Vdtj9u4Ef4rhIC2X0x">'
+         f'www.cbsnews.com/embed/video/{"v" * 31}…</a>'),
         # what shows nothing, hides, tracks or is no web address: gone, as before
         ('<iframe src="about:blank"></iframe>', ""),
         ('<iframe src="" width="0" height="0" frameborder="0" scrolling="no"></iframe>', ""),

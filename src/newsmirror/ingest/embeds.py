@@ -81,3 +81,15 @@ def frame_address(attributes: Mapping[str, str], base_url: str) -> str:
         if address:
             return address
     return ""
+
+
+_LABEL_CHARS = 60
+
+
+def frame_label(address: str) -> str:
+    """The text of the link a frame that is no player becomes when it has no title: its address as a reader reads
+    it, host and path without scheme, query or fragment (an embed's query is often hundreds of characters of state:
+    6 CBS video frames on one real page), at most 60 characters."""
+    parts = split_url(address)
+    label = ((parts.hostname or "") + parts.path).rstrip("/") if parts is not None else address
+    return label if len(label) <= _LABEL_CHARS else label[: _LABEL_CHARS - 1] + "…"

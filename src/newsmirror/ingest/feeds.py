@@ -128,14 +128,15 @@ def clean_title(value: str) -> str:
 # "email (Name)" as `^\S+@\S+\s*\((.+)\)$` reads it, made linear (that form tries every "@" of the first word and,
 # for each, every "(" after it: 40,000 characters of "a@" took 11 s). Trying only the first "@" past the word's
 # first character gives the same match (an earlier "@" only adds "(" candidates, tried after those of a later one),
-# and the look-ahead (what that form needs: a ")" at the end of the value, which clean_title made one line) ends
+# and the look-ahead (what that form needs: a ")" at the end of the value, which title_text made one line) ends
 # the search at the first "(" candidate.
 _EMAIL_AND_NAME = re.compile(r"^(?=.*\)$)\S[^\s@]*@\S+\s*\((.+)\)$")
 
 
 def _author_name(value: str) -> str:
-    """RSS <author> is often "email (Name)"; keep the name."""
-    value = clean_title(value)
+    """An item's author as the feed gives it, under the title's rule (articles.title_text: one line, the spacing
+    kept, as existing mirrors write it); RSS <author> is often "email (Name)": keep the name."""
+    value = title_text(text_of_html(value))
     match = _EMAIL_AND_NAME.match(value)
     return match.group(1).strip() if match else value
 

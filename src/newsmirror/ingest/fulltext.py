@@ -21,7 +21,7 @@ import lxml.etree
 import lxml.html
 
 from newsmirror.ingest.articles import title_text
-from newsmirror.ingest.embeds import player_embed, privacy_embed_url
+from newsmirror.ingest.embeds import frame_address, player_embed, privacy_embed_url
 from newsmirror.ingest.encoding import decode
 from newsmirror.ingest.http import shown_type
 from newsmirror.ingest.sanitize import html_to_text, pick_lazy_src
@@ -447,17 +447,33 @@ def _mark_listed_players(tree: lxml.html.HtmlElement) -> None:
 
 
 @dataclass(slots=True)
-class _Video:
-    embed: str  # the player's privacy-friendly address
+class _Frame:
+    key: str  # a player's privacy-friendly address, or the address a frame that is no player shows
+    attributes: dict[str, str]  # of the frame put back: the sanitizer makes a frame that is no player a link
     before: list[str]  # texts of the blocks before it on the page, nearest first
 
 
-def _article_videos(core: lxml.html.HtmlElement | None, base_url: str) -> list[_Video]:
-    """The players of allowed video hosts (YouTube, Vimeo, Bilibili, Dailymotion) inside the article's container,
-    in page order: trafilatura drops every frame."""
+_KEPT_FRAME_ATTRIBUTES = ("title", "style", "hidden", "width", "height")  # what the sanitizer's frame rule reads
+
+
+def _frame_of(element: lxml.html.HtmlElement, base_url: str, before: list[str]) -> _Frame | None:
+    embed = player_embed(element.attrib, base_url)
+    if embed is not None:
+        return _Frame(embed, {"src": embed, "width": "560", "height": "315", "allowfullscreen": "allowfullscreen"}, before)
+    address = frame_address(element.attrib, base_url)
+    if not address:
+        return None
+    kept = {name: element.get(name) or "" for name in _KEPT_FRAME_ATTRIBUTES if element.get(name) is not None}
+    return _Frame(address, {"src": address, **kept}, before)
+
+
+def _article_frames(core: lxml.html.HtmlElement | None, base_url: str) -> list[_Frame]:
+    """The frames inside the article's container, in page order: trafilatura drops every frame. Players of allowed
+    video hosts come back as players, any other frame as the sanitizer writes it (a link to what it shows), as the
+    frames of a feed's content do."""
     if core is None:
         return []
-    found: list[_Video] = []
+    found: list[_Frame] = []
     texts: list[str] = []
     for element in core.iter(*_TEXT_BLOCKS, "iframe"):
         if element.tag != "iframe":
@@ -467,29 +483,34 @@ def _article_videos(core: lxml.html.HtmlElement | None, base_url: str) -> list[_
             continue
         if element.get(_LISTED):
             continue
-        embed = player_embed(element.attrib, base_url)
-        if embed is not None:
-            found.append(_Video(embed, texts[::-1][:8]))
+        frame = _frame_of(element, base_url, texts[::-1][:8])
+        if frame is not None:
+            found.append(frame)
     return found
 
 
-def _restore_videos(body: lxml.html.HtmlElement, videos: list[_Video]) -> None:
-    """Each player goes back after the nearest block before it that extraction kept (the whole top-level block: never
-    inside a quote or a list), after the players already put there, in page order. A player with only short lines
+def _frame_key(frame: lxml.html.HtmlElement) -> str:
+    src = frame.get("src") or ""
+    return privacy_embed_url(src) or src
+
+
+def _restore_frames(body: lxml.html.HtmlElement, frames: list[_Frame]) -> None:
+    """Each frame goes back after the nearest block before it that extraction kept (the whole top-level block: never
+    inside a quote or a list), after the frames already put there, in page order. A frame with only short lines
     before it (a byline, a date) leads the text; one whose article text before it is all gone stays out."""
-    present = {privacy_embed_url(frame.get("src") or "") for frame in body.iter("iframe")}
+    present = {_frame_key(frame) for frame in body.iter("iframe")}
     blocks = list(body.iter(*_TEXT_BLOCKS))
     last_placed: dict[lxml.html.HtmlElement | None, lxml.html.HtmlElement] = {}
-    for video in videos:
-        if video.embed in present:
+    for found in frames:
+        if found.key in present:
             continue
-        anchor = next((b for text in video.before for b in blocks if _same_text(b.text_content(), text)), None)
-        if anchor is None and any(len(text) >= 20 for text in video.before):
+        anchor = next((b for text in found.before for b in blocks if _same_text(b.text_content(), text)), None)
+        if anchor is None and any(len(text) >= 20 for text in found.before):
             continue
         while anchor is not None and anchor.getparent() is not body and anchor.getparent().tag in _LEFT_CONTAINERS:
             anchor = anchor.getparent()
-        present.add(video.embed)
-        frame = lxml.html.Element("iframe", src=video.embed, width="560", height="315", allowfullscreen="allowfullscreen")
+        present.add(found.key)
+        frame = lxml.html.Element("iframe", **found.attributes)
         previous = last_placed.get(anchor)
         if previous is not None:
             previous.addnext(frame)
@@ -880,7 +901,7 @@ def extract_article(
     else:
         _mark_listed_players(tree)
         core = _prune_boilerplate(tree)
-        videos = _article_videos(core, url)  # before figures are rebuilt: a player's <figure> becomes a picture
+        frames = _article_frames(core, url)  # before figures are rebuilt: a player's <figure> becomes a picture
         captions = _captions(tree, url)
         _captioned_wrappers_to_figures(tree)
         _normalise_figures(tree)
@@ -893,7 +914,7 @@ def extract_article(
         _mend(body, captions, title)
         _restore_figures(body, figures)
         _restore_headings(body, headings)
-        _restore_videos(body, videos)
+        _restore_frames(body, frames)
         content = _inner_html(body).strip()
         method = "trafilatura"
         # A safety net for the pruning above: boilerplate is a minority of a page's text, so a result far shorter
