@@ -29,10 +29,11 @@ def test_results_keyword_arguments_and_exceptions_come_back():
 def test_a_call_over_its_limit_kills_its_worker_and_the_next_call_gets_a_new_one():
     async def go():
         async with WorkerPool(size=1, limit=0.5) as pool:
-            first = await pool.run(workerjobs.pid)
+            # a generous limit where a worker starts: spawn and imports take over 0.5 s on a loaded machine
+            first = await pool.run(workerjobs.pid, limit=60)
             with pytest.raises(TimeLimitExceeded, match=r"^took longer than 0\.5 s$"):
                 await pool.run(workerjobs.sleep, 30)
-            second = await pool.run(workerjobs.pid)
+            second = await pool.run(workerjobs.pid, limit=60)
             assert await pool.run(workerjobs.sleep, 0.1, limit=5) == 0.1  # a limit per call
             return first, second
 
