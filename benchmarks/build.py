@@ -149,7 +149,7 @@ def main() -> None:
     else:
         shutil.rmtree(root, ignore_errors=True)
         gen = generate(root, args.posts, args.sources, start)
-    files = list((root / "_posts").iterdir())
+    files = list((root / "_posts").rglob("*.md"))  # in dated folders
     size = sum(p.stat().st_size for p in files)
     print(f"archive: {len(files)} posts, {args.sources} sources, {size / 1e6:.0f} MB of posts "
           f"(generated in {time.perf_counter() - began:.0f} s) at {root}")

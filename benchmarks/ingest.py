@@ -187,12 +187,12 @@ def main() -> None:
             pstats.Stats(profiler).sort_stats(args.sort).print_stats(35)
             return
         first, first_cpu = timed_fetch(root)
-        written = sum(1 for _ in (root / "_posts").iterdir())
+        written = sum(1 for _ in (root / "_posts").rglob("*.md"))  # in dated folders
         connections, not_modified = server.connections, server.not_modified
         second, second_cpu = timed_fetch(root)
         rerun_connections, rerun_304 = server.connections - connections, server.not_modified - not_modified
         json_rerun, json_rerun_cpu = timed_fetch(root, as_json=True)
-        again = sum(1 for _ in (root / "_posts").iterdir())
+        again = sum(1 for _ in (root / "_posts").rglob("*.md"))
         print(f"first run: {first:6.2f} s wall ({total_items / first:6.0f} items/s, {first / total_items * 1000:.3f} ms/item), "
               f"{first_cpu:6.2f} s CPU  ({written} posts written)")
         print(f"re-run:    {second:6.2f} s wall, {second_cpu:6.2f} s CPU  ({total_items / second:6.0f} items/s looked at; "

@@ -183,3 +183,23 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 120, env: dict
         timeout=timeout,
         env=full_env,
     )
+
+
+def post_files(root: Path, hidden: bool = False) -> list[Path]:
+    """Every file under root/_posts/, flat or in dated folders (archive/layout.py), sorted by name then path;
+    `hidden` includes the hidden temporary files of a write in progress."""
+    posts = root / "_posts"
+    found = [
+        Path(folder) / name
+        for folder, _dirs, names in os.walk(posts)
+        for name in names
+        if hidden or not name.startswith(".")
+    ]
+    return sorted(found, key=lambda path: (path.name, str(path)))
+
+
+def post_path(root: Path, name: str) -> Path:
+    """Where fetch writes the post named `name`: its dated folder (archive/layout.py's one rule)."""
+    from newsmirror.archive.layout import dated_path
+
+    return root / dated_path(name)

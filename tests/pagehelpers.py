@@ -13,7 +13,7 @@ PAGES = Path(__file__).parent / "fixtures" / "pages"
 sys.path.insert(0, str(PAGES))
 
 from articles import ARTICLES  # noqa: E402
-from make_pages import COMMENTS, RELATED, SELECTORS  # noqa: E402
+from make_pages import COMMENTS, RELATED, REMOVE_SELECTORS, SELECTORS  # noqa: E402
 
 # Text of the boilerplate every page carries somewhere: none of it may reach a post.
 BOILERPLATE = [t for t, _ in RELATED] + [s for _, s in RELATED] + [c for _, c in COMMENTS] + [
@@ -68,4 +68,4 @@ def rss(items: list[dict]) -> str:
     return "".join(parts)
 
 
-__all__ = ["ARTICLES", "BOILERPLATE", "PAGES", "SELECTORS"]
+__all__ = ["ARTICLES", "BOILERPLATE", "PAGES", "REMOVE_SELECTORS", "SELECTORS"]

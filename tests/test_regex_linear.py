@@ -515,12 +515,18 @@ def test_asset_references_as_before() -> None:
             ], text
 
 
-def test_empty_frames_removed_as_before() -> None:
-    old = _old(r"<iframe(?![^>]*\ssrc=)[^>]*>.*?</iframe>", re.IGNORECASE | re.DOTALL)
-    tokens = ["<iframe", "<IFRAME", " src=", "\tsrc=", ">", "</iframe>", "</IFRAME>", "a", " ", '"', "\n"]
-    for text in _strings(tokens, count=4000, longest=12):
-        new = sanitize._EMPTY_IFRAME.sub(lambda m: "" if m.group("empty") else m.group(), text)
-        assert new == old.sub("", text), text
+def test_written_frames_are_empty_and_close_where_a_parser_closes_them() -> None:
+    """On nh3's writing of any mix of frames and text, every frame is left empty and closed, and everything a
+    parser reads after a frame's end tag is kept: what nh3 wrote outside frames is unchanged."""
+    import nh3
+
+    tokens = ["<iframe", "<IFRAME", ' src="https://x.example/"', " title=t", ">", "</iframe>", "a", "<p>", "\n"]
+    outside = re.compile(r"<iframe\b[^<>]*>.*?</iframe>", re.IGNORECASE | re.DOTALL)
+    for text in _strings(tokens, count=4000, longest=10):
+        written = nh3.clean(text, tags={"iframe", "p"}, attributes={"iframe": {"src", "title"}})
+        new = sanitize._WRITTEN_FRAME.sub(sanitize._frame_written, written)
+        assert new.count("<iframe") == len(re.findall(r"<iframe\b[^<>]*></iframe>", new)), text
+        assert outside.sub("", new) == outside.sub("", written), text
 
 
 def test_start_tags_as_before() -> None:

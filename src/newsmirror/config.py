@@ -30,9 +30,22 @@ class ConfigError(Exception):
 
 
 @dataclass(slots=True)
+class ListConfig:
+    """`[sources.list]`: how to read entries off an HTML page that has no feed (ingest/listpage.py), CSS selectors."""
+
+    item: str  # each entry
+    link: str = ""  # an <a> inside the item; default: the item itself, else its first <a href>
+    title: str = ""  # default: the link's text
+    date: str = ""  # an element holding the date (its datetime attribute, else its text)
+    date_format: str = ""  # strptime format of that date; default: ISO, RFC 822, Chinese and relative forms
+    summary: str = ""
+    timezone: str = ""  # IANA name the page's dates are in when they name none, e.g. "Asia/Shanghai"; default UTC
+
+
+@dataclass(slots=True)
 class SourceConfig:
     name: str
-    url: str
+    url: str  # a feed, an HTML page (with `list`), "rsshub:/route", or a Telegram channel's https://t.me/s/<name>
     enabled: bool = True
     category: str = ""  # default: the source name
     tags: list[str] = field(default_factory=list)  # default: [source name]
@@ -47,6 +60,51 @@ class SourceConfig:
     convert: str = ""  # OpenCC conversion, one of CONVERSIONS, e.g. "t2s", "s2t"
     max_items: int = 0  # 0: [fetch] max_items
     allow_private: list[str] = field(default_factory=list)  # private hosts/networks this source's items may reach
+    list_page: ListConfig | None = None  # [sources.list] in the file: the url is an HTML page read with these
+
+
+RSSHUB_SCHEME = "rsshub:"
+_TELEGRAM_HOSTS = ("t.me", "telegram.me")
+_TELEGRAM_CHANNEL = re.compile(r"^/s/([A-Za-z][A-Za-z0-9_]{3,31})/?$")
+SourceKind = Literal["feed", "list", "rsshub", "telegram"]
+
+
+def source_kind(source: SourceConfig) -> SourceKind:
+    """What a source's address is read as: the one rule, for fetch, `sources check` and the exports."""
+    if source.url.startswith(RSSHUB_SCHEME):
+        return "rsshub"
+    if source.list_page is not None:
+        return "list"
+    if telegram_channel(source.url):
+        return "telegram"
+    return "feed"
+
+
+def telegram_channel(url: str) -> str:
+    """The channel name of a Telegram public preview address (https://t.me/s/<name>), else ""."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    if parts.scheme != "https" or (parts.hostname or "") not in _TELEGRAM_HOSTS or parts.query:
+        return ""
+    match = _TELEGRAM_CHANNEL.match(parts.path)
+    return match.group(1) if match else ""
+
+
+def telegram_page_url(url: str, telegram: str) -> str:
+    """Where a channel's preview page is read: its https://t.me/s/<channel> on [fetch] telegram."""
+    return telegram.rstrip("/") + "/s/" + telegram_channel(url)
+
+
+def rsshub_route(url: str) -> str:
+    """"rsshub:/matters/author/x" → "/matters/author/x"."""
+    return "/" + url.removeprefix(RSSHUB_SCHEME).lstrip("/")
+
+
+def rsshub_url(instance: str, route: str) -> str:
+    """The route's address on one RSSHub instance (an instance may sit under a path: https://host/rsshub)."""
+    return instance.rstrip("/") + rsshub_route(route)
 
 
 # The OpenCC conversions a source may name (OpenCC itself is loaded by ingest.convert only when one is used).
@@ -68,6 +126,16 @@ class SiteConfig:
     comments_category: str = ""
     comments_category_id: str = ""
     posts_per_page: int = 30
+    post_folders: Literal["month", "day"] = "month"  # _posts/YYYY/MM/ or _posts/YYYY/MM/DD/ (archive/layout.py)
+    # Mirrored images (mirror_images): one wider or larger than these is stored re-encoded (WebP, at most
+    # image_max_width wide; ingest/media.py); 0 or "" turns that cap off.
+    image_max_width: int = 1600
+    image_max_size: str | int = "400KB"  # a number is bytes
+    image_budget: str | int = ""  # e.g. "800MB": no new image is mirrored once assets/images/ holds this much
+
+    def image_sizes(self) -> tuple[int, int]:
+        """(image_max_size, image_budget) in bytes, 0 for none; the settings were checked when they were read."""
+        return parse_size(self.image_max_size), parse_size(self.image_budget)
 
 
 @dataclass(slots=True)
@@ -89,6 +157,11 @@ class FetchConfig:
     max_image_bytes_per_post: int = 20 * 1024 * 1024
     max_title_chars: int = 1000
     item_time_limit: float = 10.0  # seconds of sanitizing / extracting one item; over it, the item waits
+    # RSSHub instances "rsshub:/route" sources are read from, in order: the operator's own first, public fallbacks.
+    rsshub: list[str] = field(default_factory=lambda: ["https://rsshub.app"])
+    # Where Telegram channels' preview pages are read: https://t.me, or a reverse proxy of it where t.me is blocked.
+    # Posts link to https://t.me/<channel>/<id> either way.
+    telegram: str = "https://t.me"
 
 
 @dataclass(slots=True)
@@ -100,11 +173,21 @@ class PublishConfig:
 
 
 @dataclass(slots=True)
+class RecheckConfig:
+    """`newsmirror recheck`: which mirrored articles are revisited, and how often (operations/recheck.py)."""
+
+    budget: int = 200  # requests a run at most (article pages and the feeds read again)
+    window_days: int = 30  # articles younger than this are revisited
+    schedule_hours: list[int] = field(default_factory=lambda: [1, 6, 24, 72, 168, 720])  # ages of the revisits
+
+
+@dataclass(slots=True)
 class Config:
     path: Path
     site: SiteConfig = field(default_factory=SiteConfig)
     fetch: FetchConfig = field(default_factory=FetchConfig)
     publish: PublishConfig = field(default_factory=PublishConfig)
+    recheck: RecheckConfig = field(default_factory=RecheckConfig)
     sources: list[SourceConfig] = field(default_factory=list)
 
     @property
@@ -178,16 +261,76 @@ def _build(cls, table: object, where: str, problems: list[str]):
     return cls(**values)
 
 
+def is_http_address(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 0) >= 0
+    except ValueError:  # "http://[bad/feed", a port out of range
+        return False
+
+
+_RSSHUB_ROUTE = re.compile(r"^rsshub:/[^\s#?]*[^\s/#?][^\s]*$")
+
+
+def _check_address(source: SourceConfig, where: str, problems: list[str]) -> None:
+    """The url as its kind needs it: an http(s) address, an RSSHub route or a Telegram channel's preview page."""
+    kind = source_kind(source)
+    if kind == "rsshub":
+        if not _RSSHUB_ROUTE.match(source.url):
+            problems.append(f"{where}: url {source.url!r} is not an RSSHub route (e.g. \"rsshub:/matters/author/name\")")
+        if source.list_page is not None:
+            problems.append(f"{where}: an RSSHub route is a feed: it takes no [sources.list] selectors")
+        return
+    if not is_http_address(source.url):
+        problems.append(f"{where}: url {source.url!r} is not an http(s) address")
+        return
+    host = (urlsplit(source.url).hostname or "").lower()
+    if host in _TELEGRAM_HOSTS and source.list_page is None and not telegram_channel(source.url):
+        problems.append(f"{where}: url {source.url!r}: a Telegram channel is read from its public preview, https://t.me/s/<channel>")
+    if source.list_page is not None and telegram_channel(source.url):
+        problems.append(f"{where}: a Telegram channel is read without [sources.list] selectors")
+
+
+def css_problem(css: str) -> str | None:
+    """Why a CSS selector cannot be used, or None (cssselect is what lxml selects with)."""
+    from cssselect import HTMLTranslator, SelectorError
+
+    try:
+        HTMLTranslator().css_to_xpath(css)
+    except SelectorError as exc:
+        return str(exc) or type(exc).__name__
+    return None
+
+
+def _check_list(selectors: ListConfig, where: str, problems: list[str]) -> None:
+    for key in ("item", "link", "title", "date", "summary"):
+        css = getattr(selectors, key)
+        if key == "item" and not css.strip():
+            problems.append(f"{where} [list]: item is empty (a CSS selector for each entry)")
+        elif css.strip() and (problem := css_problem(css)):
+            problems.append(f"{where} [list]: {key} = {css!r} is not a CSS selector ({problem})")
+    if selectors.date_format and "%" not in selectors.date_format:
+        problems.append(f"{where} [list]: date_format = {selectors.date_format!r} has no strptime directive (e.g. \"%Y年%m月%d日 %H:%M\")")
+    if selectors.timezone and not _known_timezone(selectors.timezone):
+        problems.append(f"{where} [list]: timezone = {selectors.timezone!r} is not an IANA time zone (e.g. \"Asia/Shanghai\")")
+
+
+def _known_timezone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def _check_source(source: SourceConfig, where: str, problems: list[str]) -> None:
     if not source.name.strip():
         problems.append(f"{where}: name is empty")
-    try:
-        parts = urlsplit(source.url)
-        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 0) >= 0
-    except ValueError:  # "http://[bad/feed", a port out of range
-        valid = False
-    if not valid:
-        problems.append(f"{where}: url {source.url!r} is not an http(s) address")
+    _check_address(source, where, problems)
+    if source.list_page is not None:
+        _check_list(source.list_page, where, problems)
     _check_allowlist(source.allow_private, f"{where}: allow_private", problems)
     if source.max_items < 0:
         problems.append(f"{where}: max_items = {source.max_items} must be 0 (the [fetch] max_items) or more")
@@ -242,7 +385,8 @@ _AT_LEAST = {
     ("fetch", "concurrency"): 1, ("fetch", "per_host"): 1, ("fetch", "timeout"): 0.001, ("fetch", "retries"): 0,
     ("fetch", "max_bytes"): 1, ("fetch", "max_redirects"): 0, ("site", "list_limit"): 1, ("site", "posts_per_page"): 1,
     ("publish", "retries"): 0, ("fetch", "max_items"): 0, ("fetch", "max_images_per_post"): 0,
-    ("fetch", "max_image_bytes_per_post"): 0, ("fetch", "max_title_chars"): 0, ("fetch", "item_time_limit"): 0.1,
+    ("fetch", "max_image_bytes_per_post"): 0, ("fetch", "max_title_chars"): 0, ("fetch", "item_time_limit"): 0.1, ("site", "image_max_width"): 0,
+    ("recheck", "budget"): 0, ("recheck", "window_days"): 1,
 }  # fmt: skip
 
 
@@ -268,6 +412,34 @@ def proxy_problem(url: str) -> str | None:
     return None
 
 
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(i?B)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+def parse_size(text: str | int) -> int:
+    """"800MB", "1.5GB", "400 KB", "2GiB", "5000" (bytes) → bytes; K, M, G and T are powers of 1024, as `du -h`
+    counts; "" or "0" is 0 (no limit); a number is bytes. Raises ValueError saying what is wrong."""
+    if isinstance(text, int):
+        if text < 0:
+            raise ValueError(f"{text} is not a size: it must be 0 or more bytes")
+        return text
+    if not text.strip():
+        return 0
+    match = _SIZE.match(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a size: use a number and B, KB, MB, GB or TB, e.g. \"800MB\" or \"1.5GB\"")
+    return int(float(match[1]) * _SIZE_UNITS[match[2].lower()])
+
+
+def format_size(size: float) -> str:
+    """Bytes as parse_size reads them back: "800 MB", "1.5 GB", "150 KB", "12 B"."""
+    for unit in ("TB", "GB", "MB", "KB"):
+        scale = _SIZE_UNITS[unit[0].lower()]
+        if abs(size) >= scale:
+            return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{int(size)} B"
+
+
 def _check_ranges(built: dict[str, object], path: Path, problems: list[str]) -> None:
     for (section, key), least in _AT_LEAST.items():
         table = built.get(section)
@@ -279,6 +451,21 @@ def _check_ranges(built: dict[str, object], path: Path, problems: list[str]) -> 
         problems.append(f"{path} [fetch]: proxy = {problem}")
     if isinstance(fetch, FetchConfig):
         _check_allowlist(fetch.allow_private, f"{path} [fetch]: allow_private", problems)
+        for instance in fetch.rsshub:
+            if not is_http_address(instance) or urlsplit(instance).query:
+                problems.append(f"{path} [fetch]: rsshub instance {instance!r} is not an http(s) address")
+        if not is_http_address(fetch.telegram):
+            problems.append(f"{path} [fetch]: telegram = {fetch.telegram!r} is not an http(s) address")
+    site = built.get("site")
+    if isinstance(site, SiteConfig):
+        for key in ("image_max_size", "image_budget"):
+            try:
+                parse_size(getattr(site, key))
+            except ValueError as exc:
+                problems.append(f"{path} [site]: {key} = {exc}")
+    recheck = built.get("recheck")
+    if isinstance(recheck, RecheckConfig) and (not recheck.schedule_hours or min(recheck.schedule_hours) < 1):
+        problems.append(f"{path} [recheck]: schedule_hours = {recheck.schedule_hours!r} must list ages of 1 hour or more")
 
 
 def parse_config(text: str, path: Path) -> Config:
@@ -287,7 +474,7 @@ def parse_config(text: str, path: Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
     problems: list[str] = []
-    sections = {"site": SiteConfig, "fetch": FetchConfig, "publish": PublishConfig}
+    sections = {"site": SiteConfig, "fetch": FetchConfig, "publish": PublishConfig, "recheck": RecheckConfig}
     built: dict[str, object] = {}
     for key in data:
         if key not in sections and key != "sources":
@@ -305,7 +492,7 @@ def parse_config(text: str, path: Path) -> Config:
         name = raw.get("name") if isinstance(raw, dict) else None
         label = name if isinstance(name, str) else f"#{index}"
         where = f"{path} source {label!r}" if not label.startswith("#") else f"{path} source {label}"
-        source = _build(SourceConfig, raw, where, problems)
+        source = _build_source(raw, where, problems)
         if source is None:
             continue
         _check_source(source, where, problems)
@@ -313,9 +500,32 @@ def parse_config(text: str, path: Path) -> Config:
             problems.append(f"{where}: a source with this name is already defined")
         seen_names.add(source.name)
         sources.append(source)
+    fetch = built.get("fetch")
+    if isinstance(fetch, FetchConfig) and not fetch.rsshub:
+        problems.extend(f"{path} source {s.name!r}: an RSSHub route needs instances in [fetch] rsshub"
+                        for s in sources if source_kind(s) == "rsshub")  # fmt: skip
     if problems:
         raise ConfigError(problems)
     return Config(path=path, sources=sources, **built)  # type: ignore[arg-type]
+
+
+def _build_source(raw: object, where: str, problems: list[str]) -> SourceConfig | None:
+    """A [[sources]] table, with its [sources.list] sub-table (the field is `list_page`: `list` is a builtin)."""
+    if isinstance(raw, dict) and "list_page" in raw:
+        problems.append(f"{where}: unknown key 'list_page' (the selectors go in a [sources.list] table)")
+        return None
+    if not isinstance(raw, dict):
+        return _build(SourceConfig, raw, where, problems)
+    raw = dict(raw)
+    table = raw.pop("list", None)
+    source = _build(SourceConfig, raw, where, problems)
+    if table is None:
+        return source
+    selectors = _build(ListConfig, table, f"{where} [list]", problems)
+    if source is None or selectors is None:
+        return None
+    source.list_page = selectors
+    return source
 
 
 def load_config(root: Path) -> Config:
@@ -348,17 +558,23 @@ def _toml_value(value: object) -> str:
     return _toml_string(str(value))
 
 
-def source_to_toml(source: SourceConfig) -> str:
-    lines = ["[[sources]]"]
-    for spec in fields(SourceConfig):
-        value = getattr(source, spec.name)
+def _changed_settings(record: object, always: tuple[str, ...] = ()) -> list[str]:
+    """`key = value` lines for the fields of a settings record that differ from their defaults."""
+    lines = []
+    for spec in fields(record):  # type: ignore[arg-type]
+        value = getattr(record, spec.name)
         default = spec.default if spec.default is not MISSING else (
             spec.default_factory() if spec.default_factory is not MISSING else MISSING
         )
-        if spec.name in ("name", "url") or value != default:
-            if value is None:
-                continue
+        if (spec.name in always or value != default) and value is not None and not isinstance(value, ListConfig):
             lines.append(f"{spec.name} = {_toml_value(value)}")
+    return lines
+
+
+def source_to_toml(source: SourceConfig) -> str:
+    lines = ["[[sources]]", *_changed_settings(source, always=("name", "url"))]
+    if source.list_page is not None:
+        lines += ["[sources.list]", *_changed_settings(source.list_page, always=("item",))]
     return "\n".join(lines) + "\n"
 
 
@@ -416,8 +632,17 @@ def sources_from_subs_json(text: str, origin: str = "subs.json") -> list[SourceC
     return sources
 
 
-def sources_to_subs_json(sources: list[SourceConfig]) -> str:
-    return json.dumps([{"site": s.name, "url": s.url} for s in sources], ensure_ascii=False, indent=2) + "\n"
+def exported_url(source: SourceConfig, rsshub: list[str] | tuple[str, ...] = ()) -> str:
+    """The address another reader can use: an RSSHub route on the first instance (as legacy subs.json files give
+    them), any other source its own url (a list page's or a Telegram channel's page)."""
+    if source_kind(source) == "rsshub" and rsshub:
+        return rsshub_url(rsshub[0], source.url)
+    return source.url
+
+
+def sources_to_subs_json(sources: list[SourceConfig], rsshub: list[str] | tuple[str, ...] = ()) -> str:
+    rows = [{"site": s.name, "url": exported_url(s, rsshub)} for s in sources]
+    return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
 
 
 def sources_from_opml(data: bytes, origin: str = "OPML") -> list[SourceConfig]:
@@ -436,13 +661,15 @@ def sources_from_opml(data: bytes, origin: str = "OPML") -> list[SourceConfig]:
     return sources
 
 
-def sources_to_opml(sources: list[SourceConfig], title: str = "newsmirror") -> str:
+def sources_to_opml(sources: list[SourceConfig], title: str = "newsmirror", rsshub: list[str] | tuple[str, ...] = ()) -> str:
     opml = ElementTree.Element("opml", version="2.0")
     head = ElementTree.SubElement(opml, "head")
     ElementTree.SubElement(head, "title").text = title
     body = ElementTree.SubElement(opml, "body")
     for source in sources:
-        attributes = {"type": "rss", "text": source.name, "title": source.name, "xmlUrl": source.url}
+        attributes = {"type": "rss", "text": source.name, "title": source.name, "xmlUrl": exported_url(source, rsshub)}
+        if source_kind(source) in ("list", "telegram"):  # a page, not a feed: said as OPML says a site
+            attributes["htmlUrl"] = source.url
         if source.category:
             attributes["category"] = source.category
         ElementTree.SubElement(body, "outline", attributes)
@@ -482,6 +709,33 @@ retries = 2
 proxy = ""      # e.g. "socks5://127.0.0.1:1080"; HTTPS_PROXY / ALL_PROXY when empty; NO_PROXY hosts go direct
 allow_private = []  # private hosts or networks item links and images may reach, e.g. ["10.1.0.0/16"]
 max_items = 500     # items read from one feed per run (0: no limit)
+rsshub = ["https://rsshub.app"]  # RSSHub instances for "rsshub:/…" sources, tried in order: your own first
+telegram = "https://t.me"        # or a reverse proxy of t.me where it is blocked
+
+# Sources without a feed. Uncomment and adapt; `newsmirror sources check NAME` shows the entries they give.
+#
+# An HTML page read with CSS selectors (a category page, a news portal's section page):
+# [[sources]]
+# name = "某新闻网 国际"
+# url = "https://news.example.com/world/"
+# fulltext = "auto"             # each entry's article is read from its page
+# [sources.list]
+# item = "ul.news-list li"      # each entry
+# link = "a"                    # default: the item itself, else its first link
+# title = ""                    # default: the link's text
+# date = "span.time"            # 2024年3月5日 14:30, 3月5日, 3小时前, 昨天, ISO… or set date_format
+# summary = "p.summary"
+# timezone = "Asia/Shanghai"    # the zone of dates that name none (default UTC)
+#
+# An RSSHub route, read from the first instance of [fetch] rsshub that answers:
+# [[sources]]
+# name = "Matters 作者"
+# url = "rsshub:/matters/author/Luterngun"
+#
+# A public Telegram channel, from its preview page (no login, no API key):
+# [[sources]]
+# name = "某频道"
+# url = "https://t.me/s/channelname"
 
 """
     return head + "\n".join(source_to_toml(SourceConfig(name=n, url=u)) for n, u in DEFAULT_SOURCES)

@@ -11,6 +11,13 @@ class SourceProblem(Exception):
     """Something wrong with one source, page or write: the run reports it as one line and goes on."""
 
 
+PAGE_CHANGED = "the page changed: check its selectors"  # what a list page or channel that stopped giving is flagged as
+
+
+class PageChangedError(SourceProblem):
+    """A list page or channel no longer has what it is read by (its layout changed): never taken as "no news"."""
+
+
 @dataclass(slots=True)
 class Entry:
     """One item as a feed describes it, before any decision is made about it."""

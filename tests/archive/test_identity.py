@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from conftest import run_cli, write_config
+from conftest import post_files, post_path, run_cli, write_config
 from newsmirror.archive.identity import canonical_url, fingerprint_key, guid_key
 from newsmirror.archive.layout import Archive, ArchiveError
 from newsmirror.archive.postformat import parse_post
@@ -152,7 +152,7 @@ categories: [ 来源 ]
 def test_a_post_is_written_whole_under_its_name(tmp_path):
     archive = Archive(tmp_path / "new" / "archive")  # neither folder exists yet
     path = archive.write_post(article())
-    assert path == tmp_path / "new" / "archive" / "_posts" / "2023-10-28-标题.md"
+    assert path == tmp_path / "new" / "archive" / "_posts" / "2023" / "10" / "2023-10-28-标题.md"
     assert path.read_bytes() == POST_TEXT.encode("utf-8")
 
 
@@ -184,10 +184,10 @@ def test_names_differing_only_in_case_are_taken(tmp_path):
 def test_a_name_taken_after_the_folder_was_read_is_not_used_in_any_case(tmp_path):
     archive = Archive(tmp_path)
     assert archive.write_post(article("Other")).name == "2023-10-28-Other.md"  # the folder is read now
-    (tmp_path / "_posts" / "2023-10-28-Title.md").write_text("written by someone else", encoding="utf-8")
+    post_path(tmp_path, "2023-10-28-Title.md").write_text("written by someone else", encoding="utf-8")
     assert archive.write_post(article("Title")).name == "2023-10-28-Title-2.md"
     assert archive.write_post(article("TITLE")).name == "2023-10-28-TITLE-3.md"
-    assert (tmp_path / "_posts" / "2023-10-28-Title.md").read_text(encoding="utf-8") == "written by someone else"
+    assert post_path(tmp_path, "2023-10-28-Title.md").read_text(encoding="utf-8") == "written by someone else"
 
 
 def test_when_every_suffix_is_taken_the_write_fails_with_the_name(tmp_path):
@@ -226,10 +226,9 @@ def test_fetch_keeps_articles_apart_by_query_and_port_and_merges_decorated_addre
     server.add("/feed.xml", feed)
     write_config(tmp_path, [{"name": "新闻", "url": server.url("/feed.xml")}])
     assert run_cli("fetch", "-C", str(tmp_path)).returncode == 0
-    posts = tmp_path / "_posts"
-    written = sorted(p.name for p in posts.iterdir())
+    written = [p.name for p in post_files(tmp_path)]
     assert written == ["2023-11-01-第一篇.md", "2023-11-02-第二篇.md", "2023-11-03-另一个端口.md", "2023-11-06-没有链接.md"]
-    assert parse_post((posts / "2023-11-02-第二篇.md").read_text(encoding="utf-8")).link == "https://news.example/article?id=2"
+    assert parse_post(post_path(tmp_path, "2023-11-02-第二篇.md").read_text(encoding="utf-8")).link == "https://news.example/article?id=2"
 
     # The same articles, their addresses decorated; the link-less one retitled under the same guid; one new one.
     again = [
@@ -240,13 +239,13 @@ def test_fetch_keeps_articles_apart_by_query_and_port_and_merges_decorated_addre
     feed = rss(again).replace("</channel>", _linkless("没有链接（改了标题）", "tag:news.example,2023:9") + "</channel>")
     server.add("/feed.xml", feed)
     assert run_cli("fetch", "-C", str(tmp_path)).returncode == 0
-    assert sorted(p.name for p in posts.iterdir()) == sorted([*written, "2023-11-04-第三篇.md"])
+    assert sorted(p.name for p in post_files(tmp_path)) == sorted([*written, "2023-11-04-第三篇.md"])
 
     # Without the cache, the posts' from: lines say what is archived already.
     shutil.rmtree(tmp_path / ".newsmirror")
     server.add("/feed.xml", rss(again))
     assert run_cli("fetch", "-C", str(tmp_path)).returncode == 0
-    assert sorted(p.name for p in posts.iterdir()) == sorted([*written, "2023-11-04-第三篇.md"])
+    assert sorted(p.name for p in post_files(tmp_path)) == sorted([*written, "2023-11-04-第三篇.md"])
 
 
 def test_a_title_fingerprint_ignores_spacing_so_posts_written_with_folded_titles_are_still_found():

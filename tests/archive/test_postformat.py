@@ -10,7 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import GOLDEN_POST, run_cli, write_config
+from conftest import GOLDEN_POST, post_files, run_cli, write_config
 from newsmirror.archive.postformat import (
     MAX_NAME_BYTES,
     PostFormatError,
@@ -552,8 +552,8 @@ def test_fetch_writes_utc_dates_and_comments_off_whatever_the_local_zone(server,
     write_config(tmp_path, [{"name": "新闻", "url": server.url("/feed.xml"), "comments": False}])
     result = run_cli("fetch", "-C", str(tmp_path), env={"TZ": tz})
     assert result.returncode == 0, result.stderr
-    assert [p.name for p in (tmp_path / "_posts").iterdir()] == ["2023-10-28-午夜前后.md"]
-    text = (tmp_path / "_posts" / "2023-10-28-午夜前后.md").read_text(encoding="utf-8")
+    assert [p.name for p in post_files(tmp_path)] == ["2023-10-28-午夜前后.md"]
+    text = (tmp_path / "_posts" / "2023" / "10" / "2023-10-28-午夜前后.md").read_text(encoding="utf-8")
     assert text == (
         "---\nlayout: post\ntitle: \"午夜前后\"\ndate: 2023-10-28T18:43:48.000Z\nauthor: 新闻\n"
         "from: https://news.example/a\ntags: [ 新闻 ]\ncomments: False\ncategories: [ 新闻 ]\n---\n"

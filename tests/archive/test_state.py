@@ -155,3 +155,28 @@ def test_a_cache_whose_images_table_came_from_the_image_mirror_keeps_it(archive:
         assert state.image_path("https://a.example/1.png") == "assets/images/ab/abc.png"
     finally:
         state.close()
+
+
+def test_the_state_keeps_when_each_post_was_fetched_across_rereads_and_old_caches(tmp_path):
+    from newsmirror.archive.state import WrittenPost
+
+    archive = Archive(tmp_path)
+    old = Article(title="旧文", date=datetime(2020, 1, 2, tzinfo=UTC), author="源", link="https://a.example/1", source="源",
+                  content="<p>x</p>")
+    path = archive.write_post(old)
+    state = State.open(archive)
+    before = datetime.now(UTC)
+    state.record_posts([WrittenPost(path, old.link, old.title, old.date, "源", ("k1",))])
+    ((source, fetched),) = state.fetch_dates()
+    assert source == "源" and datetime.fromisoformat(fetched) >= before.replace(microsecond=0)
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # the file changes: read again
+    state.synced = False
+    assert state.sync_with_disk() == 1
+    assert state.fetch_dates() == [SourceDate("源", fetched)]  # the re-read keeps the time it was fetched
+    state.close()
+    # A cache from before the column: it gains it in place, its posts' fetch times unknown (not counted).
+    with sqlite3.connect(archive.state_dir / "state.sqlite") as db:
+        db.execute("ALTER TABLE posts DROP COLUMN fetched")
+    state = State.open(archive)
+    assert state.fetch_dates() == [] and state.source_dates() == [SourceDate("源", "2020-01-02T00:00:00+00:00")]
+    state.close()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import hostile
-from conftest import GOLDEN_POST, run_cli, write_config
+from conftest import GOLDEN_POST, post_files, run_cli, write_config
 from newsmirror.archive.layout import Archive
 from newsmirror.archive.postformat import parse_post
 from newsmirror.archive.state import State
@@ -37,7 +37,7 @@ def feeds_for(server, count: int, items: int, generation: int = 0, delays: list[
 
 def assert_every_post_is_whole(root: Path) -> list:
     posts = []
-    for path in (root / "_posts").iterdir():
+    for path in post_files(root):
         if path.name.startswith("."):
             continue  # a killed run's temporary file: hidden, never a post, removed by the next run
         text = path.read_text(encoding="utf-8")
@@ -83,7 +83,7 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(server, tmp_path)
     assert final.returncode == 0, final.stderr
     posts = assert_every_post_is_whole(tmp_path)
     assert sorted(p.link for p in posts) == sorted(links)  # none missing, none twice
-    assert not [p for p in (tmp_path / "_posts").iterdir() if p.name.startswith(".")]
+    assert not [p for p in post_files(tmp_path, hidden=True) if p.name.startswith(".")]
     again = run_cli("fetch", "-C", str(tmp_path), "--json")
     assert json.loads(again.stdout)["new_posts"] == 0
 
@@ -116,7 +116,7 @@ def test_disk_full_gives_a_clear_error_and_keeps_earlier_posts(server, small_mou
     assert earlier.read_bytes() == GOLDEN_POST.read_bytes()
     posts = assert_every_post_is_whole(root)
     assert 1 < len(posts) < 201
-    leftovers = [p.name for p in (root / "_posts").iterdir() if p.name.startswith(".")]
+    leftovers = [p.name for p in post_files(root, hidden=True) if p.name.startswith(".")]
     assert not leftovers, leftovers
 
 
@@ -125,7 +125,7 @@ def test_read_only_archive_is_a_clear_error(server, small_mount):
     url = server.add("/g.xml", hostile.rss([hostile.item("只读测试", "https://ro.example/1")]))
     write_config(root, [{"name": "只读", "url": url}])
     assert run_cli("fetch", "-C", str(root)).returncode == 0
-    before = {p.name: p.read_bytes() for p in (root / "_posts").iterdir()}
+    before = {p.name: p.read_bytes() for p in post_files(root)}
     server.add("/g.xml", hostile.rss([hostile.item("只读测试", "https://ro.example/1"), hostile.item("新的", "https://ro.example/2")]))
     subprocess.run(["mount", "-o", "remount,ro", str(small_mount)], check=True)
 
@@ -133,7 +133,7 @@ def test_read_only_archive_is_a_clear_error(server, small_mount):
     assert result.returncode == 1
     (line,) = [line for line in result.stderr.splitlines() if line.strip()]
     assert line.startswith("error") and "Read-only file system" in line, result.stderr
-    assert {p.name: p.read_bytes() for p in (root / "_posts").iterdir()} == before
+    assert {p.name: p.read_bytes() for p in post_files(root)} == before
 
 
 def test_read_only_state_is_a_clear_error(server, tmp_path):

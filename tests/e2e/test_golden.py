@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import GOLDEN_FEED, GOLDEN_NAME, GOLDEN_POST, run_cli, write_config
+from conftest import GOLDEN_FEED, GOLDEN_NAME, GOLDEN_POST, post_files, run_cli, write_config
 
 
 def test_golden_feed_gives_the_golden_post_byte_for_byte(server, tmp_path):
@@ -12,7 +12,7 @@ def test_golden_feed_gives_the_golden_post_byte_for_byte(server, tmp_path):
     result = run_cli("fetch", "-C", str(tmp_path))
 
     assert result.returncode == 0, result.stderr
-    posts = sorted((tmp_path / "_posts").iterdir())
+    posts = post_files(tmp_path)
     assert [p.name for p in posts] == [GOLDEN_NAME]
     assert posts[0].read_bytes() == GOLDEN_POST.read_bytes()
 

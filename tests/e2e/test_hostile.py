@@ -9,7 +9,7 @@ import resource
 import pytest
 
 import hostile
-from conftest import LocalServer, run_cli, write_config
+from conftest import LocalServer, post_files, post_path, run_cli, write_config
 from hostile import FORBIDDEN
 from newsmirror.archive.postformat import MAX_NAME_BYTES, parse_post
 
@@ -34,7 +34,7 @@ def hostile_run(tmp_path_factory):
 
 
 def _posts(root):
-    return [(p, parse_post(p.read_text(encoding="utf-8"), p)) for p in sorted((root / "_posts").iterdir())]
+    return [(p, parse_post(p.read_text(encoding="utf-8"), p)) for p in post_files(root)]
 
 
 def test_the_run_finishes_and_reports_every_source(hostile_run):
@@ -97,7 +97,7 @@ def test_file_names_are_valid_and_titles_round_trip(hostile_run):
     root = hostile_run["root"]
     assert {p.name for p in root.iterdir()} <= {"_posts", "lists", "sources.md", "newsmirror.toml", ".newsmirror"}
     for path, post in _posts(root):
-        assert path.parent == root / "_posts"
+        assert path == post_path(root, path.name)  # in its dated folder
         assert len(path.name.encode("utf-8")) <= MAX_NAME_BYTES
         assert not re.search(r'[\x00-\x1f\\:*?"<>|]', path.name), path.name
         assert post.title and len(post.title) <= 2_000, path.name

@@ -29,7 +29,7 @@ from urllib.parse import quote
 import pytest
 
 from browser import CHROMIUM, Browser
-from conftest import LocalServer, run_cli, write_config
+from conftest import LocalServer, post_files, run_cli, write_config
 from hostile import HOOK, item, rss
 from newsmirror.archive.layout import Archive
 from newsmirror.archive.postformat import parse_post
@@ -488,7 +488,7 @@ def test_fetch_keeps_no_script_link_and_add_keeps_the_site_name_harmless(tmp_pat
     finally:
         server.stop()
 
-    posts = [(p, parse_post(p.read_text(encoding="utf-8"))) for p in sorted((root / "_posts").glob("*.md"))]
+    posts = [(p, parse_post(p.read_text(encoding="utf-8"))) for p in post_files(root)]
     fed = [post for _, post in posts if post.title.startswith("敌意条目")]
     assert len(fed) == len(HOSTILE_LINKS)  # every hostile item but "edges", and the good one
     for path, post in posts:

@@ -67,7 +67,7 @@ def test_hourly_fetch_and_publish_with_a_restorable_cache(archive):
     assert workflow["concurrency"]["cancel-in-progress"] is False  # a running fetch is never cut off
     # `fetch --publish` in two steps, so that only the second one holds credentials.
     by_name = {s.get("name"): s.get("run", "") for s in steps(workflow)}
-    assert "newsmirror fetch ||" in by_name["Fetch"] and by_name["Publish"].rstrip().endswith("newsmirror publish")
+    assert "newsmirror fetch --recheck ||" in by_name["Fetch"] and by_name["Publish"].rstrip().endswith("newsmirror publish")
     assert list(by_name).index("Fetch") < list(by_name).index("Publish") < list(by_name).index("Source health")
     (cache,) = [s for s in steps(workflow) if s.get("uses", "").startswith("actions/cache@")]
     assert cache["with"]["path"] == ".newsmirror"
@@ -328,7 +328,7 @@ def test_the_fetch_step_keeps_its_status_for_the_publish_step(archive, tmp_path,
     result = subprocess.run(["bash", "-e", "-c", fetch["run"]], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert result.returncode == status  # a failed fetch still fails the job
     assert output.read_text() == f"status={status}\n"
-    assert "args=fetch" in (tmp_path / "seen.txt").read_text()
+    assert "args=fetch --recheck" in (tmp_path / "seen.txt").read_text()  # edits and deletions recorded too
     # A fetch that ran (0, or 1: no source succeeded) is published, as `fetch --publish` did; 2 and 3 are not.
     assert fetch["id"] == "fetch" and "!cancelled()" in publish["if"]
     assert "steps.fetch.outputs.status == '0'" in publish["if"] and "steps.fetch.outputs.status == '1'" in publish["if"]

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from conftest import run_cli, write_config
+from conftest import post_files, run_cli, write_config
 from newsmirror.archive.postformat import parse_post
 from newsmirror.ingest.sanitize import html_to_text
 from pagehelpers import (
     ARTICLES,
+    REMOVE_SELECTORS,
     SELECTORS,
     assert_in_order,
     assert_no_boilerplate,
@@ -32,18 +33,18 @@ def _serve_pages(server, names):
 
 
 def _posts(root):
-    return {p.title: p for p in (parse_post(f.read_text(encoding="utf-8")) for f in sorted((root / "_posts").iterdir()))}
+    return {p.title: p for p in (parse_post(f.read_text(encoding="utf-8")) for f in post_files(root))}
 
 
 def test_auto_full_text_holds_every_paragraph_and_no_boilerplate(server, tmp_path):
-    names = [n for n in sorted(ARTICLES) if n not in SELECTORS]
-    feed = server.add("/feed.xml", rss(_serve_pages(server, names)))
-    selector_items = _serve_pages(server, list(SELECTORS))
-    selector_feed = server.add("/interviews.xml", rss(selector_items))
-    write_config(tmp_path, [
-        {"name": "新闻", "url": feed, "fulltext": "auto"},
-        {"name": "访谈", "url": selector_feed, "fulltext": "always", "content_selector": SELECTORS["voa_selector_interview"]},
-    ])
+    configured = sorted({*SELECTORS, *REMOVE_SELECTORS})  # pages of sites with their own settings
+    names = [n for n in sorted(ARTICLES) if n not in configured]
+    sources = [{"name": "新闻", "url": server.add("/feed.xml", rss(_serve_pages(server, names))), "fulltext": "auto"}]
+    for index, name in enumerate(configured):
+        feed = server.add(f"/site{index}.xml", rss(_serve_pages(server, [name])))
+        sources.append({"name": f"站点{index}", "url": feed, "fulltext": "always", "content_selector": SELECTORS.get(name, ""),
+                        "remove_selectors": REMOVE_SELECTORS.get(name, [])})  # fmt: skip
+    write_config(tmp_path, sources)
 
     result = run_cli("fetch", "-C", str(tmp_path), "--json")
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from conftest import LocalServer, run_cli, write_config
+from conftest import LocalServer, post_files, run_cli, write_config
 from imagehelpers import png
 from newsmirror.archive.postformat import parse_post
 from newsmirror.config import ConfigError, FetchConfig, SourceConfig, parse_config
@@ -74,7 +74,7 @@ def _fetch(root):
     result = run_cli("fetch", "-C", str(root), "--json")
     assert result.returncode == 0, result.stderr
     (source,) = json.loads(result.stdout)["sources"]
-    posts = [parse_post(p.read_text(encoding="utf-8")) for p in sorted((root / "_posts").iterdir())]
+    posts = [parse_post(p.read_text(encoding="utf-8")) for p in post_files(root)]
     return source, posts
 
 

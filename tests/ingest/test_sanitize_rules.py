@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import nh3
 import pytest
 
-from conftest import run_cli, write_config
+from conftest import post_path, run_cli, write_config
 from newsmirror.archive.postformat import parse_post
 from newsmirror.ingest.embeds import privacy_embed_url
 from newsmirror.ingest.sanitize import FOREIGN_NAMES, html_to_text, is_tracker, pick_lazy_src, sanitize_html
@@ -361,7 +361,7 @@ def test_fetch_writes_feed_content_made_safe_and_absolute(server, tmp_path):
     write_config(tmp_path, [{"name": "新闻", "url": server.url("/feed.xml")}])
     result = run_cli("fetch", "-C", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    post = parse_post((tmp_path / "_posts" / "2026-11-26-安全的正文.md").read_text(encoding="utf-8"))
+    post = parse_post(post_path(tmp_path, "2026-11-26-安全的正文.md").read_text(encoding="utf-8"))
     assert post.content == (
         '<p>正文<a href="https://www.example-news.com/gb/related.html">相关</a></p>'
         '<img src="https://www.example-news.com/gb/2026/11/img/a.jpg" alt="图一">'

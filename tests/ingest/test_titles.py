@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import run_cli, write_config
+from conftest import post_files, run_cli, write_config
 from newsmirror.archive.postformat import parse_post, post_filename, render_post
 from newsmirror.config import SourceConfig
 from newsmirror.ingest.articles import build_article, normalise_title, title_text
@@ -71,7 +71,7 @@ def _json_feed(titles: list[str]) -> str:
 def _written(root) -> dict[str, tuple[str, str, str]]:
     """Each post's (file name, title line, link line), by its address."""
     found = {}
-    for path in (root / "_posts").iterdir():
+    for path in post_files(root):
         text = path.read_text(encoding="utf-8")
         lines = text.split("\n")
         post = parse_post(text)
@@ -214,7 +214,7 @@ def test_add_writes_the_title_as_the_page_gives_it(server, tmp_path):
     url = server.add("/page.html", page, content_type="text/html; charset=utf-8")
     result = run_cli("add", url, "-C", str(tmp_path), "--allow-private")
     assert result.returncode == 0, result.stderr
-    (path,) = (tmp_path / "_posts").iterdir()
+    (path,) = post_files(tmp_path)
     shown = "民進黨\u3000台灣只是 棋子"  # HTML shows two ASCII spaces of text as one; U+3000 stays
     assert path.name.endswith(f"-{shown}.md")
     text = path.read_text(encoding="utf-8")
@@ -264,7 +264,7 @@ def test_jekyll_builds_kept_white_space_at_the_builder_urls(tmp_path):
                             capture_output=True, text=True, timeout=600)  # fmt: skip
     assert jekyll.returncode == 0 and "warn" not in (jekyll.stdout + jekyll.stderr).lower(), jekyll.stdout + jekyll.stderr
     assert run_cli("build", "-C", str(root)).returncode == 0
-    for path in (root / "_posts").iterdir():
+    for path in post_files(root):
         post = parse_post(path.read_text(encoding="utf-8"))
         url = post_url(path.name, post.date).lstrip("/")
         page = (tmp_path / "jekyll_site" / url).read_text(encoding="utf-8")

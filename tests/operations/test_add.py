@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 import newsmirror.ingest.http
-from conftest import run_cli, write_config
+from conftest import post_files, run_cli, write_config
 from newsmirror.archive.postformat import parse_post
 from newsmirror.config import load_config
 from newsmirror.ingest.sanitize import html_to_text
@@ -22,7 +22,7 @@ def _serve(server, name):
 
 
 def _posts(root):
-    return [parse_post(f.read_text(encoding="utf-8")) for f in sorted((root / "_posts").glob("*.md"))]
+    return [parse_post(f.read_text(encoding="utf-8")) for f in post_files(root)]
 
 
 def test_add_writes_a_normal_post_and_never_twice(server, tmp_path):
@@ -86,7 +86,7 @@ def test_add_errors_are_clear(server, tmp_path):
     assert "no article text" in lines[1]
     assert "HTTP 404" in lines[2]
     assert "not an http(s) address" in lines[3]
-    assert not (tmp_path / "_posts").exists() or not list((tmp_path / "_posts").iterdir())
+    assert not (tmp_path / "_posts").exists() or not list(post_files(tmp_path))
 
 
 def test_add_refuses_loopback_without_allow_private(server, tmp_path):

@@ -36,7 +36,7 @@ def test_a_healthy_archive_has_no_findings(tmp_path):
     healthy(tmp_path)
     result = run_cli("doctor", "-C", str(tmp_path), "--json")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert json.loads(result.stdout) == {"checked_posts": 3, "errors": 0, "warnings": 0, "findings": []}
+    assert json.loads(result.stdout) == {"checked_posts": 3, "errors": 0, "warnings": 0, "findings": [], "revisions": {}}
 
 
 def test_every_kind_of_problem_is_found_with_what_to_do(tmp_path):

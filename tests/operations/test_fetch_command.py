@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from conftest import FIXTURES, GOLDEN_FEED, GOLDEN_NAME, run_cli, write_config
+from conftest import FIXTURES, GOLDEN_FEED, GOLDEN_NAME, post_files, post_path, run_cli, write_config
 from newsmirror.archive.postformat import parse_post
 
 FEEDS = FIXTURES / "feeds"
@@ -23,12 +23,11 @@ def serve_fixture(server, name: str, **options) -> str:
 
 
 def posts(root):
-    folder = root / "_posts"
-    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+    return sorted(p.name for p in post_files(root))
 
 
 def read(root, name):
-    return parse_post((root / "_posts" / name).read_text(encoding="utf-8"))
+    return parse_post(post_path(root, name).read_text(encoding="utf-8"))
 
 
 @pytest.fixture
@@ -100,11 +99,11 @@ def test_every_format_becomes_posts_and_a_rerun_writes_nothing(archive, server):
     lists_mtime = (archive / "lists" / "美国之音.md").stat().st_mtime_ns
 
     # a re-run with unchanged feeds writes nothing, and each feed costs a 304
-    before = {p.name: p.read_bytes() for p in (archive / "_posts").iterdir()}
+    before = {p.name: p.read_bytes() for p in post_files(archive)}
     again = run_cli("fetch", "-C", str(archive), "--json")
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["new_posts"] == 0
-    assert {p.name: p.read_bytes() for p in (archive / "_posts").iterdir()} == before
+    assert {p.name: p.read_bytes() for p in post_files(archive)} == before
     assert all(s["status"] == "not_modified" for s in json.loads(again.stdout)["sources"])
     assert (archive / "lists" / "美国之音.md").stat().st_mtime_ns == lists_mtime
 
@@ -362,7 +361,7 @@ def test_include_exclude_and_disabled_sources(server, tmp_path):
     assert by_name["美国之音"]["new"] == 1 and by_name["美国之音"]["filtered"] == 1
     assert "关闭的" not in by_name and "/off" not in server.hits
     (voa,) = [n for n in posts(tmp_path) if "Taiwan" in n]
-    assert "comments: False" in (tmp_path / "_posts" / voa).read_text(encoding="utf-8")
+    assert "comments: False" in post_path(tmp_path, voa).read_text(encoding="utf-8")
 
 
 def test_a_second_run_on_the_same_archive_is_refused_or_waits(server, tmp_path):

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import run_cli
+from conftest import post_files, run_cli
 from newsmirror.archive.postformat import parse_post, post_filename, render_post
 from newsmirror.config import load_config
 from newsmirror.models import Article
@@ -207,7 +207,7 @@ def test_a_fresh_clone_without_cache_still_knows_allurls(tmp_path, server):
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["sources"][0]["new"] == 1
-    assert [p.name for p in (root / "_posts").iterdir()] == ["2025-01-02-新的.md"]
+    assert [p.name for p in post_files(root)] == ["2025-01-02-新的.md"]
 
 
 def test_import_refuses_a_directory_that_is_no_mirror(tmp_path):

@@ -238,7 +238,7 @@ def test_fetch_publish_fetches_then_publishes_in_one_run(tmp_path, server):
 
     assert result.returncode == 0, result.stderr
     assert log_of(upstream)[0].startswith("newsmirror: 1 new post (大纪元 1)")
-    committed = git(upstream, "show", "main:_posts/2023-10-28-布林肯王毅会谈逾7小时 盘点美中冲突领域.md")
+    committed = git(upstream, "show", "main:_posts/2023/10/2023-10-28-布林肯王毅会谈逾7小时 盘点美中冲突领域.md")
     assert committed == GOLDEN_POST.read_text(encoding="utf-8").strip()
 
     again = run_cli("fetch", "-C", str(root), "--publish", env=ISOLATED)

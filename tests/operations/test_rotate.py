@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, write_config
+from conftest import post_files, run_cli, write_config
 from newsmirror.archive.postformat import post_filename, render_post
 from newsmirror.models import Article
 from newsmirror.operations.rotate import parse_duration
@@ -73,7 +73,7 @@ def test_rotation_in_a_repository_uses_git_mv_and_dedup_still_knows_the_posts(tm
     moved = sorted(Path(p).name for p in report["moved"])
     assert moved == sorted(post_filename(a) for a in articles[3:])
     assert sorted(p.name for p in (root / "archived" / TODAY).iterdir()) == moved
-    assert sorted(p.name for p in (root / "_posts").iterdir()) == sorted(post_filename(a) for a in articles[:3])
+    assert sorted(p.name for p in post_files(root)) == sorted(post_filename(a) for a in articles[:3])
     staged = git(root, "status", "--porcelain").splitlines()
     assert len([line for line in staged if line.startswith("R ")]) == 4  # staged as renames: history follows
     listing = (root / "lists" / "大纪元.md").read_text(encoding="utf-8")
@@ -85,24 +85,24 @@ def test_rotation_in_a_repository_uses_git_mv_and_dedup_still_knows_the_posts(tm
     fetched = run_cli("fetch", "-C", str(root), "--json")
     assert fetched.returncode == 0, fetched.stderr
     assert json.loads(fetched.stdout)["sources"][0]["new"] == 1
-    assert len(list((root / "_posts").iterdir())) == 4
+    assert len(list(post_files(root))) == 4
 
 
 def test_rotation_outside_git_moves_files_and_dry_run_moves_nothing(tmp_path):
     root = tmp_path / "m"
     root.mkdir()
     make_archive(root)
-    before = sorted(p.name for p in (root / "_posts").iterdir())
+    before = sorted(p.name for p in post_files(root))
 
     dry = run_cli("rotate", "-C", str(root), "--older-than", "300d", "--dry-run")
     assert dry.returncode == 0 and "Would move 2 posts" in dry.stdout
-    assert sorted(p.name for p in (root / "_posts").iterdir()) == before
+    assert sorted(p.name for p in post_files(root)) == before
 
     done = run_cli("rotate", "-C", str(root), "--older-than", "300d", "--json")
     assert done.returncode == 0, done.stderr
     assert not json.loads(done.stdout)["used_git"]
     assert len(list((root / "archived" / TODAY).iterdir())) == 2
-    assert len(list((root / "_posts").iterdir())) == 5
+    assert len(list(post_files(root))) == 5
 
     again = run_cli("rotate", "-C", str(root), "--older-than", "300d", "--json")
     assert json.loads(again.stdout)["moved"] == []

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GOLDEN_FEED, run_cli, write_config
+from conftest import GOLDEN_FEED, post_files, run_cli, write_config
 from newsmirror.operations.run import run_every
 
 LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ run (\d+): (.*)$")
@@ -37,7 +37,7 @@ def test_runs_on_schedule_survives_a_failing_source_and_logs_one_line_per_run(tm
     assert lines[1].group(2).startswith("0 new, 0 known, 0 filtered, 1 unchanged, 1/2 sources failed")
     assert log.read_text(encoding="utf-8").count(" run ") == 3
     assert elapsed >= 2.0  # three starts one second apart
-    assert len(list((tmp_path / "_posts").iterdir())) == 1
+    assert len(list(post_files(tmp_path))) == 1
     assert server.hits["/broken.xml"] == 3  # the failing source was tried at every run
 
 

@@ -45,16 +45,20 @@ def test_status_after_real_runs_shows_success_error_cause_and_304s(tmp_path, ser
     by_name = {s["name"]: s for s in data["sources"]}
     ok, broken = by_name["好"], by_name["坏"]
     assert ok["last_success"] and ok["consecutive_failures"] == 0 and ok["last_error"] is None
-    assert (ok["posts_24h"], ok["posts_7d"]) == (1, 2)
+    # counted when the mirror got them (all three just now), not by their articles' dates
+    assert (ok["posts_24h"], ok["posts_7d"]) == (3, 3)
     assert ok["fetches"] == 2 and ok["not_modified"] == 1 and ok["answers_304"] and ok["validators"] == "etag"
-    assert sum(ok["per_day"]) == 3 and len(ok["per_day"]) == CHART_DAYS
+    assert ok["per_day"][-1] == 3 and sum(ok["per_day"]) == 3 and len(ok["per_day"]) == CHART_DAYS
+    published = ok["published_per_day"]  # the second series: the articles' own dates
+    assert (published[-1], published[-4], published[-21], sum(published)) == (1, 1, 1, 3)
+    assert data["per_day"][-1] == 3 and sum(data["published_per_day"]) == 3
     assert broken["last_success"] is None and broken["consecutive_failures"] == 2
     assert "500" in broken["last_error"]
     assert not broken["flagged"]  # failing, but not for a week yet
 
     text = run_cli("status", "-C", str(tmp_path))
     assert text.returncode == 0, text.stderr
-    assert "好" in text.stdout and "500" in text.stdout and "Posts per day, last 30 days" in text.stdout
+    assert "好" in text.stdout and "500" in text.stdout and "Posts fetched per day, last 30 days" in text.stdout
     assert "█" in text.stdout
 
 
@@ -90,12 +94,15 @@ def test_flag_rules():
 
 def test_build_status_counts_per_day_and_windows():
     config = Config(path=__import__("pathlib").Path("/x/newsmirror.toml"), sources=[SourceConfig("甲", "https://a/f")])
-    posts = [("甲", (NOW - timedelta(hours=h)).isoformat()) for h in (1, 23, 25, 24 * 6, 24 * 8, 24 * 40)]
-    posts += [("乙", NOW.isoformat()), ("甲", None)]
-    report = build_status(config, {}, posts, {"https://a/f": ("", "Tue")}, NOW)
+    fetched = [("甲", (NOW - timedelta(hours=h)).isoformat()) for h in (1, 23, 25, 24 * 6, 24 * 8, 24 * 40)]
+    fetched += [("乙", NOW.isoformat())]
+    # The articles' own dates: all a year old but one (a mirror catching up on an archive), one without a date.
+    posts = [("甲", (NOW - timedelta(days=365)).isoformat())] * 5 + [("甲", NOW.isoformat()), ("乙", NOW.isoformat()), ("甲", None)]
+    report = build_status(config, {}, posts, {"https://a/f": ("", "Tue")}, NOW, fetched=fetched)
     first = report.sources[0]
     assert first.name == "甲" and (first.posts_24h, first.posts_7d, first.posts_total) == (2, 4, 7)
-    assert sum(first.per_day) == 5 and first.per_day[-1] == 1  # the 40-day-old post is outside the chart
+    assert sum(first.per_day) == 5 and first.per_day[-1] == 1  # the 40-day-old fetch is outside the chart
+    assert sum(first.published_per_day) == 1 and first.published_per_day[-1] == 1
     assert first.validators == "last-modified"
     assert report.days[-1] == "2026-11-26" and len(report.days) == CHART_DAYS
     assert report.per_day[-1] == 2  # 甲 and 乙 today
@@ -168,6 +175,9 @@ def test_the_status_page_counts_the_posts_the_build_read_without_writing_the_sta
     )
     builder.build_site(load_config(tmp_path), with_search=False)
     page = (tmp_path / "_site" / "status.html").read_text(encoding="utf-8")
-    assert "<td>大纪元</td>" in page and "<td>0</td><td>1</td><td>1</td>" in page  # 0 failures; 1 post in 24 h, 7 d
+    assert '<td data-label="来源">大纪元</td>' in page
+    # 0 failures; 1 post fetched in 24 h and 7 d (the golden post, whatever its date; the hand-written one was
+    # not fetched)
+    assert '<td data-label="连续失败">0</td><td data-label="24 小时内抓取">1</td><td data-label="7 天内抓取">1</td>' in page
     with sqlite3.connect(tmp_path / ".newsmirror" / "state.sqlite") as db:
         assert db.execute("SELECT COUNT(*) FROM posts").fetchone()[0] == 1  # the new post is not synced by the build

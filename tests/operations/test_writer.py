@@ -53,7 +53,7 @@ def test_a_post_is_written_recorded_and_listed(tmp_path):
 
     post, urls, known_keys, lists = _with_writer(tmp_path, job)
     assert post == WrittenPost(
-        tmp_path / "_posts" / "2023-11-03-德国总理访问北京.md", "https://www.dw.com/zh/a-1?utm_source=rss",
+        tmp_path / "_posts" / "2023" / "11" / "2023-11-03-德国总理访问北京.md", "https://www.dw.com/zh/a-1?utm_source=rss",
         "德国总理访问北京", datetime(2023, 11, 3, 8, 0, tzinfo=UTC), "德国之声", tuple(keys),
     )
     written = parse_post(post.path.read_text(encoding="utf-8"))

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pytest
 
 import hostile
-from conftest import LocalServer, run_cli, write_config
+from conftest import LocalServer, post_files, run_cli, write_config
 from hostile import HOOK
 from newsmirror.archive.postformat import parse_post
 from newsmirror.scaffold import init_archive
@@ -42,7 +42,7 @@ def hostile_archive(tmp_path_factory):
 
 
 def _titles(root: Path) -> set[str]:
-    return {parse_post(p.read_text(encoding="utf-8")).title for p in (root / "_posts").iterdir()}
+    return {parse_post(p.read_text(encoding="utf-8")).title for p in post_files(root)}
 
 
 @pytest.mark.jekyll

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GOLDEN_NAME, GOLDEN_POST, run_cli
+from conftest import GOLDEN_NAME, GOLDEN_POST, post_files, run_cli
 from newsmirror.archive.layout import Archive
 from newsmirror.models import Article
 
@@ -88,9 +88,9 @@ def test_init_site_builds_under_jekyll_without_warnings_at_the_builder_urls(tmp_
     from newsmirror.archive.postformat import parse_post as parse
 
     summaries = []
-    for path in (root / "_posts").iterdir():
+    for path in post_files(root):
         post = parse(path.read_text(encoding="utf-8"))
-        summaries.append(PostSummary(path=f"_posts/{path.name}", title=post.title, date=post.date, source=post.source))
+        summaries.append(PostSummary(path=Archive(root).relative(path), title=post.title, date=post.date, source=post.source))
     write_indexes(Archive(root), summaries, sorted({s.source for s in summaries}), 100)
 
     jekyll = subprocess.run(
@@ -117,15 +117,15 @@ def test_init_site_builds_under_jekyll_without_warnings_at_the_builder_urls(tmp_
     assert report["errors"] == []
     assert len(report["collisions"]) == 1 and "Same" in report["collisions"][0]
 
-    def post_files(site: Path) -> set[str]:
+    def post_pages(site: Path) -> set[str]:
         return {
             p.relative_to(site).as_posix()
             for p in site.rglob("*.html")
             if p.relative_to(site).parts[0].isdigit() and len(p.relative_to(site).parts[0]) == 4
         }
 
-    jekyll_posts = post_files(tmp_path / "jekyll_site")
-    our_posts = post_files(root / "_site")
+    jekyll_posts = post_pages(tmp_path / "jekyll_site")
+    our_posts = post_pages(root / "_site")
     assert len(jekyll_posts) == 300  # 301 posts, one pair shares a URL under Jekyll
     extra = our_posts - jekyll_posts
     assert jekyll_posts <= our_posts
@@ -136,7 +136,7 @@ def test_init_site_builds_under_jekyll_without_warnings_at_the_builder_urls(tmp_
     page = (tmp_path / "jekyll_site" / golden_url).read_text(encoding="utf-8")
     assert "布林肯王毅会谈逾7小时 盘点美中冲突领域</h1>" in page
     assert "以下是布林肯在会议期间提出的美中分歧的相关议题" in page
-    liquid_post = next(p for p in (root / "_posts").iterdir() if "include x" in p.name)
+    liquid_post = next(p for p in post_files(root) if "include x" in p.name)
     from newsmirror.archive.postformat import parse_post
     from newsmirror.site.urls import post_url
 

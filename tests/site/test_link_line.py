@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import post_files, run_cli
 from newsmirror.archive.layout import Archive
 from newsmirror.archive.postformat import (
     markdown_link_line,
@@ -177,7 +177,7 @@ def test_newsmirror_build_shows_every_title_and_no_link_line(mirror):
 
 
 def test_the_posts_read_back_with_their_titles(mirror):
-    titles = sorted(parse_post(p.read_text(encoding="utf-8")).title for p in (mirror / "_posts").iterdir())
+    titles = sorted(parse_post(p.read_text(encoding="utf-8")).title for p in post_files(mirror))
     assert titles == sorted(POSTS)
 
 

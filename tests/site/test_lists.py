@@ -54,3 +54,32 @@ def test_numbered_pages_count_from_the_oldest_and_full_ones_never_change(tmp_pat
     changed = {out for out, sig in again.current.items() if outputs.current.get(out) != sig}
     assert "page/1/index.html" not in changed and "page/2/index.html" not in changed
     assert {"index.html", "page/3/index.html"} <= changed
+
+
+def test_page_numbers_show_the_newest_the_nearby_and_the_oldest():
+    assert lists.page_numbers(0, 0, 0) == []
+    assert lists.page_numbers(0, 1, 1) == [0, 1]
+    assert lists.page_numbers(0, 10, 10) == [0, 10, 9, None, 1]
+    assert lists.page_numbers(5, 5, 10) == [0, None, 7, 6, 5, 4, 3, None, 1]
+    assert lists.page_numbers(3, 3, 10) == [0, None, 5, 4, 3, 2, 1]
+    assert lists.page_numbers(10, 10, 10) == [0, 10, 9, 8, None, 1]
+
+
+def numbers(path) -> list[str]:
+    nav = re.search(r'<nav class="pages".*?</nav>', path.read_text(encoding="utf-8"), re.S)
+    return re.findall(r">(最新|\d+|…)<", nav.group(0)) if nav else []
+
+
+def test_numbered_pager_on_every_page_and_a_new_page_rerenders_only_its_neighbours(tmp_path, monkeypatch):
+    monkeypatch.setattr(lists, "LIST_PER_PAGE", 2)
+    site = tmp_path / "_site"
+    renderer = Renderer(tmp_path, site, {"site": {"title": "t", "baseurl": "", "url": "", "language": "zh"}, "base": ""})
+    outputs = Outputs(site, {})
+    write_lists(renderer, place_posts(records(20), ""), outputs, 2)
+    assert numbers(site / "index.html") == ["最新", "9", "8", "…", "1"]
+    assert numbers(site / "page" / "5" / "index.html") == ["最新", "…", "7", "6", "5", "4", "3", "…", "1"]
+    assert 'aria-current="page">5<' in (site / "page" / "5" / "index.html").read_text(encoding="utf-8")
+    again = Outputs(site, outputs.current)
+    write_lists(renderer, place_posts(records(22), ""), again, 2)  # page 11 is new
+    changed = {out for out, sig in again.current.items() if outputs.current.get(out) != sig and out.startswith("page/")}
+    assert changed == {"page/8/index.html", "page/9/index.html", "page/10/index.html", "page/11/index.html"}

@@ -68,7 +68,8 @@ def test_post_page_shows_what_the_post_says(archive):
     assert 'href="https://www.epochtimes.com/gb/23/10/28/n14105046.htm"' in page
     assert "2023-10-28 18:43 UTC" in page
     assert 'class="author"' not in page  # the author is the source
-    assert "<script" not in page  # no comments provider configured: no third-party script
+    # no comments provider configured: no third-party script, only the site's own 简/繁 switch
+    assert page.count("<script") == 1 and '<script src="/assets/hanzi.js" defer></script>' in page
 
 
 def test_liquid_escapes_are_shown_as_jekyll_shows_them(archive):
@@ -159,7 +160,7 @@ def test_adding_posts_rerenders_only_new_posts_and_the_pages_listing_them(archiv
 
 def test_deleted_post_disappears_from_the_site(archive):
     build(archive)
-    victim = next((archive / "_posts").glob("*第2条*"))
+    victim = next((archive / "_posts").rglob("*第2条*"))
     victim.unlink()
     report = build(archive)
     assert report.deleted >= 1
@@ -179,7 +180,7 @@ def test_broken_post_is_reported_and_the_rest_is_built(archive):
 def test_archived_posts_are_built_too(archive):
     folder = archive / "archived" / "2020" / "_posts"
     folder.mkdir(parents=True)
-    shutil.move(next((archive / "_posts").glob("*第1条*")), folder)
+    shutil.move(next((archive / "_posts").rglob("*第1条*")), folder)
     report = build(archive)
     assert report.posts == 7
     assert list((archive / "_site").rglob("*第1条*.html"))

@@ -1,7 +1,7 @@
 """Source health: what `newsmirror status` shows and the site's status page draws.
 
 Everything comes from the state cache (source outcomes recorded by each run, the posts table with each post's
-date). Pure functions turn that into a StatusReport, a text chart, and an SVG chart that needs no script.
+date and the time the mirror wrote it). Pure functions turn that into a StatusReport, a text chart, and an SVG chart that needs no script.
 """
 
 from __future__ import annotations
@@ -12,13 +12,43 @@ from datetime import UTC, datetime, timedelta
 
 from newsmirror.archive.layout import Archive
 from newsmirror.archive.postformat import as_datetime
-from newsmirror.archive.state import SourceHealth, State
-from newsmirror.config import Config
+from newsmirror.archive.state import PageRecord, RevisionCounts, SourceHealth, State
+from newsmirror.config import Config, SourceConfig
+from newsmirror.models import PAGE_CHANGED
 
 CHART_DAYS = 30
 
 
 FAILING_FLAG_AFTER = timedelta(days=7)
+# A list page or channel that gave at least USUAL_AT_LEAST entries and now gives under FEWER_THAN of them has most
+# likely changed its layout (a selector now catches only a sidebar), not stopped publishing.
+USUAL_AT_LEAST = 3
+FEWER_THAN = 1 / 3
+
+
+def page_settings(source: SourceConfig) -> str:
+    """What a page's counts are for: its address and selectors. Edited selectors start a new count."""
+    selectors = source.list_page
+    parts = [source.url, *(getattr(selectors, name) for name in ("item", "link", "title"))] if selectors else [source.url]
+    return "\x1f".join(parts)
+
+
+def read_page(previous: PageRecord | None, source: SourceConfig, entries: int, when: datetime) -> PageRecord:
+    """The record of a page that gave `entries` entries: flagged when that is far fewer than it usually gives."""
+    settings = page_settings(source)
+    usual = previous.usual if previous is not None and previous.settings == settings else 0
+    stamp = when.astimezone(UTC).isoformat()
+    if usual >= USUAL_AT_LEAST and entries < usual * FEWER_THAN:
+        changed = f"{PAGE_CHANGED} (it gave {entries} entries, usually {usual})"
+        return PageRecord(entries, usual, settings, changed, stamp)
+    return PageRecord(entries, entries, settings, "", stamp)
+
+
+def broken_page(previous: PageRecord | None, source: SourceConfig, why: str, when: datetime) -> PageRecord:
+    """The record of a page on which the selectors found nothing (`why`): its usual count is kept."""
+    settings = page_settings(source)
+    usual = previous.usual if previous is not None and previous.settings == settings else 0
+    return PageRecord(0, usual, settings, why, when.astimezone(UTC).isoformat())
 
 
 @dataclass(slots=True)
@@ -31,15 +61,20 @@ class SourceStatus:
     last_error_at: str | None = None
     consecutive_failures: int = 0
     failing_since: str | None = None
-    posts_24h: int = 0
+    posts_24h: int = 0  # posts the mirror wrote in the last 24 hours (whatever their articles' dates)
     posts_7d: int = 0
     posts_total: int = 0
     fetches: int = 0
     not_modified: int = 0  # answers that said "unchanged" (304, or the same bytes as last time)
     validators: str = "none"  # what the feed offers for conditional requests: etag, last-modified, both, none
-    per_day: list[int] = field(default_factory=list)  # posts per day, oldest first, CHART_DAYS long
-    flagged: bool = False  # failing for a week or more
+    per_day: list[int] = field(default_factory=list)  # posts fetched per day, oldest first, CHART_DAYS long
+    published_per_day: list[int] = field(default_factory=list)  # posts by their articles' dates, the same days
+    flagged: bool = False  # failing for a week or more, or a list page or channel that changed
     flag_reason: str = ""
+    page_changed: str = ""  # why a list page or channel looks changed (PAGE_CHANGED …), "" when it does not
+    edited_posts: int = 0  # articles edited at the source after they were mirrored (newsmirror recheck)
+    versions: int = 0  # their later versions kept
+    deleted: int = 0  # articles deleted at the source (and not back)
 
     @property
     def answers_304(self) -> bool:
@@ -51,8 +86,10 @@ class StatusReport:
     generated: str
     days: list[str]  # the chart's days, oldest first (YYYY-MM-DD)
     sources: list[SourceStatus]
-    per_day: list[int]  # all sources together
+    per_day: list[int]  # posts fetched per day, all sources together
+    published_per_day: list[int] = field(default_factory=list)  # … and by their articles' dates
     unreadable_posts: int = 0
+    size: dict | None = None  # operations/size.SizeReport.to_dict(), for `status --json`
 
     @property
     def flagged(self) -> list[SourceStatus]:
@@ -79,6 +116,29 @@ def flag_for(health: SourceHealth, now: datetime) -> tuple[bool, str]:
     return True, f"failing for {days} days ({health.consecutive_failures} failures in a row)"
 
 
+def changed_pages(config: Config, pages: dict[str, PageRecord]) -> dict[str, str]:
+    """Source → why its list page or channel looks changed, for the pages last read with the address and
+    selectors still configured (edited selectors are given their chance at the next run)."""
+    changed = {}
+    for source in config.sources:
+        page = pages.get(source.name)
+        if page is not None and page.changed and page.settings == page_settings(source):
+            changed[source.name] = page.changed
+    return changed
+
+
+def page_health(config: Config) -> dict[str, str]:
+    """changed_pages from the state cache; nothing when the archive has no cache yet (none is made for it)."""
+    archive = Archive(config.root)
+    if not (archive.state_dir / "state.sqlite").exists():
+        return {}
+    state = State.open(archive)
+    try:
+        return changed_pages(config, state.page_records())
+    finally:
+        state.close()
+
+
 def build_status(
     config: Config,
     health: dict[str, SourceHealth],
@@ -86,6 +146,9 @@ def build_status(
     validators: dict[str, tuple[str, str]],  # feed URL → (etag, last_modified)
     now: datetime,
     unreadable: int = 0,
+    pages: dict[str, PageRecord] | None = None,  # source → what its list page or channel gave when last read
+    revisions: dict[str, RevisionCounts] | None = None,  # source → its edits and deletions (State.revision_counts)
+    fetched: Sequence[tuple[str, str | None]] = (),  # (source, ISO time the mirror wrote it) of posts where known
 ) -> StatusReport:
     """Pure: the status of every configured source (and of any other source that has posts or history)."""
     today = now.astimezone(UTC).date()
@@ -97,21 +160,30 @@ def build_status(
     for name in health:
         statuses.setdefault(name, SourceStatus(name=name, enabled=False))
     for status in statuses.values():
-        status.per_day = [0] * CHART_DAYS
+        status.per_day, status.published_per_day = [0] * CHART_DAYS, [0] * CHART_DAYS
+    changed = changed_pages(config, pages or {})
     for source, stamp in posts:
-        if source not in statuses:
-            statuses[source] = SourceStatus(name=source, enabled=False, per_day=[0] * CHART_DAYS)
-        status = statuses[source]
+        status = statuses.setdefault(source, SourceStatus(name=source, enabled=False, per_day=[0] * CHART_DAYS,
+                                                          published_per_day=[0] * CHART_DAYS))  # fmt: skip
         status.posts_total += 1
         moment = as_datetime(stamp)
-        if moment is None:
+        slot = None if moment is None else index_of.get(moment.astimezone(UTC).date())
+        if slot is not None:
+            status.published_per_day[slot] += 1
+    for source, stamp in fetched:
+        moment = as_datetime(stamp)
+        if source not in statuses or moment is None:
             continue
-        # A post dated ahead of now (a feed's wrong time zone) is counted as recent.
+        status = statuses[source]
         status.posts_24h += moment >= now - timedelta(hours=24)
         status.posts_7d += moment >= now - timedelta(days=7)
         slot = index_of.get(moment.astimezone(UTC).date())
         if slot is not None:
             status.per_day[slot] += 1
+    for name, counts in (revisions or {}).items():
+        if name in statuses:
+            statuses[name].edited_posts, statuses[name].versions = counts.edited_posts, counts.versions
+            statuses[name].deleted = counts.deleted
     for name, status in statuses.items():
         record = health.get(name)
         if record is not None:
@@ -123,16 +195,19 @@ def build_status(
             status.fetches = record.fetch_count
             status.not_modified = record.not_modified_count
             status.flagged, status.flag_reason = flag_for(record, now)
+        if name in changed:
+            status.page_changed = changed[name]
+            status.flagged, status.flag_reason = True, changed[name]
         etag, modified = validators.get(status.url, ("", ""))
         status.validators = {(True, True): "etag, last-modified", (True, False): "etag",
                              (False, True): "last-modified"}.get((bool(etag), bool(modified)), "none")  # fmt: skip
     ordered = sorted(statuses.values(), key=lambda s: (not s.flagged, not s.enabled, s.name))
-    totals = [sum(s.per_day[i] for s in ordered) for i in range(CHART_DAYS)]
     return StatusReport(
         generated=now.astimezone(UTC).isoformat(),
         days=[d.isoformat() for d in days],
         sources=ordered,
-        per_day=totals,
+        per_day=[sum(s.per_day[i] for s in ordered) for i in range(CHART_DAYS)],
+        published_per_day=[sum(s.published_per_day[i] for s in ordered) for i in range(CHART_DAYS)],
         unreadable_posts=unreadable,
     )
 
@@ -150,10 +225,12 @@ def status_data(
     try:
         if posts is None:
             state.sync_with_disk()
+            state.sync_revisions()
             posts = state.source_dates()
             unreadable = len(state.unreadable_posts())
         validators = {url: (saved.etag, saved.last_modified) for url, saved in state.all_validators().items()}
-        return build_status(config, state.health(), posts, validators, now, unreadable)
+        return build_status(config, state.health(), posts, validators, now, unreadable, state.page_records(),
+                            state.revision_counts(), fetched=state.fetch_dates())  # fmt: skip
     finally:
         state.close()
 

@@ -7,9 +7,10 @@ replaces another post; the state database is only a cache of what these files sa
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from newsmirror.archive.postformat import post_filename, render_post
@@ -25,6 +26,36 @@ STATE_DIR = ".newsmirror"
 
 class ArchiveError(SourceProblem):
     """A problem with the archive directory itself (read-only, disk full, …); str() is one line."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Where a post lives: `_posts/YYYY/MM/<name>`, the year and month of the date its file name starts with, or with
+# `[site] post_folders = "day"`, `_posts/YYYY/MM/DD/<name>`. GitHub lists at most 1,000 entries of a directory and
+# advises under 3,000: a month folder holds ~625 posts for a mirror of the usual size (30,000 in four years), a day
+# folder ~275 for an hourly mirror of thirty outlets (100,000 a year), whose month folders would pass 8,000.
+# Jekyll reads sub-folders of `_posts/` and takes the URL from the date and title alone (the scaffold's permalink has
+# no :categories), so no URL depends on the folder.
+_NAME_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
+
+
+def dated_folder(name: str, per: str = "month") -> str | None:
+    """The archive-relative folder a post named `name` belongs in (`_posts/2023/10`, per day `_posts/2023/10/28`),
+    or None when the name does not start with a real YYYY-MM-DD- date (Jekyll does not read such a file as a post:
+    it is left where it is)."""
+    match = _NAME_DATE.match(name)
+    if match is None:
+        return None
+    try:
+        date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:  # Jekyll stops on such a name; doctor reports it
+        return None
+    return f"{POSTS_DIR}/{match[1]}/{match[2]}" + (f"/{match[3]}" if per == "day" else "")
+
+
+def dated_path(name: str, per: str = "month") -> str:
+    """The archive-relative path fetch writes a post named `name` to (flat in `_posts/` when it has no date)."""
+    folder = dated_folder(name, per)
+    return f"{folder or POSTS_DIR}/{name}"
 
 
 # pragma: no mutate start (outside the mutation-testing scope: see [tool.mutmut] in pyproject.toml)
@@ -99,10 +130,9 @@ class Archive:
         """Delete the hidden temporary files a killed run can leave (`.name.XXXX.tmp` beside posts, lists, images
         and settings). Call with the archive lock held: then none of them belongs to a write in progress."""
         removed = 0
-        folders = [self.root, self.posts_dir, self.root / LISTS_DIR]
-        images = self.root / "assets" / "images"
-        if images.is_dir():
-            folders += [Path(path) for path, _dirs, _files in os.walk(images)]
+        folders = [self.root, self.root / LISTS_DIR]
+        for tree in (self.posts_dir, self.root / "assets" / "images"):  # posts lie in dated folders
+            folders += [Path(path) for path, _dirs, _files in os.walk(tree)]
         for folder in folders:
             try:
                 entries = list(os.scandir(folder))
@@ -126,20 +156,27 @@ class Archive:
         return found
 
     def _names_in_posts(self) -> set[str]:
-        if self._taken_names is None:  # once per run: the folder exists from here on
+        """The file names (case-folded) of every file anywhere under `_posts/`, flat or in dated folders: a name is
+        taken wherever it lies, since Jekyll's URL comes from the name alone, and a flat legacy post and a foldered
+        new one of the same name would be built to one page."""
+        if self._taken_names is None:  # once per run
             self.posts_dir.mkdir(parents=True, exist_ok=True)
-            self._taken_names = {name.casefold() for name in os.listdir(self.posts_dir)}
+            self._taken_names = {
+                name.casefold() for _folder, _dirs, names in os.walk(self.posts_dir) for name in names
+            }
         return self._taken_names
 
-    def write_post(self, article: Article) -> Path:
-        """Write a new post; a name already taken (even differing only in case) gets `-2`, `-3`, …"""
+    def write_post(self, article: Article, per: str = "month") -> Path:
+        """Write a new post into its dated folder (`per` month or day); a name already taken anywhere under `_posts/`
+        (even differing only in case) gets `-2`, `-3`, …"""
         data = render_post(article).encode("utf-8")
         taken = self._names_in_posts()
         for suffix in range(1, 10_000):
             name = post_filename(article, suffix)
             if name.casefold() in taken:
                 continue
-            path = self.posts_dir / name
+            path = self.root / dated_path(name, per)
+            path.parent.mkdir(parents=True, exist_ok=True)
             if create_exclusive(path, data):
                 taken.add(name.casefold())
                 return path

@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS posts (
 );
 CREATE INDEX IF NOT EXISTS posts_url ON posts(url);
 CREATE TABLE IF NOT EXISTS keys (key TEXT PRIMARY KEY, path TEXT);
+CREATE INDEX IF NOT EXISTS keys_path ON keys(path);
 CREATE TABLE IF NOT EXISTS http (
     url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, body_hash TEXT, checked_at TEXT
 );
@@ -40,6 +41,14 @@ CREATE TABLE IF NOT EXISTS health (
 );
 CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, started TEXT, finished TEXT, report TEXT);
 CREATE TABLE IF NOT EXISTS images (url TEXT PRIMARY KEY, path TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS rechecks (
+    post TEXT PRIMARY KEY, last_checked TEXT, next_due TEXT, outcome TEXT, checks INTEGER DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS revisions (path TEXT PRIMARY KEY, mtime_ns INTEGER, post TEXT, kind TEXT, date TEXT);
+CREATE TABLE IF NOT EXISTS rsshub (route TEXT PRIMARY KEY, instance TEXT NOT NULL, answered_at TEXT);
+CREATE TABLE IF NOT EXISTS pages (
+    source TEXT PRIMARY KEY, entries INTEGER, usual INTEGER, settings TEXT, changed TEXT, checked_at TEXT
+);
 """
 
 
@@ -77,6 +86,48 @@ class SourceHealth:
     not_modified_count: int = 0
     fetch_count: int = 0
     failing_since: str | None = None  # when the current run of failures began
+
+
+@dataclass(frozen=True, slots=True)
+class PageRecord:
+    """What a list page or channel gave when last read: how many entries, how many it usually gives (the count of
+    the last read that did not look broken, for the same address and selectors), and why it looks changed, if so."""
+
+    entries: int
+    usual: int
+    settings: str  # a fingerprint of the address and selectors the counts are for
+    changed: str = ""  # "" when the page gave what it usually gives
+    checked_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecheckMark:
+    """A post's recheck bookkeeping: when it was last revisited, when it is due next, what was found."""
+
+    post: str  # the post's file name
+    last_checked: datetime | None
+    next_due: datetime | None
+    outcome: str  # unchanged | edited | deleted | failed
+    checks: int = 0
+
+
+@dataclass(slots=True)
+class RevisionCounts:
+    """Per source: posts with later versions, the versions kept, posts deleted at the source now."""
+
+    edited_posts: int = 0
+    versions: int = 0
+    deleted: int = 0
+
+
+_POST_COLUMNS = "path, mtime_ns, url, title, date, source, error"
+_UPDATE_POST = "mtime_ns = excluded.mtime_ns, url = excluded.url, title = excluded.title, date = excluded.date, " \
+    "source = excluded.source, error = excluded.error"
+# A post read from disk: a new row, or the row brought up to date, keeping when it was fetched.
+_UPSERT_POST = f"INSERT INTO posts ({_POST_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET {_UPDATE_POST}"
+# A post just written: fetched now, unless the row knew an earlier fetch (a post written again in place).
+_RECORD_POST = (f"INSERT INTO posts ({_POST_COLUMNS}, fetched) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) "
+                f"DO UPDATE SET {_UPDATE_POST}, fetched = coalesce(posts.fetched, excluded.fetched)")  # fmt: skip
 
 
 class SourceDate(NamedTuple):
@@ -134,6 +185,10 @@ class State:
             columns = {row[1] for row in connection.execute("PRAGMA table_info(health)")}
             if "failing_since" not in columns:  # added after schema 1 shipped; an old cache gains it in place
                 connection.execute("ALTER TABLE health ADD COLUMN failing_since TEXT")
+            if "fetched" not in {row[1] for row in connection.execute("PRAGMA table_info(posts)")}:
+                # when the mirror wrote the post (status counts what was fetched per day); unknown (NULL) for posts
+                # read back from disk into a rebuilt cache
+                connection.execute("ALTER TABLE posts ADD COLUMN fetched TEXT")
             version = connection.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if version is None:
                 connection.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
@@ -180,7 +235,7 @@ class State:
         if rows or gone:
             self.db.execute("BEGIN")
             try:
-                self.db.executemany("INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                self.db.executemany(_UPSERT_POST, rows)  # a changed file keeps the time it was fetched
                 self.db.executemany("DELETE FROM posts WHERE path = ?", [(p,) for p in gone])
                 self.db.execute("COMMIT")
             except BaseException:
@@ -235,17 +290,18 @@ class State:
 
     def record_posts(self, posts: Iterable[WrittenPost]) -> None:
         """Record written posts in one transaction."""
-        rows: list[tuple[str, int, str | None, str, str, str]] = []
+        rows: list[tuple[str, int, str | None, str, str, str, None, str]] = []
         key_rows: list[tuple[str, str]] = []
+        fetched = datetime.now(UTC).isoformat()
         for post in posts:
             relative = self.archive.relative(post.path)
             date_text = post.date.astimezone(UTC).isoformat()
             url = canonical_url(post.url) or None
-            rows.append((relative, post.path.stat().st_mtime_ns, url, post.title, date_text, post.source))
+            rows.append((relative, post.path.stat().st_mtime_ns, url, post.title, date_text, post.source, None, fetched))
             key_rows.extend((key, relative) for key in post.keys)
         self.db.execute("BEGIN")
         try:
-            self.db.executemany("INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, NULL)", rows)
+            self.db.executemany(_RECORD_POST, rows)
             self.db.executemany("INSERT OR IGNORE INTO keys VALUES (?, ?)", key_rows)
             self.db.execute("COMMIT")
         except BaseException:
@@ -291,6 +347,11 @@ class State:
         """(source, ISO date) of every readable post."""
         return [SourceDate(*row) for row in self.db.execute("SELECT source, date FROM posts WHERE error IS NULL")]
 
+    def fetch_dates(self) -> list[SourceDate]:
+        """(source, ISO time the mirror wrote it) of every readable post whose fetch time is known."""
+        query = "SELECT source, fetched FROM posts WHERE error IS NULL AND fetched IS NOT NULL"
+        return [SourceDate(*row) for row in self.db.execute(query)]
+
     def posts_under(self, folder: str) -> list[DatedPost]:
         """Every post (readable or not) inside the archive-relative `folder` or its sub-folders."""
         prefix = folder.rstrip("/") + "/"
@@ -307,6 +368,77 @@ class State:
     def legacy_url_count(self) -> int:
         """How many of the known keys come from `allurls.dat`."""
         return self.db.execute("SELECT COUNT(*) FROM keys WHERE path = ?", (LEGACY_URLS,)).fetchone()[0]
+
+    # -- rechecks and revisions (operations/recheck.py; the record is the files of archive/revisions.py) ---------
+
+    def recheck_marks(self) -> dict[str, RecheckMark]:
+        rows = self.db.execute("SELECT post, last_checked, next_due, outcome, checks FROM rechecks")
+        return {r[0]: RecheckMark(r[0], as_datetime(r[1]), as_datetime(r[2]), r[3] or "", r[4] or 0) for r in rows}
+
+    def record_rechecks(self, marks: Iterable[RecheckMark]) -> None:
+        """Record a run's rechecks in one transaction."""
+        rows = [
+            (m.post, _iso(m.last_checked), _iso(m.next_due), m.outcome, m.checks) for m in marks
+        ]
+        self.db.execute("BEGIN")
+        try:
+            self.db.executemany("INSERT OR REPLACE INTO rechecks VALUES (?, ?, ?, ?, ?)", rows)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def sync_revisions(self) -> int:
+        """Bring the revisions table in line with the event files under _revisions/ (new, changed, removed);
+        returns how many files were read or forgotten."""
+        from newsmirror.archive.revisions import parse_event, scan_records
+
+        known = {row[0]: row[1] for row in self.db.execute("SELECT path, mtime_ns FROM revisions")}
+        on_disk = scan_records(self.archive.root)
+        rows = []
+        for relative, (mtime, _size) in on_disk.items():
+            if known.get(relative) == mtime:
+                continue
+            try:
+                event = parse_event((self.archive.root / relative).read_text(encoding="utf-8"), relative)
+            except (OSError, UnicodeDecodeError, PostFormatError):
+                continue  # doctor names it; it counts for nothing
+            rows.append((relative, mtime, event.post, event.kind, _iso(event.date)))
+        gone = [(p,) for p in known if p not in on_disk]
+        if rows or gone:
+            self.db.execute("BEGIN")
+            try:
+                self.db.executemany("INSERT OR REPLACE INTO revisions VALUES (?, ?, ?, ?, ?)", rows)
+                self.db.executemany("DELETE FROM revisions WHERE path = ?", gone)
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        return len(rows) + len(gone)
+
+    def revision_counts(self) -> dict[str, RevisionCounts]:
+        """Edits and deletions per source (the posts' source; a post no longer in the archive counts for none)."""
+        source_of_name = {
+            path.rsplit("/", 1)[-1]: source or "" for path, source in self.db.execute("SELECT path, source FROM posts")
+        }
+        counts: dict[str, RevisionCounts] = {}
+        last_state: dict[str, str] = {}
+        edited: dict[str, int] = {}
+        for post, kind in self.db.execute("SELECT post, kind FROM revisions ORDER BY post, path"):
+            if kind == "edited":
+                edited[post] = edited.get(post, 0) + 1
+            else:
+                last_state[post] = kind
+        for post in set(edited) | set(last_state):
+            if post not in source_of_name:
+                continue
+            entry = counts.setdefault(source_of_name[post], RevisionCounts())
+            if post in edited:
+                entry.edited_posts += 1
+                entry.versions += edited[post]
+            if last_state.get(post) == "deleted":
+                entry.deleted += 1
+        return counts
 
     # -- HTTP validators --------------------------------------------------------------------------------------
 
@@ -359,6 +491,32 @@ class State:
                 " not_modified_count = not_modified_count + excluded.not_modified_count",
                 (source, stamp, stamp if not_modified else None, int(not_modified)),
             )
+
+    # -- RSSHub instances and list pages (see newsmirror.ingest.kinds, operations.fetch) -------------------------
+
+    def rsshub_instance(self, route: str) -> tuple[str, datetime | None]:
+        """The instance that last served `route` ("rsshub:/…"), and when; ("", None) when none did."""
+        row = self.db.execute("SELECT instance, answered_at FROM rsshub WHERE route = ?", (route,)).fetchone()
+        return (row[0], as_datetime(row[1])) if row else ("", None)
+
+    def remember_rsshub_instance(self, route: str, instance: str, when: datetime) -> None:
+        self.db.execute("INSERT OR REPLACE INTO rsshub VALUES (?, ?, ?)", (route, instance, when.astimezone(UTC).isoformat()))
+
+    def page_record(self, source: str) -> PageRecord | None:
+        row = self.db.execute(
+            "SELECT entries, usual, settings, changed, checked_at FROM pages WHERE source = ?", (source,)
+        ).fetchone()
+        return PageRecord(row[0] or 0, row[1] or 0, row[2] or "", row[3] or "", row[4]) if row else None
+
+    def record_page(self, source: str, record: PageRecord) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?)",
+            (source, record.entries, record.usual, record.settings, record.changed, record.checked_at),
+        )
+
+    def page_records(self) -> dict[str, PageRecord]:
+        rows = self.db.execute("SELECT source, entries, usual, settings, changed, checked_at FROM pages")
+        return {row[0]: PageRecord(row[1] or 0, row[2] or 0, row[3] or "", row[4] or "", row[5]) for row in rows}
 
     def health(self) -> dict[str, SourceHealth]:
         rows = self.db.execute(

@@ -15,9 +15,12 @@ from newsmirror.cli.commands.fetch import fetch
 from newsmirror.cli.commands.import_ import import_
 from newsmirror.cli.commands.init import init
 from newsmirror.cli.commands.publish import publish
+from newsmirror.cli.commands.recheck import recheck
+from newsmirror.cli.commands.reorganize import reorganize
 from newsmirror.cli.commands.rotate import rotate
 from newsmirror.cli.commands.run import run
 from newsmirror.cli.commands.serve import serve
+from newsmirror.cli.commands.size import size
 from newsmirror.cli.commands.sources import sources
 from newsmirror.cli.commands.status import status
 from newsmirror.cli.errors import failures_exit
@@ -43,7 +46,7 @@ def app() -> None:
     """Mirror news feeds into a Jekyll-compatible archive and a fast, searchable static site."""
 
 
-for command in (init, fetch, add, sources, publish, import_, rotate, status, build, serve, doctor, run):
+for command in (init, fetch, recheck, add, sources, publish, import_, rotate, reorganize, size, status, build, serve, doctor, run):
     app.add_command(command)
 
 

@@ -10,13 +10,13 @@ from typing import Any, TypeVar
 import click
 
 from newsmirror.cli.errors import CommandError
-from newsmirror.config import Config, load_config
+from newsmirror.config import CONFIG_NAME, Config, load_config
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 directory_option = click.option(
     "-C", "--directory", "directory", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="The archive directory (default: the current one).",
+    help="The archive directory (default: the one holding the current folder, as git finds its repository).",
 )  # fmt: skip
 proxy_option = click.option(
     "--proxy", default=None, help="Proxy URL (http://, socks5://); default: HTTPS_PROXY/ALL_PROXY."
@@ -32,7 +32,14 @@ def json_option(what: str = "the outcome") -> Callable[[F], F]:
 
 
 def archive_root(directory: Path | None) -> Path:
-    return (directory or Path.cwd()).resolve()
+    """The archive the command is about: the nearest folder, from `-C` (or the current one) upwards, that holds
+    newsmirror.toml — as git finds its repository from any subfolder. None found: the folder itself, whose
+    missing settings file the command then reports."""
+    start = (directory or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    return start
 
 
 def settings(directory: Path | None) -> Config:

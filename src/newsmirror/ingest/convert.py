@@ -1,4 +1,4 @@
-"""Traditional ⇄ Simplified Chinese conversion through OpenCC's dictionaries.
+"""Traditional ⇄ Simplified Chinese conversion through OpenCC (the official C++ bindings, `opencc` on PyPI).
 
 The conversions a source may name are config.CONVERSIONS. OpenCC is imported on the first conversion, not with
 this module: most runs convert nothing."""
@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from opencc import OpenCC
 
 # Tags; also a "<" that no ">" follows, up to the end (convert_html gives it back to the text before it): matching
 # it at once, rather than failing after every such "<" and rescanning the rest each time, keeps this linear.
@@ -14,7 +18,7 @@ _TAG_OR_TEXT = re.compile(r"(<[^>]*(?:>|\Z))")
 
 
 @cache
-def _converter(conversion: str):
+def _converter(conversion: str) -> OpenCC:
     from opencc import OpenCC
 
     return OpenCC(conversion)

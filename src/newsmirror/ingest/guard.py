@@ -73,11 +73,13 @@ class AddressGuard:
 PUBLIC_ONLY = AddressGuard()  # nothing trusted: what `add` uses for the addresses a reader sends
 
 
-def source_guard(settings: FetchConfig, source: SourceConfig) -> AddressGuard:
+def source_guard(settings: FetchConfig, source: SourceConfig, feed_url: str = "") -> AddressGuard:
     """The guard for one source: its feed's own host is trusted (an intranet feed may link intranet articles),
-    and so are the private hosts and networks that [fetch] and the source allow."""
+    and so are the private hosts and networks that [fetch] and the source allow. `feed_url`: where the feed is
+    read when that is not the source's url (an RSSHub instance, the operator's choice as a feed's address is)."""
     return AddressGuard.from_settings(
-        [*settings.allow_private, *source.allow_private], trusted_urls=(source.url,), hint="allow it with allow_private"
+        [*settings.allow_private, *source.allow_private], trusted_urls=(feed_url or source.url,),
+        hint="allow it with allow_private",
     )
 
 

@@ -288,10 +288,12 @@ class Fetcher:
         max_bytes: int | None = None,
         guard: AddressGuard | None = None,
         accept: str = "*/*",
+        retries: int | None = None,
     ) -> FetchResult:
         """GET with retries on timeouts, broken connections, 429 and 5xx; raises FetchError with a one-line cause.
-        With a `guard`, every hop whose host it does not trust must resolve to addresses it permits."""
-        attempts = 1 + max(0, self.config.retries)
+        With a `guard`, every hop whose host it does not trust must resolve to addresses it permits. `retries`:
+        instead of [fetch] retries (0 where another address can be asked instead, as for RSSHub instances)."""
+        attempts = 1 + max(0, self.config.retries if retries is None else retries)
         for attempt in range(1, attempts + 1):
             try:
                 return await self._get_once(url, validators, max_bytes or self.config.max_bytes, guard, accept)

@@ -14,7 +14,13 @@ from functools import lru_cache
 
 import nh3
 
-from newsmirror.ingest.embeds import FRAME_SOURCES, frame_address, frame_label, player_embed, privacy_embed_url
+from newsmirror.ingest.embeds import (
+    FRAME_SOURCES,
+    frame_address,
+    frame_label,
+    player_embed,
+    privacy_embed_url,
+)
 from newsmirror.urlsafety import join_url, split_url
 
 ALLOWED_TAGS = {
@@ -94,12 +100,13 @@ _START_TAG = re.compile(
 )
 _ATTRIBUTE = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+)))?""")
 _LAZY_SOURCES = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url", "data-echo")
-# A frame whose address was refused goes with whatever it held (nh3 keeps a frame's content as inert text): a frame
-# with no src before its ">", up to its "</iframe>" (group "empty"). Linear: a frame with a src is passed over up to
-# that src; a frame no "</iframe>" follows takes the rest of the input along (kept), where no frame can be removed.
-_EMPTY_IFRAME = re.compile(
-    r"<iframe(?:[^>]*?\ssrc=|[^>]*>.*?(?P<empty></iframe>)|.*)", re.IGNORECASE | re.DOTALL
-)
+# A frame in nh3's writing, from its start tag to its end tag. Its content is raw text, never markup, and never
+# holds "</iframe>" (that would have ended it), so each match runs from a real start tag to its real end even when
+# the text looks like frames (`<iframe src=player><iframe></iframe>…`). Linear: nh3 escapes "<" and ">" in values
+# (`_nh3_escapes_values`), so a start tag ends before the next "<", and a frame no end tag follows (never in nh3's
+# writing) runs to the end: matches never overlap.
+_WRITTEN_FRAME = re.compile(r"<iframe\b([^<>]*)>.*?(?:</iframe>|\Z)", re.IGNORECASE | re.DOTALL)
+_HAS_SRC = re.compile(r"\ssrc=")
 # A frame its page hides (Google Tag Manager's, say) shows the reader nothing: no link for it.
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _HTML_SPACES = re.compile(r"[\t\n\f\r ]+")
@@ -274,8 +281,14 @@ def _clean(fragment: str, base_url: str) -> str:
         strip_comments=True,
     )
     if "<iframe" in cleaned:
-        cleaned = _EMPTY_IFRAME.sub(lambda m: "" if m.group("empty") else m.group(), cleaned)
+        cleaned = _WRITTEN_FRAME.sub(_frame_written, cleaned)
     return cleaned
+
+
+def _frame_written(match: re.Match[str]) -> str:
+    """A frame nh3 kept: empty when it has an address (what it held is fallback text a browser never shows, and text
+    that looks like markup to a reader of the feed); gone with what it held when its address was refused."""
+    return f"<iframe{match.group(1)}></iframe>" if _HAS_SRC.search(match.group(1)) else ""
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -14,10 +14,11 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from newsmirror.archive.health import page_health
 from newsmirror.archive.identity import canonical_url
 from newsmirror.archive.layout import Archive
 from newsmirror.archive.postformat import PostFormatError, liquid_unsafe, parse_post, split_front_matter
-from newsmirror.config import ConfigError, load_config
+from newsmirror.config import CONFIG_NAME, Config, ConfigError, load_config
 from newsmirror.site.urls import filename_parts
 
 ERROR, WARNING = "error", "warning"
@@ -42,6 +43,9 @@ class Finding:
 class DoctorReport:
     checked_posts: int = 0
     findings: list[Finding] = field(default_factory=list)
+    # Per source: {"edited": articles edited at the source, "versions": later versions kept, "deleted": articles
+    # deleted at the source}, from the record of `newsmirror recheck` (archive/revisions.py).
+    revisions: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Finding]:
@@ -53,7 +57,7 @@ class DoctorReport:
 
     def to_dict(self) -> dict:
         return {"checked_posts": self.checked_posts, "errors": len(self.errors), "warnings": len(self.warnings),
-                "findings": [asdict(f) for f in self.findings]}  # fmt: skip
+                "findings": [asdict(f) for f in self.findings], "revisions": self.revisions}  # fmt: skip
 
     def add(self, severity: str, path: str, problem: str, fix: str) -> None:
         self.findings.append(Finding(severity, path, problem, fix))
@@ -94,6 +98,45 @@ def _asset_paths(text: str, baseurl: str) -> set[str]:
     return found
 
 
+def _check_pages(config: Config, report: DoctorReport) -> None:
+    """List pages and channels whose last read looked like a changed layout (archive/health.py)."""
+    for name, why in page_health(config).items():
+        report.add(WARNING, "newsmirror.toml", f"source {name!r}: {why}",
+                   f"open the page and fix the source's [sources.list] selectors; `newsmirror sources check {name}` shows what they find")  # fmt: skip
+
+
+_SOON_MONTHS = 12  # a limit reached within this many months is a warning
+
+
+def check_size(root: Path, report: DoctorReport) -> None:
+    """The host's limits (operations/size.py): a file GitHub would refuse is an error; a limit reached, or reached
+    within a year at the current rate, a warning with what to do."""
+    from newsmirror.operations.size import FILE_MOST, describe, measure_size
+
+    for limit in measure_size(root, estimate_pack=False).limits:
+        soon = limit.reached_in_months is not None and limit.reached_in_months <= _SOON_MONTHS
+        if not soon:
+            continue
+        severity = ERROR if limit.limit == FILE_MOST and limit.reached else WARNING
+        report.add(severity, "(size)", describe(limit), limit.advice)
+
+
+def check_revisions(root: Path, sources: dict[str, str], report: DoctorReport) -> None:
+    """Event files of _revisions/ that cannot be read, and the edits and deletions per source."""
+    from newsmirror.archive.revisions import read_histories
+
+    problems: list[str] = []
+    for name, history in read_histories(root, problems).items():
+        counts = report.revisions.setdefault(sources.get(name, "(no such post)"), {"edited": 0, "versions": 0, "deleted": 0})
+        counts["edited"] += bool(history.versions)
+        counts["versions"] += len(history.versions)
+        counts["deleted"] += history.deletion is not None
+    for line in problems:
+        path, _, problem = line.partition(": ")
+        report.add(WARNING, path, f"a recheck record that cannot be read: {problem}",
+                   "restore it from git (`git checkout -- FILE`); newsmirror never changes these files")  # fmt: skip
+
+
 def check_archive(root: Path) -> DoctorReport:
     report = DoctorReport()
     archive = Archive(root)
@@ -102,9 +145,13 @@ def check_archive(root: Path) -> DoctorReport:
         config = load_config(root)
         baseurl = config.site.baseurl
     except ConfigError as exc:
-        for problem in exc.problems:
-            report.add(ERROR, "newsmirror.toml", problem, "fix the setting in newsmirror.toml (see README.md)")
+        for problem in exc.problems:  # the finding names the file: the problem need not name it again
+            problem = problem.removeprefix(f"{root / CONFIG_NAME}: ")
+            report.add(ERROR, CONFIG_NAME, problem, "fix the setting in newsmirror.toml (see README.md)")
+    else:
+        _check_pages(config, report)
     first_of: dict[str, str] = {}
+    sources: dict[str, str] = {}  # post file name → its source
     assets: dict[str, list[str]] = {}
     for path in sorted(archive.iter_post_paths()):
         relative = archive.relative(path)
@@ -125,6 +172,7 @@ def check_archive(root: Path) -> DoctorReport:
         except PostFormatError as exc:
             report.add(ERROR, relative, str(exc), "run `newsmirror import --repair` to rewrite it from what is readable")
             continue
+        sources[path.name] = post.source
         if not post.link.strip():
             report.add(WARNING, relative, "no `from:` address: dedup can only match it by title",
                        "run `newsmirror import --repair` (it recovers the address from the title line)")  # fmt: skip
@@ -145,9 +193,11 @@ def check_archive(root: Path) -> DoctorReport:
                        'write each such "{" as {{ "{" }} (as newsmirror does), or wrap the body in {% raw %}…{% endraw %}')  # fmt: skip
         for asset in _asset_paths(text, baseurl):
             assets.setdefault(asset, []).append(relative)
+    check_size(root, report)
     for asset, users in sorted(assets.items()):
         if not (root / asset.lstrip("/")).is_file():
             more = f" and {len(users) - 1} more" if len(users) > 1 else ""
             report.add(ERROR, users[0], f"references {asset}, which is not in the archive{more}",
                        "fetch again with mirror_images = true, or remove the image from the post")  # fmt: skip
+    check_revisions(root, sources, report)
     return report

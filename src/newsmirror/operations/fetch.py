@@ -15,14 +15,17 @@ from typing import TYPE_CHECKING
 from newsmirror.archive.identity import article_keys
 from newsmirror.archive.layout import Archive
 from newsmirror.archive.state import PostsUnreadableError, State, WrittenPost, locked_state
-from newsmirror.config import Config, SourceConfig
+from newsmirror.config import Config, SourceConfig, format_size, source_kind
 from newsmirror.ingest.articles import article_title, limit_entry, normalise_title, passes_filters
 from newsmirror.ingest.guard import AddressGuard, source_guard
-from newsmirror.ingest.http import FEED_ACCEPT, Fetcher
-from newsmirror.models import Entry, SourceProblem
+from newsmirror.ingest.http import Fetcher
+from newsmirror.ingest.kinds import SourceDocument, fetch_document, instance_order, parse_document
+from newsmirror.models import Entry, PageChangedError, SourceProblem
 from newsmirror.workers import TimeLimitExceeded, WorkerPool
 
 if TYPE_CHECKING:
+    from newsmirror.ingest.feeds import ParsedFeed
+    from newsmirror.ingest.media import ImageTotals
     from newsmirror.operations.writer import PostWriter
 
 # feeds (lxml), fulltext (trafilatura) and the post writer (the sanitizer, nh3; media) are imported where they are
@@ -43,6 +46,7 @@ class SourceReport:
     seconds: float = 0.0
     posts: list[str] = field(default_factory=list)  # archive-relative paths written this run
     timeouts: int = 0  # items whose sanitizing or extraction ran past the time limit
+    served_by: str = ""  # an RSSHub route: the instance that answered
 
     @property
     def failed(self) -> bool:
@@ -57,6 +61,7 @@ class RunReport:
     indexes_written: list[str] = field(default_factory=list)
 
     warnings: list[str] = field(default_factory=list)  # about the run as a whole, not one source
+    images: dict | None = None  # ingest/media.ImageTotals.to_dict() when a source mirrored images
 
     @property
     def new_posts(self) -> int:
@@ -75,6 +80,7 @@ class RunReport:
             "sources": [asdict(s) for s in self.sources],
             "indexes_written": self.indexes_written,
             "warnings": self.warnings,
+            "images": self.images,
         }
 
 
@@ -123,6 +129,10 @@ class Run:
 
             self._writer = PostWriter(self.config, self.state, self.fetcher, self.workers)
         return self._writer
+
+    def image_totals(self) -> ImageTotals | None:
+        """What image mirroring did in this run (None when nothing mirrored images)."""
+        return self._writer.image_totals() if self._writer is not None else None
 
     def close(self) -> None:
         if self._workers is not None:
@@ -221,32 +231,78 @@ class Run:
         except Exception as exc:  # the posts are safe on disk; the cache catches up next run
             report.warnings.append(f"could not record {len(written)} posts in the state cache: {exc}")
 
-    async def _fetch_source(self, source: SourceConfig, report: SourceReport) -> None:
-        validators, previous_hash = self.state.validators(source.url)
-        # The feed's own address is the operator's; where its server redirects to is not.
-        result = await self.fetcher.get(source.url, validators=validators, accept=FEED_ACCEPT, guard=self.guard(source))
-        if result.not_modified:
-            report.status = "not_modified"
-            return
-        body_hash = hashlib.sha256(result.content).hexdigest()
-        if body_hash == previous_hash:  # servers without validators: same bytes, same items
-            report.status = "not_modified"
-            self.state.save_validators(source.url, result.validators, body_hash)
-            return
-        from newsmirror.ingest.feeds import FeedError, parse_feed
+    async def _document(self, source: SourceConfig, report: SourceReport) -> SourceDocument:
+        """The source's document (ingest/kinds.py): for an RSSHub route, from the instance that served it last
+        (remembered in the state), else the next that answers; the report says which, and why others failed."""
+        instances = None
+        if source_kind(source) == "rsshub":
+            remembered, when = self.state.rsshub_instance(source.url)
+            instances = instance_order(self.config.fetch.rsshub, remembered, when, self.now)
+        # The feed's own address is the operator's (and so are the RSSHub instances); where they redirect is not.
+        document = await fetch_document(
+            self.fetcher, source, self.config.fetch, instances=instances,
+            validators_of=lambda url: self.state.validators(url)[0],
+        )
+        if document.instance:
+            report.served_by = document.instance
+            report.warnings.extend(f"RSSHub instance {failure}; asked the next" for failure in document.failures)
+            self.state.remember_rsshub_instance(source.url, document.instance, self.now)
+        return document
 
-        # In a worker process, and yielding after every entry below: a 10,000-item feed must not starve the event
-        # loop, or the other sources' requests would time out while their bytes wait unread.
+    async def _entries(self, source: SourceConfig, document: SourceDocument) -> ParsedFeed:
+        """The document's entries, parsed in a worker process: a 10,000-item feed must not starve the event loop,
+        or the other sources' requests would time out while their bytes wait unread (it also yields after every
+        entry later on)."""
+        from newsmirror.ingest.feeds import FeedError
+
+        result = document.result
         try:
-            feed = await self.workers.run(
-                parse_feed, result.content, source.name, charset=result.charset, content_type=result.content_type,
+            return await self.workers.run(
+                parse_document, source, result.content, charset=result.charset, content_type=result.content_type,
                 now=self.now, base_url=result.final_url, limit=FEED_PARSE_LIMIT,
             )
         except TimeLimitExceeded as exc:
-            raise FeedError(f"the feed could not be read: parsing it {exc}") from None
+            raise FeedError(f"the {'feed' if source_kind(source) in ('feed', 'rsshub') else 'page'} could not be read: parsing it {exc}") from None
+
+    def _check_page(self, source: SourceConfig, feed: ParsedFeed | None, broken: str, report: SourceReport) -> None:
+        """A list page or channel: remember how many entries it gave; far fewer than usual, or none, is a page
+        that changed (said in the report, flagged by `status` and `doctor`), not a quiet day."""
+        if source_kind(source) not in ("list", "telegram"):
+            return
+        from newsmirror.archive.health import broken_page, read_page
+
+        previous = self.state.page_record(source.name)
+        if feed is None:
+            record = broken_page(previous, source, broken, self.now)
+        else:
+            record = read_page(previous, source, len(feed.entries), self.now)
+        if record.changed and feed is not None:
+            report.warnings.append(record.changed)
+        self.state.record_page(source.name, record)
+
+    async def _fetch_source(self, source: SourceConfig, report: SourceReport) -> None:
+        document = await self._document(source, report)
+        result = document.result
+        if result.not_modified:
+            report.status = "not_modified"
+            return
+        _validators, previous_hash = self.state.validators(document.key)
+        body_hash = hashlib.sha256(result.content).hexdigest()
+        if body_hash == previous_hash:  # servers without validators: same bytes, same items
+            report.status = "not_modified"
+            self.state.save_validators(document.key, result.validators, body_hash)
+            return
+        from newsmirror.ingest.feeds import FeedError
+
+        try:
+            feed = await self._entries(source, document)
+        except PageChangedError as exc:
+            self._check_page(source, None, str(exc), report)
+            raise
+        self._check_page(source, feed, "", report)
         report.warnings.extend(feed.warnings)
         if not feed.entries:
-            raise FeedError("the feed has no items")
+            raise FeedError("the feed has no items" if source_kind(source) != "telegram" else "the channel shows no message")
         entries = self._within_limits(feed.entries, source, report)
         # Oldest first, so that when two articles want one file name the later one gets the suffix.
         ordered = sorted(entries, key=lambda e: (e.published is None, e.published or self.now))
@@ -264,7 +320,7 @@ class Run:
             self.progress.source_items(source.name, done, len(new))
             await asyncio.sleep(0)
         report.status = "ok"
-        self.state.save_validators(source.url, result.validators, body_hash)
+        self.state.save_validators(document.key, result.validators, body_hash)
 
     async def _content_or_skip(self, entry: Entry, source: SourceConfig, report: SourceReport) -> str | None:
         """The post's HTML, or None when making it safe ran past the time limit: one warning, and the item is
@@ -330,6 +386,20 @@ class UnknownSourceError(ValueError):
     """`--source NAME` names no configured source."""
 
 
+def _note_images(run: Run, report: RunReport) -> None:
+    """The run's image totals in the report, and one warning when `[site] image_budget` held images back."""
+    totals = run.image_totals()
+    if totals is None:
+        return
+    report.images = totals.to_dict()
+    if totals.over_budget:
+        report.warnings.append(
+            f"image budget reached: assets/images/ holds {format_size(totals.archive_bytes)} of the "
+            f"{format_size(totals.budget)} [site] image_budget allows; {totals.over_budget} new images keep their "
+            "original address (raise image_budget, or see `newsmirror size`)"
+        )
+
+
 def select_sources(config: Config, names: list[str] | None) -> list[SourceConfig]:
     if names:
         wanted = set(names)
@@ -365,6 +435,7 @@ def run_fetch(
                 try:
                     return await _run_sources(run, sources)
                 finally:
+                    _note_images(run, report)
                     await asyncio.to_thread(run.close)
 
         report.sources = asyncio.run(main())

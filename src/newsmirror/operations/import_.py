@@ -252,7 +252,7 @@ def _adopt_sources(root: Path, report: ImportReport) -> None:
         except (ConfigError, UnicodeDecodeError) as exc:
             raise ArchiveImportError(str(exc).splitlines()[0]) from None
     if not config_path.exists():
-        head = default_config_text().split("[[sources]]", 1)[0]
+        head = default_config_text().split("\n[[sources]]", 1)[0] + "\n"  # "# [[sources]]" examples stay
         atomic_write_text(config_path, head)
         report.config_written = True
         existing: list[SourceConfig] = []

@@ -136,12 +136,15 @@ def _source_of(path: Path) -> str:
         return "?"
 
 
-def commit_message(added_posts: list[Path], moved: int, other: int) -> str:
-    """`newsmirror: 12 new posts (大纪元 8, BBC中文 4)`, with one line per source in the body."""
+def commit_message(added_posts: list[Path], moved: int, other: int, foldered: int = 0) -> str:
+    """`newsmirror: 12 new posts (大纪元 8, BBC中文 4)`, with one line per source in the body; `moved` counts posts
+    rotated to archived/, `foldered` those moved within _posts/ (reorganize)."""
     per_source = Counter(_source_of(p) for p in added_posts)
     parts = [f"{len(added_posts)} new post{'s' if len(added_posts) != 1 else ''}"]
     if moved:
         parts.append(f"{moved} rotated")
+    if foldered:
+        parts.append(f"{foldered} moved into dated folders")
     if other:
         parts.append(f"{other} other file{'s' if other != 1 else ''} changed")
     subject = "newsmirror: " + ", ".join(parts)
@@ -167,13 +170,15 @@ def stage_and_commit(git: Git, archive_root: Path) -> tuple[bool, str]:
     git.run("add", "-A", "--", ".", ":(exclude,glob)**/.*.tmp", *([] if ignored else [f":(exclude){STATE_DIR}"]))
     staged = git.run("diff", "--cached", "--name-status", "-M", "-z", "--relative", "--", ".").stdout
     fields = [f for f in staged.split("\0") if f]
-    added, moved, other, indexes = [], 0, 0, 0
+    added, moved, other, indexes, foldered = [], 0, 0, 0, 0
     index = 0
     while index < len(fields):
         status = fields[index]
         if status.startswith(("R", "C")):
+            within_posts = fields[index + 2].startswith(POSTS_DIR + "/") and fields[index + 1].startswith(POSTS_DIR + "/")
+            foldered += within_posts
+            moved += not within_posts
             index += 3
-            moved += 1
             continue
         relative = fields[index + 1]
         index += 2
@@ -183,10 +188,10 @@ def stage_and_commit(git: Git, archive_root: Path) -> tuple[bool, str]:
             other += 1
         else:
             indexes += 1
-    if not added and not moved and not other and not indexes:
+    if not added and not moved and not other and not indexes and not foldered:
         # Something outside the archive may be staged by the user; never commit that on their behalf.
         return False, ""
-    message = commit_message(added, moved, other)
+    message = commit_message(added, moved, other, foldered)
     git.run("commit", "--quiet", "-m", message, "--", ".")
     return True, message
 

@@ -8,18 +8,15 @@ because the state reads `archived/` as well.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from newsmirror.archive.indexes import write_indexes
 from newsmirror.archive.layout import POSTS_DIR, Archive
 from newsmirror.archive.postformat import as_datetime
 from newsmirror.archive.state import State, locked_state
 from newsmirror.config import Config
+from newsmirror.operations.moves import move_files, record_moves
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -61,26 +58,6 @@ def _post_date(date: str | None, name: str) -> datetime | None:
     return None
 
 
-def _tracked(root: Path) -> set[str] | None:
-    """Archive-relative paths git tracks under _posts/, or None outside a repository."""
-    result = subprocess.run(
-        ["git", "ls-files", "-z", "--", "_posts"], cwd=root, capture_output=True, text=True, encoding="utf-8"
-    )
-    if result.returncode != 0:
-        return None
-    return {p for p in result.stdout.split("\0") if p}
-
-
-def _git_mv(root: Path, sources: list[str], destination: str) -> None:
-    for start in range(0, len(sources), 200):  # keep the command line well below ARG_MAX
-        chunk = sources[start : start + 200]
-        moved = subprocess.run(["git", "mv", "-k", "--", *chunk, destination + "/"], cwd=root, capture_output=True)
-        if moved.returncode != 0:  # git refused (a file in a conflicted state…): a plain move loses nothing
-            for relative in chunk:
-                if (root / relative).exists():
-                    os.rename(root / relative, root / destination / Path(relative).name)
-
-
 def plan_rotation(state: State, cutoff: datetime) -> list[str]:
     """The posts under `_posts/` dated before `cutoff`, oldest first."""
     chosen = []
@@ -110,22 +87,8 @@ def rotate(config: Config, older_than: timedelta, now: datetime | None = None, d
         if dry_run or not moves:
             report.moved = [m[0] for m in moves]
             return report
-        tracked = _tracked(archive.root)
-        report.used_git = tracked is not None
-        by_folder: dict[Path, list[str]] = {}
-        for relative, target in moves:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if tracked is not None and relative in tracked:
-                by_folder.setdefault(target.parent, []).append(relative)
-            else:
-                os.rename(archive.root / relative, target)  # same file system: atomic, never half a post
-            report.moved.append(relative)
-        for parent, sources in by_folder.items():
-            _git_mv(archive.root, sources, archive.relative(parent))
-        # A move keeps the file's mtime: told the new paths, the sync only checks them (and still notices a post
-        # that did not move) instead of reading every moved post again; dedup keys follow their posts.
-        state.move_posts([(relative, archive.relative(target)) for relative, target in moves])
-        state.sync_with_disk()
-        # lists/<source>.md link to the posts' files, which have moved.
-        write_indexes(archive, state.summaries(), [s.name for s in config.sources], config.site.list_limit)
+        relative_moves = [(relative, archive.relative(target)) for relative, target in moves]
+        report.used_git = move_files(archive, relative_moves)
+        report.moved = [relative for relative, _target in relative_moves]
+        record_moves(config, state, relative_moves)
     return report

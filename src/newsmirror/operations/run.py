@@ -16,7 +16,7 @@ from pathlib import Path
 
 from newsmirror.archive.layout import STATE_DIR
 from newsmirror.archive.lock import FileLock, LockedError
-from newsmirror.config import ConfigError, load_config
+from newsmirror.config import Config, ConfigError, load_config
 
 
 def scheduler_lock(root: Path) -> FileLock:
@@ -38,8 +38,9 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def run_once(root: Path, number: int, publish: bool | None, lock_wait: float) -> RunOutcome:
-    """One scheduled run: reload the settings, fetch, publish when asked; never raises for an ordinary failure."""
+def run_once(root: Path, number: int, publish: bool | None, lock_wait: float, recheck: bool = False) -> RunOutcome:
+    """One scheduled run: reload the settings, fetch, recheck and publish when asked; never raises for an ordinary
+    failure."""
     from newsmirror.operations.fetch import run_fetch
     from newsmirror.operations.publish import GitError, PublishError, publish_archive
 
@@ -67,6 +68,8 @@ def run_once(root: Path, number: int, publish: bool | None, lock_wait: float) ->
     if failed:
         line += " (" + "; ".join(f"{s.name}: {s.errors[0] if s.errors else 'error'}" for s in failed) + ")"
     ok = report.succeeded
+    if recheck:
+        line += "; " + _recheck_line(config, lock_wait)
     if publish if publish is not None else config.publish.enabled:
         try:
             published = publish_archive(config)
@@ -79,12 +82,25 @@ def run_once(root: Path, number: int, publish: bool | None, lock_wait: float) ->
     return RunOutcome(number, ok, line)
 
 
+def _recheck_line(config: Config, lock_wait: float) -> str:
+    """`newsmirror recheck` after the fetch, as one part of the run's line."""
+    from newsmirror.operations.recheck import run_recheck
+
+    try:
+        report = run_recheck(config, wait=lock_wait)
+    except Exception as exc:  # the fetch's posts are safe; the articles stay due for the next run
+        return f"recheck failed: {type(exc).__name__}: {exc}"
+    counts = ", ".join(f"{report.count(s)} {s}" for s in ("edited", "deleted", "unchanged"))
+    return f"recheck: {counts}, {len(report.failures)} failed"
+
+
 def run_every(
     root: Path,
     interval: timedelta,
     max_runs: int = 0,
     publish: bool | None = None,
     log: Callable[[str], None] = print,
+    recheck: bool = False,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[RunOutcome]:
     """Run every `interval` (measured start to start) until `max_runs` runs (0: forever) or an interrupt.
@@ -101,7 +117,7 @@ def run_every(
         while True:
             number += 1
             # A manual `fetch` may hold the archive: wait for it, up to most of an interval.
-            outcome = run_once(root, number, publish, lock_wait=max(1.0, seconds * 0.9))
+            outcome = run_once(root, number, publish, lock_wait=max(1.0, seconds * 0.9), recheck=recheck)
             outcomes.append(outcome)
             log(outcome.line)
             if max_runs and number >= max_runs:

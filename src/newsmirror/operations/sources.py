@@ -5,21 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsmirror.config import (
     Config,
     ConfigError,
+    ListConfig,
     SourceConfig,
+    source_kind,
     sources_from_opml,
     sources_from_subs_json,
     sources_to_opml,
     sources_to_subs_json,
     write_sources,
 )
-from newsmirror.models import FetchError
+from newsmirror.models import Entry, SourceProblem
 
 if TYPE_CHECKING:
     from newsmirror.ingest.http import Fetcher
@@ -34,6 +37,15 @@ class SourcesError(Exception):
 
 
 @dataclass(slots=True)
+class CheckedEntry:
+    """An entry as `fetch` would write it: its title, address and date (None: the run's time)."""
+
+    title: str
+    link: str
+    date: str | None
+
+
+@dataclass(slots=True)
 class CheckResult:
     name: str
     url: str
@@ -42,6 +54,10 @@ class CheckResult:
     newest: str | None = None
     error: str | None = None
     seconds: float = 0.0
+    kind: str = "feed"  # feed | list | rsshub | telegram (config.source_kind)
+    served_by: str = ""  # an RSSHub route: the instance that answered
+    warnings: list[str] = field(default_factory=list)
+    entries: list[CheckedEntry] = field(default_factory=list)  # what `fetch` would write, newest first
 
 
 @dataclass(slots=True)
@@ -50,24 +66,35 @@ class ImportedSources:
     present: int  # in the file but already in the settings (by name or address): skipped
 
 
+def _checked_entries(entries: list[Entry], source: SourceConfig) -> list[CheckedEntry]:
+    """The entries `fetch` would write (the title filters applied), newest first, titles as the posts carry them."""
+    from newsmirror.ingest.articles import normalise_title, passes_filters
+
+    kept = [e for e in entries if passes_filters(normalise_title(e), source)]
+    kept.sort(key=lambda e: (e.published is not None, e.published), reverse=True)
+    return [CheckedEntry(normalise_title(e), e.link, e.published.strftime("%Y-%m-%d %H:%M") if e.published else None)
+            for e in kept]  # fmt: skip
+
+
 async def _check(fetcher: Fetcher, source: SourceConfig) -> CheckResult:
-    from newsmirror.ingest.feeds import FeedError, parse_feed
-    from newsmirror.ingest.guard import source_guard
-    from newsmirror.ingest.http import FEED_ACCEPT
+    from newsmirror.ingest.kinds import fetch_document, parse_document
 
     started = time.monotonic()
-    try:
-        result = await fetcher.get(source.url, accept=FEED_ACCEPT, guard=source_guard(fetcher.config, source))  # what `fetch` asks, so the same answer
-        feed = parse_feed(
-            result.content, source.name, charset=result.charset, content_type=result.content_type, base_url=result.final_url
-        )
+    kind = source_kind(source)
+    try:  # what `fetch` asks and reads, so the same answer
+        document = await fetch_document(fetcher, source, fetcher.config)
+        result = document.result
+        feed = parse_document(source, result.content, charset=result.charset, content_type=result.content_type,
+                              now=datetime.now(UTC), base_url=result.final_url)  # fmt: skip
         if not feed.entries:
-            raise FeedError("the feed has no items")
-    except (FetchError, FeedError) as exc:
-        return CheckResult(source.name, source.url, False, error=str(exc), seconds=time.monotonic() - started)
+            raise SourceProblem("the feed has no items" if kind in ("feed", "rsshub") else "the page gives no entry")
+    except SourceProblem as exc:
+        return CheckResult(source.name, source.url, False, error=str(exc), seconds=time.monotonic() - started, kind=kind)
     dates = [e.published for e in feed.entries if e.published]
     newest = max(dates).strftime("%Y-%m-%d %H:%M") if dates else None
-    return CheckResult(source.name, source.url, True, len(feed.entries), newest, seconds=time.monotonic() - started)
+    return CheckResult(source.name, source.url, True, len(feed.entries), newest, seconds=time.monotonic() - started,
+                       kind=kind, served_by=document.instance, entries=_checked_entries(feed.entries, source),
+                       warnings=[*(f"RSSHub instance {f}" for f in document.failures), *feed.warnings])  # fmt: skip
 
 
 async def check_sources(config: Config, sources: list[SourceConfig], proxy: str | None = None) -> list[CheckResult]:
@@ -88,6 +115,19 @@ def sources_to_check(config: Config, names: list[str] | None) -> list[SourceConf
 def check_named_sources(config: Config, names: list[str] | None, proxy: str | None = None) -> list[CheckResult]:
     """`sources check [NAME…]`. Raises FetchError for an unusable proxy, before any request."""
     return asyncio.run(check_sources(config, sources_to_check(config, names), proxy=proxy))
+
+
+def new_source(name: str, url: str, *, category: str = "", tags: list[str] | None = None, fulltext: str | None = None,
+               selectors: dict[str, str] | None = None) -> SourceConfig:  # fmt: skip
+    """The source `sources add` describes. A list page's selectors need its `item`; a list page reads each article's
+    page (fulltext "auto") unless told otherwise: a list gives titles and teasers, not articles. Raises SourcesError."""
+    given = {key: value for key, value in (selectors or {}).items() if value}
+    if given and not given.get("item"):
+        raise SourcesError(f"source {name!r}: --{next(iter(given)).replace('_', '-')} needs --item (the selector of each entry)")
+    list_page = ListConfig(**given) if given else None
+    chosen = fulltext or ("auto" if list_page is not None else "never")
+    return SourceConfig(name=name, url=url, category=category, tags=tags or [], fulltext=chosen,  # type: ignore[arg-type]
+                        list_page=list_page)  # fmt: skip
 
 
 def add_source(config: Config, source: SourceConfig) -> None:
@@ -129,4 +169,6 @@ def export_sources(config: Config, format: str) -> str:
     """The sources as OPML or as a legacy subs.json. Raises SourcesError for another format."""
     if format not in EXPORT_FORMATS:
         raise SourcesError(f"unknown format {format!r}: use opml or subs.json")
-    return sources_to_opml(config.sources, config.site.title) if format == "opml" else sources_to_subs_json(config.sources)
+    if format == "opml":
+        return sources_to_opml(config.sources, config.site.title, config.fetch.rsshub)
+    return sources_to_subs_json(config.sources, config.fetch.rsshub)

@@ -23,7 +23,7 @@ from newsmirror.models import Entry
 from newsmirror.workers import WorkerPool
 
 if TYPE_CHECKING:
-    from newsmirror.ingest.media import ImageMirror
+    from newsmirror.ingest.media import ImageMirror, ImageTotals
 
 
 @dataclass(slots=True)
@@ -54,6 +54,10 @@ class PostWriter:
         outcome = await self._image_mirror().mirror(content, guard)
         return SafeContent(outcome.content, outcome.failures)
 
+    def image_totals(self) -> ImageTotals | None:
+        """What mirroring images did in this run, or None when no source mirrored any."""
+        return self._images.totals if self._images is not None else None
+
     def _image_mirror(self) -> ImageMirror:
         if self._images is None:
             from newsmirror.ingest.media import ImageMirror
@@ -65,7 +69,7 @@ class PostWriter:
         """The entry as a new post file (never replacing another), with `content` as its safe HTML; the record the
         state takes once the caller records it. `now` dates an entry that has no date."""
         article = build_article(entry, source, content, now)
-        path = self.state.archive.write_post(article)
+        path = self.state.archive.write_post(article, self.config.site.post_folders)
         return WrittenPost(path, article.link, article.title, article.date, article.source, tuple(keys))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsmirror.archive.layout import POSTS_DIR, STATE_DIR
@@ -56,3 +57,39 @@ def init_archive(root: Path, title: str = "newsmirror", force: bool = False) -> 
 
     written += write_workflows(root, force=force)
     return written
+
+
+FIRST_COMMIT = "newsmirror init: settings, the site around the posts, workflows"
+
+
+@dataclass
+class InitReport:
+    root: Path
+    written: list[Path] = field(default_factory=list)
+    repository: str = ""  # "created" (with the first commit), "exists" (the archive is inside one), or why not
+
+
+def create_repository(root: Path, written: list[Path]) -> str:
+    """`git init` and a first commit of the files init wrote — unless the archive is inside a repository already
+    (then nothing is staged: what to commit there is the user's call). `publish` needs a repository."""
+    from newsmirror.operations.publish import Git, GitError, PublishError, repository_root
+
+    if repository_root(root) is not None:
+        return "exists"
+    git = Git(root)
+    try:
+        git.run("init", "--quiet")
+        git.ensure_identity()
+        git.run("add", "--", *(str(path.relative_to(root)) for path in written))
+        git.run("commit", "--quiet", "-m", FIRST_COMMIT)
+    except (GitError, PublishError) as exc:
+        return f"not created: {exc}"
+    return "created"
+
+
+def create_archive(root: Path, title: str = "newsmirror", force: bool = False, git: bool = True) -> InitReport:
+    """`newsmirror init`: the archive's files, then its git repository with a first commit (unless `git` is off)."""
+    report = InitReport(root, init_archive(root, title=title, force=force))
+    if git and report.written:
+        report.repository = create_repository(root, report.written)
+    return report

@@ -25,6 +25,7 @@ from typing import Any
 
 from newsmirror import __version__
 from newsmirror.archive.layout import Archive
+from newsmirror.archive.revisions import scan_records
 from newsmirror.config import Config
 from newsmirror.site import search
 from newsmirror.site.atom import write_feeds
@@ -37,6 +38,7 @@ from newsmirror.site.cache import (
     save_build_cache,
     save_quick_cache,
 )
+from newsmirror.site.history import Histories, Records, load_histories, write_history_pages
 from newsmirror.site.lists import write_lists
 from newsmirror.site.outputs import Outputs, signature
 from newsmirror.site.pages import PageInputs, write_pages
@@ -98,8 +100,9 @@ def build_site(
     context = site_context(config)
     fingerprint = signature(__version__, template_fingerprint(config.root), context, config.site.posts_per_page)
     scanned = Archive(config.root).scan_posts()
+    records = scan_records(config.root)  # the edits and deletions recorded (archive/revisions.py)
     quick = None if full else load_quick_cache(site_dir)
-    if quick and _nothing_changed(quick, fingerprint, scanned, with_search, site_dir):
+    if quick and quick.records == records and _nothing_changed(quick, fingerprint, scanned, with_search, site_dir):
         return _unchanged_report(report, quick, started)
     cache = load_build_cache(site_dir)
     if full:
@@ -118,18 +121,20 @@ def build_site(
             placement = place_posts(posts.records, context["site"]["baseurl"])
             report.collisions, report.posts = placement.collisions, len(placement.ordered)
         outputs = Outputs(site_dir, previous_outputs)
+        histories = load_histories(config.root)
+        report.errors.extend(histories.problems)
         with _phase(report, "posts"):
-            _post_pages(workers, placement, outputs, posts, note, report)
+            _post_pages(workers, placement, outputs, posts, note, report, histories)
         plan = search.plan_bundles(previous_index, [(r.url, r.digest + r.url) for r in placement.ordered])
         index = _start_index(site_dir, plan, placement, workers.processes, note) if with_search else None
         with _phase(report, "lists"):  # the search index is being built meanwhile
-            _lists_and_pages(renderer, PageInputs(config, placement, unreadable), plan, outputs, report, note)
+            _lists_and_pages(renderer, PageInputs(config, placement, unreadable, histories), plan, outputs, report, note)
         report.deleted = outputs.remove_gone(cache.outputs)
         report.written = outputs.written
 
     with _phase(report, "search"):
         indexed = _finish_index(index, plan, report) if index else SearchOutcome(previous_index, complete=False)
-    _save(site_dir, fingerprint, scanned, posts, outputs.current, indexed, report)
+    _save(site_dir, fingerprint, scanned, posts, outputs.current, indexed, report, histories.records)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -187,9 +192,10 @@ def _read_posts(workers: Workers, scanned: Scanned, cache: BuildCache, note: Bui
 
 
 def _post_pages(
-    workers: Workers, placement: Placement, outputs: Outputs, posts: PostsRead, note: BuildProgress, report: BuildReport
+    workers: Workers, placement: Placement, outputs: Outputs, posts: PostsRead, note: BuildProgress, report: BuildReport,
+    histories: Histories,
 ) -> None:
-    jobs = post_jobs(placement, outputs)
+    jobs = post_jobs(placement, outputs, histories.by_post, workers.renderer.context["site"]["baseurl"])
     failures = render_post_pages(workers, jobs, lambda done, total: note("render", done, total))
     posts.errors.update(failures)  # remembered in the cache with the posts that cannot be read
     report.errors.extend(failures.values())
@@ -212,6 +218,8 @@ def _lists_and_pages(
     write_lists(renderer, inputs.placement, outputs, inputs.config.site.posts_per_page)
     note("lists", 1, 1)
     write_feeds(renderer, inputs.placement, outputs)
+    if inputs.histories is not None:
+        write_history_pages(renderer, inputs.placement, inputs.histories, outputs)
     write_sitemap(inputs.placement, site["url"], site["baseurl"], outputs)
     report.errors.extend(write_pages(renderer, inputs, search.ui_context(plan, site["baseurl"]), outputs))
 
@@ -234,6 +242,7 @@ def _save(
     outputs: dict[str, bytes],
     indexed: SearchOutcome,
     report: BuildReport,
+    records: Records,
 ) -> None:
     kept_errors = {rel: line for rel, line in posts.errors.items() if rel in scanned}
     save_build_cache(site_dir, BuildCache(fingerprint, posts.records, outputs, kept_errors, indexed.state))
@@ -244,5 +253,6 @@ def _save(
         errors=sorted(kept_errors.values()),
         collisions=report.collisions,
         search_complete=indexed.complete,
+        records=records,
     )
     save_quick_cache(site_dir, quick)

@@ -25,7 +25,7 @@ from newsmirror.site.scan import PostRecord, Scanned, Shown
 
 CACHE_NAME = ".newsmirror-build.pickle"
 QUICK_NAME = ".newsmirror-build-quick.pickle"
-CACHE_VERSION = 6  # raise it when the layout of either file changes
+CACHE_VERSION = 8  # raise it when the layout of either file changes
 
 
 @dataclass
@@ -49,6 +49,7 @@ class QuickCache:
     errors: list[str]
     collisions: list[str]
     search_complete: bool
+    records: dict[str, tuple[int, int]] = field(default_factory=dict)  # _revisions/ files: (mtime, size) each
 
 
 # A PostRecord's row: its fields in order, `shown` as a tuple of Shown's fields (or None).
@@ -57,6 +58,7 @@ def record_row(record: PostRecord) -> tuple:
     return (
         record.rel, record.mtime_ns, record.size, record.digest, record.title, record.timestamp, record.author,
         record.link, record.source, record.tags, record.comments, record.base_url, record.url, record.month,
+        record.excerpt, record.picture,
         None if shown is None else (shown.url, shown.base, shown.href, shown.date_iso, shown.date_str),
     )  # fmt: skip
 
@@ -118,6 +120,7 @@ def load_quick_cache(site_dir: Path) -> QuickCache | None:
         errors=list(data.get("errors", [])),
         collisions=list(data.get("collisions", [])),
         search_complete=bool(data.get("search_complete")),
+        records=dict(data.get("records", {})),
     )
 
 
@@ -132,6 +135,7 @@ def save_quick_cache(site_dir: Path, quick: QuickCache) -> None:
             "errors": quick.errors,
             "collisions": quick.collisions,
             "search_complete": quick.search_complete,
+            "records": quick.records,
         },
     )
 

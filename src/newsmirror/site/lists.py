@@ -53,6 +53,29 @@ def site_lists(placement: Placement, posts_per_page: int, base: str) -> list[Lis
     return lists
 
 
+NEARBY = 2  # numbered pages shown either side of the current one
+
+
+def page_numbers(current: int, nearest_older: int, chunks: int) -> list[int | None]:
+    """The numbered pager, newest first: 0 (the front page, "最新"), a gap (None), the pages near `current`, a
+    gap, 1 (the oldest). `nearest_older` is the page just older than the current one's posts (the current page
+    itself for a numbered page). No "highest page" link: pages count from the oldest so that a full page never
+    changes — a new numbered page re-renders only the NEARBY pages below it, never all of them."""
+    if chunks <= 0:
+        return []
+    top = min(chunks, current + NEARBY) if current else nearest_older
+    bottom = max(1, (current or nearest_older + 1) - NEARBY)
+    numbers: list[int | None] = [0]
+    if top < chunks and (current or top < nearest_older):
+        numbers.append(None)
+    numbers += list(range(top, bottom - 1, -1))
+    if bottom > 2:
+        numbers.append(None)
+    if bottom > 1:
+        numbers.append(1)
+    return numbers
+
+
 class ListPages:
     """Writes the pages of lists whose shown posts or pager changed."""
 
@@ -62,6 +85,7 @@ class ListPages:
         self.template = renderer.template("list.html")
         self.entries = placement.entries
         self.outputs = outputs
+        self.sources = [{"name": name, "href": link} for name, link in sorted(placement.source_hrefs.items())]
 
     def write_list(self, spec: ListSpec) -> None:
         posts, per_page, url_for = spec.posts, spec.per_page, spec.url_for
@@ -69,19 +93,25 @@ class ListPages:
         chunks = -(-n // per_page) if n > per_page else 0
         first_older = (n - per_page - 1) // per_page + 1 if chunks else None
         older_href = href(url_for(first_older), self.base) if first_older else None
-        self.write_page(spec, url_for(0), posts[-per_page:][::-1], None, older_href, "")
+        numbers = page_numbers(0, first_older or 0, chunks)
+        self.write_page(spec, url_for(0), posts[-per_page:][::-1], None, older_href, "", numbers)
         for k in range(1, chunks + 1):
             shown = posts[(k - 1) * per_page : k * per_page][::-1]
             newer = href(url_for(k + 1) if k < chunks else url_for(0), self.base)
             older = href(url_for(k - 1), self.base) if k > 1 else None
-            self.write_page(spec, url_for(k), shown, newer, older, f"第 {k} 页")  # no total: full pages stay unchanged
+            numbers = page_numbers(k, k, chunks)
+            self.write_page(spec, url_for(k), shown, newer, older, f"第 {k} 页", numbers)  # no total: see page_numbers
 
-    def write_page(
-        self, spec: ListSpec, url: str, shown: list[PostRecord], newer: str | None, older: str | None, label: str
-    ) -> None:
-        pager = {"newer_href": newer, "older_href": older, "label": label}
+    def write_page(self, spec: ListSpec, url: str, shown: list[PostRecord], newer: str | None, older: str | None,
+                   label: str, numbers: list[int | None] | None = None) -> None:  # fmt: skip
+        links = [{"number": n, "href": href(spec.url_for(n), self.base) if n is not None else None,
+                  "current": href(spec.url_for(n), self.base) == href(url, self.base) if n is not None else False}
+                 for n in numbers or []]  # fmt: skip
+        pager = {"newer_href": newer, "older_href": older, "label": label, "pages": links}
         keys = [self.entries[r.rel].key for r in shown]
-        inputs = "\x01".join((spec.heading, str(pager), str(spec.show_source), str(spec.feed_href), *keys))
+        # The front page offers each source's list (a filter that needs no script or server) when there are several.
+        sources = self.sources if spec.url_for is index_page_url and url == index_page_url(0) and len(self.sources) > 1 else []
+        inputs = "\x01".join((spec.heading, str(pager), str(spec.show_source), str(spec.feed_href), str(sources), *keys))
         out = output_path(url)
         if self.outputs.needs(out, inputs):
             text = self.template.render(
@@ -91,6 +121,7 @@ class ListPages:
                 pager=pager,
                 show_source=spec.show_source,
                 feed_href=spec.feed_href,
+                source_filter=sources,
             )
             self.outputs.write(out, text)
 

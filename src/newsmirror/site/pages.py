@@ -17,11 +17,15 @@ from pathlib import Path
 import yaml
 
 from newsmirror.config import Config
+from newsmirror.site.hanzi import hanzi_script
+from newsmirror.site.history import Histories, deleted_context
 from newsmirror.site.outputs import Outputs, signature
 from newsmirror.site.placement import Placement
 from newsmirror.site.render import Renderer, date_strings
 from newsmirror.site.status import status_page_context
 from newsmirror.site.urls import (
+    DELETED_PAGE,
+    HANZI_SCRIPT,
     PAGE_TEMPLATES,
     STYLESHEET,
     href,
@@ -42,6 +46,7 @@ class PageInputs:
     config: Config
     placement: Placement
     unreadable: int  # posts that could not be read
+    histories: Histories | None = None  # the edits and deletions recorded (site/history.py)
 
 
 def _status_context(inputs: PageInputs) -> dict:
@@ -50,8 +55,14 @@ def _status_context(inputs: PageInputs) -> dict:
     return status_page_context(inputs.config, stamps, inputs.unreadable)
 
 
+def _deleted_context(inputs: PageInputs) -> dict:
+    """The deleted articles, newest first."""
+    histories = inputs.histories or Histories({}, {}, [])
+    return deleted_context(inputs.placement, histories, inputs.config.site.baseurl.rstrip("/"))
+
+
 # Output path of a page → what it gets besides the common context.
-PAGE_CONTEXT: dict[str, Callable[[PageInputs], dict]] = {"status.html": _status_context}
+PAGE_CONTEXT: dict[str, Callable[[PageInputs], dict]] = {"status.html": _status_context, DELETED_PAGE: _deleted_context}
 
 
 def page_templates(renderer: Renderer) -> list[str]:
@@ -98,6 +109,8 @@ def write_pages(renderer: Renderer, inputs: PageInputs, search: dict, outputs: O
         outputs.update(out, signature(text), text)
     css = stylesheet(renderer)
     outputs.update(STYLESHEET, signature(css), css)
+    script = hanzi_script()
+    outputs.update(HANZI_SCRIPT, signature(script), script)
     return problems
 
 

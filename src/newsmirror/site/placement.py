@@ -21,6 +21,8 @@ class Entry:
     source: str
     source_href: str
     key: str  # what a list page's signature depends on
+    excerpt: str = ""  # a line or two of its text
+    picture: str = ""  # its first image's address ("" for none)
 
 
 @dataclass
@@ -90,6 +92,8 @@ def list_entries(ordered: list[PostRecord], base: str, source_hrefs: dict[str, s
             date_str=shown.date_str,
             source=record.source,
             source_href=source_hrefs[record.source],
-            key=f"{shown.href}\x00{record.title}\x00{shown.date_str}\x00{record.source}",
+            key=f"{shown.href}\x00{record.title}\x00{shown.date_str}\x00{record.source}\x00{record.excerpt}\x00{record.picture}",
+            excerpt=record.excerpt,
+            picture=record.picture,
         )
     return entries

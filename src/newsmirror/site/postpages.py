@@ -3,8 +3,10 @@ on every core (site/pool.py, render.Renderer.render_posts)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
+from newsmirror.archive.revisions import History
+from newsmirror.site.history import history_signature, post_history, post_name
 from newsmirror.site.outputs import Outputs
 from newsmirror.site.placement import Placement
 from newsmirror.site.pool import Workers
@@ -15,8 +17,12 @@ from newsmirror.site.urls import output_path
 CHUNK = 200  # posts per task
 
 
-def post_jobs(placement: Placement, outputs: Outputs) -> list[PostJob]:
-    """A job for every post page whose inputs changed; every post page is marked as existing in `outputs`."""
+def post_jobs(
+    placement: Placement, outputs: Outputs, histories: Mapping[str, History] | None = None, base: str = ""
+) -> list[PostJob]:
+    """A job for every post page whose inputs changed (its record of edits and deletions among them: `histories`,
+    by post file name); every post page is marked as existing in `outputs`."""
+    histories = histories or {}
     entries = placement.entries
     jobs: list[PostJob] = []
     for posts in placement.by_source.values():  # previous and next stay within a source
@@ -25,18 +31,22 @@ def post_jobs(placement: Placement, outputs: Outputs) -> list[PostJob]:
             nxt = posts[i + 1] if i + 1 < len(posts) else None
             entry = entries[record.rel]
             out = output_path(record.url)
+            history = histories.get(post_name(record))
             inputs = "\x01".join(
                 (
                     record.digest, entry.key, entries[prev.rel].key if prev else "",
-                    entries[nxt.rel].key if nxt else "", entry.source_href, str(record.comments), *record.tags,
+                    entries[nxt.rel].key if nxt else "", entry.source_href, str(record.comments),
+                    history_signature(history), *record.tags,
                 )
             )  # fmt: skip
             if outputs.needs(out, inputs):
-                jobs.append(_job(record, out, placement, prev, nxt))
+                jobs.append(_job(record, out, placement, prev, nxt, post_history(history, base)))
     return jobs
 
 
-def _job(record: PostRecord, out: str, placement: Placement, prev: PostRecord | None, nxt: PostRecord | None) -> PostJob:
+def _job(
+    record: PostRecord, out: str, placement: Placement, prev: PostRecord | None, nxt: PostRecord | None, history: dict | None
+) -> PostJob:
     entries = placement.entries
     entry = entries[record.rel]
     return PostJob(
@@ -53,6 +63,7 @@ def _job(record: PostRecord, out: str, placement: Placement, prev: PostRecord | 
         author=record.author,
         link=record.link,
         comments=record.comments,
+        history=history,
     )
 
 

@@ -154,6 +154,7 @@ class PostJob:
     author: str
     link: str
     comments: bool
+    history: dict | None = None  # edits and deletion at the source (site/history.post_history)
 
 
 class PostOutcome(NamedTuple):  # sent back from worker processes: a NamedTuple too
@@ -229,4 +230,5 @@ def post_view(job: PostJob, content: str) -> dict:
         "prev": {"title": job.prev.title, "href": job.prev.href} if job.prev else None,
         "next": {"title": job.next.title, "href": job.next.href} if job.next else None,
         "href": job.href,
+        "history": job.history,
     }

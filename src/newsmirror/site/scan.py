@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from newsmirror.archive.postformat import PostFormatError, parse_post
+from newsmirror.site.excerpt import excerpt_and_picture
 from newsmirror.site.urls import filename_date, post_url
 
 if TYPE_CHECKING:
@@ -55,6 +56,8 @@ class PostRecord:
     base_url: str  # Jekyll's URL for it
     url: str = ""  # the URL it got (base_url, or base_url with -2… where Jekyll's would collide)
     month: str = ""  # YYYY-MM (UTC)
+    excerpt: str = ""  # the opening of its text, for lists (site/excerpt.py)
+    picture: str = ""  # its first image's address, for lists ("" for none)
     shown: Shown | None = None
 
 
@@ -112,7 +115,10 @@ def read_post(root: Path, item: FileToRead) -> PostRecord | PostError:
         base_url = post_url(name, date, post.front_matter)
     except (TypeError, ValueError) as exc:
         return PostError(rel, f"{rel}: cannot place the post: {exc}")
+    excerpt, picture = excerpt_and_picture(post.content)
     return PostRecord(
+        excerpt=excerpt,
+        picture=picture,
         rel=rel,
         mtime_ns=item.mtime_ns,
         size=item.size,

@@ -134,6 +134,7 @@ def index_page_url(number: int) -> str:
 SITE_FEED = "feed.xml"  # output paths under _site/ of the site-wide files
 ROBOTS = "robots.txt"
 STYLESHEET = "assets/style.css"
+HANZI_SCRIPT = "assets/hanzi.js"  # the 简/繁 switch (site/hanzi.py)
 SITEMAP = "sitemap.xml"  # the sitemap, or the sitemap index when the URLs need several files
 SITEMAP_MAX = 50_000  # URLs per sitemap file (the protocol's limit)
 PAGE_TEMPLATES = "pages/"  # the template pages/<name>.html is built to /<name>.html
@@ -159,3 +160,25 @@ SEARCH_BUNDLES = "pagefind"  # the folder under _site/ that holds the Pagefind b
 def search_bundle_url(bundle: str) -> str:
     """The URL of a Pagefind bundle (a folder, with Pagefind UI's files in the first one)."""
     return f"/{SEARCH_BUNDLES}/{bundle}/"
+
+
+# What happened to articles after they were mirrored (archive/revisions.py): each later version's page and its
+# diff, the list of deleted articles and its feed. The version page's permalink is written into its event file,
+# so that Jekyll (the `revisions` collection) puts it at the same address.
+DELETED_PAGE = "deleted.html"
+DELETED_FEED = "feed/deleted.xml"
+
+
+def _revisions_folder(post_name: str) -> str:
+    stem, dot, _ext = post_name.rpartition(".")
+    return f"/revisions/{jekyll_slugify_pretty(stem if dot else post_name) or '_'}"
+
+
+def revision_url(post_name: str, version: int) -> str:
+    """The page of version `version` (2, 3, …) of the post in the file `post_name`."""
+    return f"{_revisions_folder(post_name)}/v{version}.html"
+
+
+def revision_diff_url(post_name: str, version: int) -> str:
+    """The page showing what changed from version `version - 1` to `version`."""
+    return f"{_revisions_folder(post_name)}/v{version}-diff.html"

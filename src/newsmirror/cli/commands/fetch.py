@@ -15,9 +15,11 @@ from newsmirror.cli.output import err, out
 @proxy_option
 @json_option("the report")
 @wait_option
+@click.option("--recheck", is_flag=True, help="Then revisit the articles due, as `newsmirror recheck`.")
 @click.option("--publish", is_flag=True, help="Then commit and push, as `newsmirror publish`.")
 def fetch(
-    directory: Path | None, source: tuple[str, ...], proxy: str | None, as_json: bool, wait: float, publish: bool
+    directory: Path | None, source: tuple[str, ...], proxy: str | None, as_json: bool, wait: float, recheck: bool,
+    publish: bool,
 ) -> None:
     """Fetch every enabled source and write each new article as a post."""
     from newsmirror.cli.commands.publish import publish_and_print
@@ -28,7 +30,13 @@ def fetch(
     names = list(source) or None
     with FetchBars(err, bar_names(config, names)) as progress:
         report = run_fetch(config, names=names, proxy=proxy, progress=progress, wait=wait)
-    print_fetch_report(out, err, report, as_json)
+    if recheck:
+        from newsmirror.cli.output.recheck import print_fetch_and_recheck
+        from newsmirror.operations.recheck import run_recheck
+
+        print_fetch_and_recheck(out, err, report, run_recheck(config, proxy=proxy, wait=wait), as_json)
+    else:
+        print_fetch_report(out, err, report, as_json)
     published = publish_and_print(config, None, as_json=False) if publish else True
     if not report.succeeded or not published:
         raise Exit(1)

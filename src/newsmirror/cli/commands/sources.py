@@ -30,13 +30,24 @@ def sources_list(directory: Path | None, as_json: bool) -> None:
 @directory_option
 @click.option("--category", default="", help="Category (default: the name).")
 @click.option("--tag", "tag", multiple=True, help="A tag (repeatable; default: the name).")
-def sources_add(name: str, url: str, directory: Path | None, category: str, tag: tuple[str, ...]) -> None:
-    """Add a source."""
+@click.option("--fulltext", type=click.Choice(["never", "auto", "always"]), default=None,
+              help="Read each article's page: never, auto (when the entry is a summary) or always.")  # fmt: skip
+@click.option("--item", default="", help="A list page: the CSS selector of each entry ([sources.list] item).")
+@click.option("--link", default="", help="A list page: the entry's link inside the item.")
+@click.option("--title", default="", help="A list page: the entry's title (default: the link's text).")
+@click.option("--date", default="", help="A list page: the element holding the entry's date.")
+@click.option("--date-format", default="", help="A list page: the date's strptime format, e.g. %Y年%m月%d日.")
+@click.option("--summary", default="", help="A list page: the entry's summary.")
+@click.option("--timezone", default="", help="A list page: the zone of dates that name none, e.g. Asia/Shanghai.")
+def sources_add(name: str, url: str, directory: Path | None, category: str, tag: tuple[str, ...], fulltext: str | None,
+                **selectors: str) -> None:  # fmt: skip
+    """Add a source: a feed, an HTML page with --item (and the other selectors), "rsshub:/route" or a Telegram
+    channel's https://t.me/s/<channel>."""
     from newsmirror.cli.output.sources import print_added
-    from newsmirror.config import SourceConfig
-    from newsmirror.operations.sources import add_source
+    from newsmirror.operations.sources import add_source, new_source
 
-    add_source(settings(directory), SourceConfig(name=name, url=url, category=category, tags=list(tag)))
+    source = new_source(name, url, category=category, tags=list(tag), fulltext=fulltext, selectors=selectors)
+    add_source(settings(directory), source)
     print_added(out, name)
 
 

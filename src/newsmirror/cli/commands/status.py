@@ -16,4 +16,4 @@ def status(directory: Path | None, as_json: bool) -> None:
     from newsmirror.cli.output.status import print_status
     from newsmirror.operations.status import status_report
 
-    print_status(out, err, status_report(settings(directory)), as_json)
+    print_status(out, err, status_report(settings(directory), with_size=as_json), as_json)

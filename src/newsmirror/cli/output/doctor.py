@@ -20,5 +20,8 @@ def print_doctor_report(out: Console, report: DoctorReport, as_json: bool) -> No
     for f in report.findings:
         style = "red" if f.severity == "error" else "yellow"
         out.print(f"[{style}]{f.severity}[/] {escape(f.path)}: {escape(f.problem)}\n  → {escape(f.fix)}", highlight=False)
+    for source, counts in sorted(report.revisions.items()):
+        out.print(f"{escape(source)}: {counts['edited']} articles edited at the source ({counts['versions']} later "
+                  f"versions kept), {counts['deleted']} deleted there", highlight=False)  # fmt: skip
     out.print(f"Checked {report.checked_posts} posts: {len(report.errors)} errors, "
               f"{len(report.warnings)} warnings.", highlight=False)  # fmt: skip

@@ -71,7 +71,12 @@ _COLUMNS = (("source", "left"), ("status", "left"), ("new", "right"), ("already 
 
 
 def _title(report: RunReport) -> str:
-    return f"newsmirror fetch: {report.new_posts} new posts"
+    images = report.images
+    if not images or not (images["stored"] or images["over_budget"]):
+        return f"newsmirror fetch: {report.new_posts} new posts"
+    shrunk = f", {images['reencoded']} re-encoded" if images["reencoded"] else ""
+    held = f", {images['over_budget']} left at their address (image budget)" if images["over_budget"] else ""
+    return f"newsmirror fetch: {report.new_posts} new posts, {images['stored']} images stored{shrunk}{held}"
 
 
 def _cells(source: SourceReport) -> tuple[str, ...]:
@@ -132,3 +137,10 @@ def print_fetch_report(console: Console, errors: Console, report: RunReport, as_
         console.print(summary_table(report))
     else:
         console.file.write(plain_table(report) + "\n")
+    for line in served_lines(report):
+        console.file.write(line + "\n")
+
+
+def served_lines(report: RunReport) -> list[str]:
+    """Which RSSHub instance answered for each route (the JSON report has it as `served_by`)."""
+    return [f"{_printable(s.name)}: read from the RSSHub instance {_printable(s.served_by)}" for s in report.sources if s.served_by]

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from newsmirror.cli.output import print_json
+from newsmirror.cli.output import print_json, print_table
 
 if TYPE_CHECKING:
     from newsmirror.archive.health import SourceStatus, StatusReport
@@ -49,19 +49,20 @@ def _row(s: SourceStatus) -> tuple[str, ...]:
         error = f"[red]{escape(s.flag_reason)}[/]: {error}"
     return (name, escape((s.last_success or "never")[:16].replace("T", " ")), error,
             str(s.consecutive_failures), str(s.posts_24h), str(s.posts_7d),
-            f"{'yes' if s.answers_304 else 'no'} {s.not_modified}/{s.fetches}", sparkline(s.per_day))  # fmt: skip
+            f"{'yes' if s.answers_304 else 'no'} {s.not_modified}/{s.fetches}", f"{s.edited_posts}/{s.deleted}",
+            sparkline(s.per_day))  # fmt: skip
 
 
 def print_status(out: Console, err: Console, report: StatusReport, as_json: bool) -> None:
     if as_json:
         print_json(report.to_dict())
         return
-    table = Table("source", "last success", "last error", "fails", "24 h", "7 d", "304", "30 days", title_justify="left",
+    table = Table("source", "last success", "last error", "fails", "24 h", "7 d", "304", "edit/del", "30 days", title_justify="left",
                   title=f"newsmirror status ({len(report.flagged)} flagged)")  # fmt: skip
     for source in report.sources:
         table.add_row(*_row(source))
-    out.print(table)
-    out.print("Posts per day, last 30 days:", highlight=False)
+    print_table(out, table)
+    out.print("Posts fetched per day, last 30 days:", highlight=False)
     out.print(escape(text_chart(report.days, report.per_day)), highlight=False)
     if report.unreadable_posts:
         err.print(f"[yellow]warning[/] {report.unreadable_posts} posts cannot be read: run `newsmirror doctor`")

@@ -19,11 +19,16 @@ FILES = [
     "_layouts/page.html",
     "_layouts/list.html",
     "_includes/comments.html",
+    "_includes/history_notice.html",
+    "_layouts/revision.html",
+    "deleted.html",
+    "feed/deleted.xml",
     "index.html",
     "archive.html",
     "tags.html",
     "search.html",
     "404.html",
+    "status.html",
 ]
 # A post's body starts with its own `[title](link)` line and a `------` line right under the `<!--…-->` line;
 # kramdown (GFM or not) makes them one paragraph "<a>title</a> ——" (no heading: none follows a non-blank line).
@@ -46,6 +51,9 @@ def site_files(title: str, description: str = "新闻镜像", url: str = "", bas
         files[name] = text
     css = (HERE.parent.parent / "site" / "static" / "style.css").read_text(encoding="utf-8")
     files["assets/style.css"] = css + KRAMDOWN_CSS
+    from newsmirror.site.hanzi import hanzi_script
+
+    files["assets/hanzi.js"] = hanzi_script()  # the 简/繁 switch, as newsmirror build's pages have it
     return files
 
 

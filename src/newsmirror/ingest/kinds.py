@@ -1,0 +1,130 @@
+"""A source's address → its document → entries, whatever its kind (config.source_kind): a feed, a list page, an
+RSSHub route or a Telegram channel. `fetch` and `sources check` both come through here, so they read alike.
+
+An RSSHub route is asked of the instances of `[fetch] rsshub`, the one that answered last time first (for a day:
+then the operator's order again, so that an instance of their own that was down is used again once it is back),
+then the others in order. An instance that fails (429, 403, 5xx, no answer, an HTML error page where the feed should
+be) is passed over at once, without the retries a single address gets: the next one is asked instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from newsmirror.config import (
+    FetchConfig,
+    SourceConfig,
+    rsshub_url,
+    source_kind,
+    telegram_channel,
+    telegram_page_url,
+)
+from newsmirror.ingest.guard import source_guard
+from newsmirror.models import FetchError, Validators
+
+if TYPE_CHECKING:
+    from newsmirror.ingest.feeds import ParsedFeed  # (lxml: imported only where a document is read)
+    from newsmirror.ingest.http import Fetcher, FetchResult
+
+PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
+INSTANCE_REMEMBERED_FOR = timedelta(days=1)
+_HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)?<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
+
+
+@dataclass(slots=True)
+class SourceDocument:
+    """What a source's address answered: the answer, the key its validators are kept under (the address that gave
+    it: an instance's, for a route; with the selectors, for a list page), and for a route the instance and why
+    each one asked before it failed."""
+
+    result: FetchResult
+    key: str
+    instance: str = ""
+    failures: list[str] = field(default_factory=list)
+
+
+def validators_key(source: SourceConfig, url: str) -> str:
+    """What a document's validators and body hash are kept under: its address; a list page's, with its selectors,
+    so that selectors just edited are applied to a page that did not change (an unchanged answer is not parsed)."""
+    if source.list_page is None:
+        return url
+    return f"{url}#newsmirror-selectors={hashlib.sha256(repr(source.list_page).encode()).hexdigest()[:16]}"
+
+
+def instance_order(instances: list[str], remembered: str = "", remembered_at: datetime | None = None,
+                   now: datetime | None = None) -> list[str]:  # fmt: skip
+    """The instances to ask, in order: the one that answered last (within INSTANCE_REMEMBERED_FOR), then the rest."""
+    fresh = remembered_at is None or now is None or now - remembered_at < INSTANCE_REMEMBERED_FOR
+    if remembered in instances and fresh:
+        return [remembered, *(i for i in instances if i != remembered)]
+    return list(instances)
+
+
+def _looks_like_html(result: FetchResult) -> bool:
+    return result.content_type in ("text/html", "application/xhtml+xml") or bool(_HTML_START.match(result.content[:2048]))
+
+
+async def fetch_document(
+    fetcher: Fetcher,
+    source: SourceConfig,
+    settings: FetchConfig,
+    *,
+    validators_of: Callable[[str], Validators | None] = lambda url: None,
+    instances: list[str] | None = None,
+) -> SourceDocument:
+    """GET the source's document. `validators_of(url)`: the last answer's validators for a conditional GET;
+    `instances`: the RSSHub instances in the order to ask them (default: [fetch] rsshub). Raises FetchError."""
+    from newsmirror.ingest.http import FEED_ACCEPT
+
+    kind = source_kind(source)
+    if kind == "telegram":  # from [fetch] telegram, t.me itself or the operator's stand-in for it
+        url = telegram_page_url(source.url, settings.telegram)
+        guard = source_guard(settings, source, url)
+        result = await fetcher.get(url, validators=validators_of(url), accept=PAGE_ACCEPT, guard=guard)
+        return SourceDocument(result, url)
+    if kind != "rsshub":
+        accept = FEED_ACCEPT if kind == "feed" else PAGE_ACCEPT
+        key = validators_key(source, source.url)
+        guard = source_guard(settings, source)
+        result = await fetcher.get(source.url, validators=validators_of(key), accept=accept, guard=guard)
+        return SourceDocument(result, key)
+    failures: list[str] = []
+    order = instances if instances is not None else settings.rsshub
+    for number, instance in enumerate(order, start=1):
+        url = rsshub_url(instance, source.url)
+        try:
+            result = await fetcher.get(
+                url, validators=validators_of(url), accept=FEED_ACCEPT, guard=source_guard(settings, source, url),
+                retries=None if number == len(order) else 0,
+            )
+        except FetchError as exc:
+            failures.append(f"{instance}: {exc}")
+            continue
+        if not result.not_modified and _looks_like_html(result):
+            failures.append(f"{instance}: an HTML page, not a feed (an error page?)")
+            continue
+        return SourceDocument(result, url, instance, failures)
+    raise FetchError("no RSSHub instance gave the feed (" + "; ".join(failures) + ")" if failures else "no RSSHub instance is set")
+
+
+def parse_document(
+    source: SourceConfig, data: bytes, *, charset: str | None, content_type: str, now: datetime, base_url: str
+) -> ParsedFeed:
+    """The document's entries, read as the source's kind says. Raises FeedError, PageChangedError (SourceProblem)."""
+    kind = source_kind(source)
+    if kind == "list" and source.list_page is not None:
+        from newsmirror.ingest.listpage import parse_list_page
+
+        return parse_list_page(data, source.name, source.list_page, base_url=base_url, charset=charset, now=now)
+    if kind == "telegram":
+        from newsmirror.ingest.telegram import parse_telegram_page
+
+        return parse_telegram_page(data, source.name, channel=telegram_channel(source.url), charset=charset, now=now)
+    from newsmirror.ingest.feeds import parse_feed
+
+    return parse_feed(data, source.name, charset=charset, content_type=content_type, now=now, base_url=base_url)

@@ -1,0 +1,234 @@
+"""`newsmirror recheck` against a real local server whose pages change between runs: edits (every version kept),
+deletions (404, a WeChat notice at HTTP 200, a redirect to the front page), a return, a view counter that is no
+edit, the schedule and the budget, a killed run, and a state cache deleted."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+
+from conftest import post_files, run_cli, write_config
+from newsmirror.archive.layout import Archive
+from newsmirror.archive.postformat import parse_post
+from newsmirror.archive.revisions import REVISIONS_DIR, read_histories
+from newsmirror.archive.state import State
+from newsmirror.config import RecheckConfig, load_config
+from newsmirror.operations.fetch import run_fetch
+from newsmirror.operations.recheck import due_checkpoint, next_checkpoint, run_recheck
+from recheckhelpers import ARTICLES, PARAGRAPHS, mirror_articles, page, second_visit, third_visit
+
+
+@pytest.fixture
+def mirrored(server, tmp_path):
+    mirror_articles(server, tmp_path)
+    return tmp_path
+
+
+def by_path(report) -> dict[str, object]:
+    return {o.url.rsplit("/", 1)[-1]: o for o in report.outcomes}
+
+
+def post_file(root: Path, title: str) -> Path:
+    (path,) = [p for p in post_files(root) if title in p.name]
+    return path
+
+
+def test_edits_deletions_a_return_and_a_counter(mirrored, server):
+    root = mirrored
+    originals = {p: p.read_bytes() for p in post_files(root)}
+    config = load_config(root)
+
+    first = run_recheck(config, everything=True)
+    assert {o.status for o in first.outcomes} == {"unchanged"}, first.to_dict()
+    assert not first.failures and not (root / REVISIONS_DIR).exists()
+
+    second_visit(server)
+
+    second = by_path(run_recheck(config, everything=True))
+    assert second["edited.html"].status == "edited" and second["edited.html"].evidence["version"] == "2"
+    assert second["gone.html"].status == "deleted" and second["gone.html"].evidence["http_status"] == "404"
+    assert second["wechat.html"].status == "deleted"
+    assert second["wechat.html"].evidence["notice"] == "此内容因违规无法查看"
+    assert second["wechat.html"].evidence["http_status"] == "200"
+    assert second["moved.html"].status == "deleted" and second["moved.html"].evidence["final_url"] == server.url("/")
+    assert second["back.html"].status == "deleted" and second["back.html"].evidence["http_status"] == "410"
+    assert second["counter.html"].status == "unchanged"
+    assert int(second["counter.html"].evidence["changed_chars"]) < 12
+
+    # The third run: edited again, the 410 page back, the others as they were (no second deletion recorded).
+    third_visit(server)
+    third = by_path(run_recheck(config, everything=True))
+    assert third["edited.html"].status == "edited" and third["edited.html"].evidence["version"] == "3"
+    assert third["back.html"].status == "unchanged" and third["back.html"].evidence["reason"].startswith("restored")
+    assert third["gone.html"].status == "deleted"
+
+    # The posts are byte for byte what fetch wrote; every version and event is a file beside them.
+    assert {p: p.read_bytes() for p in post_files(root)} == originals
+    histories = read_histories(root)
+    edited = histories[post_file(root, "地铁延线").name]
+    assert [e.version for e in edited.versions] == [2, 3]
+    assert "表示支持" in edited.versions[0].content and "拆迁补偿标准提出质疑" not in edited.versions[0].content
+    assert "已提交市人大常委会审议" in edited.versions[1].content
+    assert [e.kind for e in histories[post_file(root, "学者谈").name].events] == ["deleted", "restored"]
+    assert [e.kind for e in histories[post_file(root, "拆迁补偿").name].events] == ["deleted"]  # found twice, once
+    assert post_file(root, "交通局回应").name not in histories
+
+    # The data the Jekyll templates read: each version with its diff to the one before.
+    data = json.loads((root / "_data" / "newsmirror_revisions.json").read_text(encoding="utf-8"))
+    versions = data["posts"][post_file(root, "地铁延线").name]["versions"]
+    assert "<del>提出质疑" in versions[0]["diff"] and "<ins>表示支持" in versions[0]["diff"]
+    assert "<ins>记者稍后从交通局获悉" in versions[1]["diff"] and "<del>" not in versions[1]["diff"]
+    assert [d["title"] for d in data["deleted"]] and {d["source"] for d in data["deleted"]} == {"测试报"}
+    assert len(data["deleted"]) == 3  # 404, notice, redirect; the one that came back is not listed
+
+
+def test_json_lists_every_outcome_and_a_state_cache_deleted_loses_nothing(mirrored, server):
+    root = mirrored
+    page(server, "/edited.html", [*PARAGRAPHS, "此后，市政府发言人宣布，听证会的全部记录将在下周公开发布。"])
+    del server.routes["/gone.html"]
+    result = run_cli("recheck", "--all", "--json", "-C", str(root))
+    assert result.returncode == 0, result.stderr
+    outcomes = json.loads(result.stdout)
+    assert len(outcomes) == 6 and all(set(o) == {"url", "post", "status", "evidence"} for o in outcomes)
+    assert sorted(o["status"] for o in outcomes) == ["deleted", "edited", "unchanged", "unchanged", "unchanged", "unchanged"]
+    assert all((root / o["post"]).is_file() for o in outcomes)
+
+    def counts() -> dict:
+        state = State.open(Archive(root))
+        try:
+            state.sync_with_disk()
+            state.sync_revisions()
+            return {k: (v.edited_posts, v.versions, v.deleted) for k, v in state.revision_counts().items()}
+        finally:
+            state.close()
+
+    before = counts()
+    assert before == {"测试报": (1, 1, 1)}
+    files = sorted(p.relative_to(root) for p in (root / REVISIONS_DIR).rglob("*") if p.is_file())
+    shutil.rmtree(root / ".newsmirror")
+    assert counts() == before
+    again = run_cli("recheck", "--all", "--json", "-C", str(root))  # schedule lost with the cache: checked again
+    assert again.returncode == 0, again.stderr
+    assert sorted(o["status"] for o in json.loads(again.stdout)).count("edited") == 0  # the version is known
+    assert sorted(p.relative_to(root) for p in (root / REVISIONS_DIR).rglob("*") if p.is_file()) == files
+
+
+def test_the_feed_content_is_compared_for_a_source_that_mirrors_it(server, tmp_path):
+    published = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
+    long_text = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+
+    def rss(content: str) -> bytes:
+        return (
+            '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+            f"<channel><title>t</title><item><title>全文在订阅里</title><link>{server.url('/a.html')}</link>"
+            f"<pubDate>{format_datetime(published)}</pubDate><content:encoded><![CDATA[{content}]]></content:encoded>"
+            "</item></channel></rss>"
+        ).encode()
+
+    url = server.add("/feed.xml", rss(long_text))
+    server.add("/a.html", "<html><body><p>另一种排版的页面</p></body></html>", content_type="text/html")
+    write_config(tmp_path, [{"name": "订阅", "url": url}], extra="[fetch]\nallow_private = ['127.0.0.1']\n")
+    config = load_config(tmp_path)
+    assert run_fetch(config).new_posts == 1
+    # The page is nothing like the feed's text: no edit, since the post was made from the feed.
+    assert [o.status for o in run_recheck(config, everything=True).outcomes] == ["unchanged"]
+    server.add("/feed.xml", rss(long_text.replace(PARAGRAPHS[2], "居民代表对拆迁补偿标准没有提出异议。")))
+    report = run_recheck(config, everything=True)
+    assert [o.status for o in report.outcomes] == ["edited"], report.to_dict()
+    assert report.requests == 2  # the page and the feed
+
+
+def test_the_schedule_falls_and_the_budget_holds(mirrored, server):
+    settings = RecheckConfig()
+    published = datetime(2026, 1, 1, tzinfo=UTC)
+    assert due_checkpoint(published, None, published + timedelta(minutes=30), settings) is None
+    assert due_checkpoint(published, None, published + timedelta(hours=2), settings) == published + timedelta(hours=1)
+    checked = published + timedelta(hours=2)
+    assert due_checkpoint(published, checked, published + timedelta(hours=5), settings) is None
+    assert due_checkpoint(published, checked, published + timedelta(hours=7), settings) == published + timedelta(hours=6)
+    assert due_checkpoint(published, checked, published + timedelta(days=40), settings) == published + timedelta(days=30)
+    assert next_checkpoint(published, checked, settings) == published + timedelta(hours=6)
+    assert next_checkpoint(published, published + timedelta(days=31), settings) is None
+
+    config = load_config(mirrored)
+    before = sum(server.hits.values())
+    limited = run_recheck(config, budget=4)  # published two hours ago: all six due for their 1 h revisit
+    assert (limited.due, limited.later, len(limited.outcomes), limited.requests) == (6, 2, 4, 4)
+    assert sum(server.hits.values()) - before == 4
+    rest = run_recheck(config)
+    assert (rest.due, len(rest.outcomes)) == (2, 2)
+    assert run_recheck(config).due == 0  # nothing due until the 6 h revisit
+    later = run_recheck(config, now=datetime.now(UTC) + timedelta(hours=5))
+    assert later.due == 6
+    # The revisit asked conditionally: the unchanged pages answered 304.
+    assert {o.evidence["http_status"] for o in later.outcomes} == {"304"}
+
+
+def test_a_killed_recheck_leaves_every_post_and_revision_whole(mirrored, server):
+    root = mirrored
+    for path in ARTICLES:
+        page(server, path, [*PARAGRAPHS, f"本报最新消息：{ARTICLES[path]}一事仍在进一步调查之中，详情请关注后续报道。"])
+    for path in list(ARTICLES)[3:]:
+        server.routes[path].delay = 30.0  # half of the pages answer at once, the rest long after the kill
+    originals = {p: p.read_bytes() for p in post_files(root)}
+    import newsmirror
+
+    code_root = str(Path(newsmirror.__file__).resolve().parent.parent)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "newsmirror", "recheck", "--all", "-C", str(root)],
+        env={"PYTHONPATH": code_root, "PATH": "/usr/bin:/bin"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list((root / REVISIONS_DIR).rglob("*edited.md"))) < 3:
+        time.sleep(0.05)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    written = list((root / REVISIONS_DIR).rglob("*edited.md"))
+    assert len(written) == 3
+    assert not list((root / REVISIONS_DIR).rglob(".*"))  # no temporary file left
+    for event in written:
+        assert event.read_text(encoding="utf-8").endswith("\n</div>\n")
+    for path in list(ARTICLES)[3:]:
+        server.routes[path].delay = 0
+    report = run_recheck(load_config(root), everything=True)  # the edits already recorded are known
+    assert sorted(o.status for o in report.outcomes) == ["edited"] * 3 + ["unchanged"] * 3
+    assert len(list((root / REVISIONS_DIR).rglob("*edited.md"))) == 6  # each edit once
+    assert {p: p.read_bytes() for p in post_files(root)} == originals
+    for path in post_files(root):
+        parse_post(path.read_text(encoding="utf-8"))
+
+
+def test_fetch_recheck_then_status_and_doctor_count_per_source(mirrored, server):
+    root = mirrored
+    second_visit(server)
+    result = run_cli("fetch", "--recheck", "--json", "-C", str(root))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["new_posts"] == 0 and len(report["recheck"]) == 6  # every article due for its 1 h revisit
+    assert sorted(o["status"] for o in report["recheck"]) == ["deleted"] * 4 + ["edited", "unchanged"]
+    status = json.loads(run_cli("status", "--json", "-C", str(root)).stdout)
+    (source,) = status["sources"]
+    assert (source["edited_posts"], source["versions"], source["deleted"]) == (1, 1, 4)
+    table = run_cli("status", "-C", str(root)).stdout
+    assert "1/4" in table
+    doctor = json.loads(run_cli("doctor", "--json", "-C", str(root)).stdout)
+    assert doctor["revisions"] == {"测试报": {"edited": 1, "versions": 1, "deleted": 4}}
+
+
+def test_run_every_can_recheck_after_each_fetch(mirrored, server):
+    from newsmirror.operations.run import run_every
+
+    page(server, "/edited.html", [*PARAGRAPHS, "此后，市政府发言人宣布，听证会的全部记录将在下周公开发布。"])
+    lines: list[str] = []
+    outcomes = run_every(mirrored, timedelta(seconds=0.1), max_runs=1, log=lines.append, recheck=True)
+    assert outcomes[0].ok, lines
+    assert "recheck: 1 edited, 0 deleted, 5 unchanged, 0 failed" in outcomes[0].line
