@@ -7,6 +7,7 @@ One build is a list of phases, each in its own module:
   search     site/search.py     re-index the Pagefind bundles holding changed posts, in the background
   lists      site/lists.py      the front page, source, tag and month pages whose posts changed
              site/atom.py, sitemap.py, pages.py: feeds, sitemap and robots.txt, extra pages and the stylesheet
+  images     site/assets.py     the mirrored images the posts point at (only the new ones)
   clean up   site/outputs.py    drop outputs that no longer exist
   save       site/cache.py      the build cache (_site/.newsmirror-build.pickle): each post's parsed header and
                                 each output's input signature, so a build with nothing changed writes nothing.
@@ -28,6 +29,7 @@ from newsmirror.archive.layout import Archive
 from newsmirror.archive.revisions import scan_records
 from newsmirror.config import Config
 from newsmirror.site import search
+from newsmirror.site.assets import sync_images
 from newsmirror.site.atom import write_feeds
 from newsmirror.site.cache import (
     CACHE_NAME,
@@ -131,6 +133,8 @@ def build_site(
             _lists_and_pages(renderer, PageInputs(config, placement, unreadable, histories), plan, outputs, report, note)
         report.deleted = outputs.remove_gone(cache.outputs)
         report.written = outputs.written
+        with _phase(report, "images"):
+            report.written += sync_images(config.root, site_dir)
 
     with _phase(report, "search"):
         indexed = _finish_index(index, plan, report) if index else SearchOutcome(previous_index, complete=False)
