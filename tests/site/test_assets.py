@@ -19,7 +19,7 @@ def _store(root: Path, name: str, data: bytes) -> Path:
 
 
 def test_the_folder_is_the_one_images_are_stored_in():
-    assert IMAGES == Path(IMAGES_DIR)
+    assert Path(IMAGES_DIR) == IMAGES
 
 
 def test_a_build_publishes_each_mirrored_image_once_and_drops_the_gone(tmp_path):
