@@ -44,3 +44,14 @@ def test_the_settings_name_the_key_of_a_bad_size():
     ]
     with pytest.raises(ConfigError, match="post_folders = 'week' is not one of 'month', 'day'"):
         parse_config('[site]\npost_folders = "week"\n', Path("n.toml"))
+
+
+def test_init_shows_the_image_and_folder_settings_with_their_defaults(tmp_path):
+    from newsmirror.config import SiteConfig, default_config_text, load_config
+
+    (tmp_path / "newsmirror.toml").write_text(default_config_text(), encoding="utf-8")
+    text = default_config_text()
+    site = load_config(tmp_path).site
+    for key in ("image_max_width", "image_max_size", "image_budget", "post_folders"):
+        assert f"\n{key} = " in text
+        assert getattr(site, key) == getattr(SiteConfig(), key)

@@ -700,6 +700,10 @@ description = "新闻镜像"
 url = ""        # e.g. "https://user.github.io"
 baseurl = ""    # e.g. "/mirror" when the site is not at the root of its host
 mirror_images = false
+image_max_width = 1600   # mirrored images wider than this, or larger than image_max_size, are stored as WebP
+image_max_size = "400KB"
+image_budget = ""        # e.g. "800MB": no new image is mirrored once assets/images/ holds this much
+post_folders = "month"   # new posts in _posts/YYYY/MM/; "day" for _posts/YYYY/MM/DD/ (very busy mirrors)
 
 [fetch]
 concurrency = 16
