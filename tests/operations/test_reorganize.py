@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -127,7 +128,7 @@ def test_no_url_of_the_built_site_changes(tmp_path):
     reorganize(load_config(root))
     assert _build(root) == flat
     config = root / "newsmirror.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace("[site]\n", '[site]\npost_folders = "day"\n', 1), encoding="utf-8")
+    config.write_text(re.sub(r'(?m)^post_folders = "month"', 'post_folders = "day"', config.read_text(encoding="utf-8"), count=1), encoding="utf-8")
     report = reorganize(load_config(root))
     assert len(report.moved) == 81 and all(new.count("/") == 4 for _old, new in report.moved)
     assert _build(root) == flat
