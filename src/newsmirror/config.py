@@ -5,6 +5,7 @@ Every problem is reported with the file, the source and the key before anything 
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 import re
@@ -105,6 +106,21 @@ def rsshub_route(url: str) -> str:
 def rsshub_url(instance: str, route: str) -> str:
     """The route's address on one RSSHub instance (an instance may sit under a path: https://host/rsshub)."""
     return instance.rstrip("/") + rsshub_route(route)
+
+
+def validators_key(source: SourceConfig, settings: FetchConfig, instance: str = "") -> str:
+    """What a document's validators and body hash are kept under: the address asked (for an RSSHub route, that on
+    `instance`; for a channel, its page on [fetch] telegram); a list page's, with its selectors, so that selectors
+    just edited are applied to a page that did not change (an unchanged answer is not parsed)."""
+    kind = source_kind(source)
+    if kind == "telegram":
+        return telegram_page_url(source.url, settings.telegram)
+    if kind == "rsshub":
+        return rsshub_url(instance, source.url)
+    if source.list_page is None:
+        return source.url
+    digest = hashlib.sha256(repr(source.list_page).encode()).hexdigest()[:16]
+    return f"{source.url}#newsmirror-selectors={digest}"
 
 
 # The OpenCC conversions a source may name (OpenCC itself is loaded by ingest.convert only when one is used).

@@ -90,6 +90,13 @@ def rsshub_archive(root: Path, first: LocalServer, second: LocalServer, first_an
     return root
 
 
+def offered_validators(root, name: str) -> str:
+    """What `newsmirror status --json` says the source offers for conditional requests."""
+    status = run_cli("status", "-C", str(root), "--json")
+    (row,) = [s for s in json.loads(status.stdout)["sources"] if s["name"] == name]
+    return row["validators"]
+
+
 @pytest.mark.parametrize("first_answer", [RATE_LIMITED, VERCEL_ERROR], ids=["429", "html-error-page"])
 def test_an_rsshub_route_is_read_from_the_next_instance_and_writes_the_real_posts(server, second_host, tmp_path, first_answer):
     root = rsshub_archive(tmp_path, server, second_host, first_answer)
@@ -115,6 +122,7 @@ def test_an_rsshub_route_is_read_from_the_next_instance_and_writes_the_real_post
     assert server.hits == {f"/rsshub{ROUTE}": 1} and second_host.hits == {ROUTE: 2}
     again = fetch(root)
     assert by_name(again["report"])["Matters"]["status"] == "not_modified"  # its validators, kept per instance
+    assert offered_validators(root, "Matters") != "none"  # status finds them under the instance that served
 
 
 def test_no_instance_answering_is_one_line_naming_each(server, second_host, tmp_path):
@@ -178,6 +186,7 @@ def test_a_list_page_with_fulltext_auto_writes_each_article_from_its_page(server
 
     again = fetch(tmp_path)
     assert by_name(again["report"])["独立评论"]["status"] == "not_modified" and written(tmp_path) == posts
+    assert offered_validators(tmp_path, "独立评论") != "none"  # kept under the address with its selectors
 
 
 def test_a_portal_section_page_with_chinese_and_relative_dates(server, tmp_path):
@@ -268,6 +277,7 @@ def test_a_telegram_channel_becomes_posts(server, tmp_path):
     assert forwarded.content.startswith('<p>Forwarded from <a href="https://t.me/weather_bj/5521">')
     assert server.hits == {"/s/newsflash_cn": 1}  # nothing else fetched: no login, no API
     assert by_name(fetch(tmp_path)["report"])["快讯"]["status"] == "not_modified"
+    assert offered_validators(tmp_path, "快讯") != "none"  # kept under the t.me/s/ page's address
 
 
 def test_sources_check_prints_the_entries_of_each_kind(server, second_host, tmp_path):

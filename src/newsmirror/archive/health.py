@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from newsmirror.archive.layout import Archive
 from newsmirror.archive.postformat import as_datetime
 from newsmirror.archive.state import PageRecord, RevisionCounts, SourceHealth, State
-from newsmirror.config import Config, SourceConfig
+from newsmirror.config import Config, SourceConfig, source_kind, validators_key
 from newsmirror.models import PAGE_CHANGED
 
 CHART_DAYS = 30
@@ -212,6 +212,19 @@ def build_status(
     )
 
 
+def _source_validators(config: Config, state: State) -> dict[str, tuple[str, str]]:
+    """Source address → (etag, last_modified) of what it answered, read under the key the fetch saved them under
+    (a list page's carries its selectors; a route's is its address on the instance that served it last)."""
+    saved = state.all_validators()
+    found: dict[str, tuple[str, str]] = {}
+    for source in config.sources:
+        instance = state.rsshub_instance(source.url)[0] if source_kind(source) == "rsshub" else ""
+        validators = saved.get(validators_key(source, config.fetch, instance))
+        if validators is not None:
+            found[source.url] = (validators.etag, validators.last_modified)
+    return found
+
+
 def status_data(
     config: Config,
     now: datetime | None = None,
@@ -228,7 +241,7 @@ def status_data(
             state.sync_revisions()
             posts = state.source_dates()
             unreadable = len(state.unreadable_posts())
-        validators = {url: (saved.etag, saved.last_modified) for url, saved in state.all_validators().items()}
+        validators = _source_validators(config, state)
         return build_status(config, state.health(), posts, validators, now, unreadable, state.page_records(),
                             state.revision_counts(), fetched=state.fetch_dates())  # fmt: skip
     finally:

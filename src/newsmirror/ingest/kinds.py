@@ -9,7 +9,6 @@ be) is passed over at once, without the retries a single address gets: the next 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,10 +18,9 @@ from typing import TYPE_CHECKING
 from newsmirror.config import (
     FetchConfig,
     SourceConfig,
-    rsshub_url,
     source_kind,
     telegram_channel,
-    telegram_page_url,
+    validators_key,
 )
 from newsmirror.ingest.guard import source_guard
 from newsmirror.models import FetchError, Validators
@@ -46,14 +44,6 @@ class SourceDocument:
     key: str
     instance: str = ""
     failures: list[str] = field(default_factory=list)
-
-
-def validators_key(source: SourceConfig, url: str) -> str:
-    """What a document's validators and body hash are kept under: its address; a list page's, with its selectors,
-    so that selectors just edited are applied to a page that did not change (an unchanged answer is not parsed)."""
-    if source.list_page is None:
-        return url
-    return f"{url}#newsmirror-selectors={hashlib.sha256(repr(source.list_page).encode()).hexdigest()[:16]}"
 
 
 def instance_order(instances: list[str], remembered: str = "", remembered_at: datetime | None = None,
@@ -83,20 +73,20 @@ async def fetch_document(
 
     kind = source_kind(source)
     if kind == "telegram":  # from [fetch] telegram, t.me itself or the operator's stand-in for it
-        url = telegram_page_url(source.url, settings.telegram)
+        url = validators_key(source, settings)
         guard = source_guard(settings, source, url)
         result = await fetcher.get(url, validators=validators_of(url), accept=PAGE_ACCEPT, guard=guard)
         return SourceDocument(result, url)
     if kind != "rsshub":
         accept = FEED_ACCEPT if kind == "feed" else PAGE_ACCEPT
-        key = validators_key(source, source.url)
+        key = validators_key(source, settings)
         guard = source_guard(settings, source)
         result = await fetcher.get(source.url, validators=validators_of(key), accept=accept, guard=guard)
         return SourceDocument(result, key)
     failures: list[str] = []
     order = instances if instances is not None else settings.rsshub
     for number, instance in enumerate(order, start=1):
-        url = rsshub_url(instance, source.url)
+        url = validators_key(source, settings, instance)
         try:
             result = await fetcher.get(
                 url, validators=validators_of(url), accept=FEED_ACCEPT, guard=source_guard(settings, source, url),
