@@ -672,9 +672,34 @@ def sources_from_opml(data: bytes, origin: str = "OPML") -> list[SourceConfig]:
         if not url:
             continue
         name = outline.get("title") or outline.get("text") or urlsplit(url).netloc
-        parent_category = outline.get("category", "")
-        sources.append(SourceConfig(name=name.strip(), url=url.strip(), category=parent_category))
+        source = SourceConfig(name=name.strip(), url=url.strip(), category=outline.get("category", ""))
+        _read_list_outline(outline, source)
+        sources.append(source)
     return sources
+
+
+# A list page's selectors ride along in newsmirror's own outline attributes (OPML 2.0 allows namespaced ones;
+# other readers ignore them), so that an export imported again reads the page as before, not as a feed.
+OPML_NAMESPACE = "urn:newsmirror:opml"
+ElementTree.register_namespace("newsmirror", OPML_NAMESPACE)
+_LIST_KEYS = tuple(f.name for f in fields(ListConfig))
+
+
+def _list_outline_attributes(source: SourceConfig) -> dict[str, str]:
+    if source.list_page is None:
+        return {}
+    values = {key: getattr(source.list_page, key) for key in _LIST_KEYS} | {"fulltext": source.fulltext}
+    return {f"{{{OPML_NAMESPACE}}}{key}": value for key, value in values.items() if value}
+
+
+def _read_list_outline(outline: ElementTree.Element, source: SourceConfig) -> None:
+    """The selectors of an exported list page back on its source (checked with the rest when the file is written)."""
+    given = {key: outline.get(f"{{{OPML_NAMESPACE}}}{key}", "") for key in (*_LIST_KEYS, "fulltext")}
+    if not given["item"]:
+        return
+    source.list_page = ListConfig(**{key: given[key] for key in _LIST_KEYS})
+    if given["fulltext"] in ("never", "auto", "always"):  # anything else: the source's default
+        source.fulltext = given["fulltext"]  # type: ignore[assignment]
 
 
 def sources_to_opml(sources: list[SourceConfig], title: str = "newsmirror", rsshub: list[str] | tuple[str, ...] = ()) -> str:
@@ -688,6 +713,7 @@ def sources_to_opml(sources: list[SourceConfig], title: str = "newsmirror", rssh
             attributes["htmlUrl"] = source.url
         if source.category:
             attributes["category"] = source.category
+        attributes |= _list_outline_attributes(source)
         ElementTree.SubElement(body, "outline", attributes)
     ElementTree.indent(opml)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(opml, encoding="unicode") + "\n"

@@ -321,6 +321,18 @@ def test_sources_add_takes_each_kind_and_the_exports_keep_them(tmp_path):
     assert 'xmlUrl="https://rsshub.example.org/matters/author/islander"' in opml  # a route: on the first instance
     assert 'xmlUrl="https://t.me/s/newsflash_cn" htmlUrl="https://t.me/s/newsflash_cn"' in opml
     assert 'xmlUrl="https://news.example.com/world/" htmlUrl="https://news.example.com/world/"' in opml
+    elsewhere = tmp_path / "elsewhere"  # imported again, the list page keeps its selectors: not taken for a feed
+    write_config(elsewhere, [], '[fetch]\nrsshub = ["https://rsshub.example.org"]')
+    (tmp_path / "sources.opml").write_text(opml, encoding="utf-8")
+    result = run_cli("sources", "import", str(tmp_path / "sources.opml"), "-C", str(elsewhere))
+    assert result.returncode == 0, result.stderr
+    assert ('name = "国际新闻"\nurl = "https://news.example.com/world/"\nfulltext = "auto"\n[sources.list]\n'
+            'item = "ul.list_009 li"\ndate = "span"\ntimezone = "Asia/Shanghai"\n') in (elsewhere / "newsmirror.toml").read_text(encoding="utf-8")  # fmt: skip
+    hostile = opml.replace('newsmirror:item="ul.list_009 li"', 'newsmirror:item="li:nth-child(q)"')
+    hostile = hostile.replace("国际新闻", "别处").replace("/world/", "/china/")  # a new source, but bad selectors
+    (tmp_path / "hostile.opml").write_text(hostile, encoding="utf-8")
+    refused = run_cli("sources", "import", str(tmp_path / "hostile.opml"), "-C", str(elsewhere))
+    assert refused.returncode != 0 and "item = 'li:nth-child(q)' is not a CSS selector" in refused.stderr
     subs = json.loads(run_cli("sources", "export", "--format", "subs.json", "-C", str(tmp_path)).stdout)
     assert subs[0] == {"site": "Matters", "url": "https://rsshub.example.org/matters/author/islander"}
 
