@@ -16,7 +16,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 from PIL import Image
@@ -24,8 +24,10 @@ from PIL import Image
 from browser import CHROMIUM, Browser
 from conftest import GOLDEN_FEED, LocalServer, run_cli, write_config
 from newsmirror.archive.layout import Archive
+from newsmirror.archive.revisions import DELETED, EDITED, Event, append_event
 from newsmirror.models import Article
 from newsmirror.site.serve import make_server
+from newsmirror.site.urls import revision_url
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")]
 
@@ -64,7 +66,9 @@ def site(tmp_path_factory):
         raise
     archive = Archive(root)
     for i, article in enumerate(_articles(datetime.now(UTC), feeds.url("/pictures"))):
-        archive.write_post(article)
+        written = archive.write_post(article)
+        if i in (3, 5):  # one edited at its source (its version and diff pages), one deleted
+            _record(root, written.name, article, edited=i == 3)
         if i % 4 == 0:
             picture = io.BytesIO()
             Image.new("RGB", (176, 128), (30 + i, 90, 160)).save(picture, "PNG")
@@ -81,6 +85,16 @@ def site(tmp_path_factory):
     server.shutdown()
     server.server_close()
     feeds.stop()
+
+
+def _record(root: Path, name: str, article: Article, edited: bool) -> None:
+    if not edited:
+        append_event(root, Event(DELETED, 1, article.date + timedelta(days=1), name, article.link, article.title,
+                                 {"http_status": "404"}))  # fmt: skip
+        return
+    content = article.content.replace("第二段：更多背景和评论", "第二段：改写后的背景，删去了评论") + "<p>编者按：本文已更新。</p>"
+    append_event(root, Event(EDITED, 1, article.date + timedelta(hours=6), name, article.link, article.title,
+                             {"changed_chars": "20"}, 2, revision_url(name, 2), content=content))  # fmt: skip
 
 
 def evaluate(browser: Browser, expression: str, wait: bool = False):
@@ -123,10 +137,25 @@ BROKEN_WORDS = """(() => { const broken = [];
 
 
 def page_urls(root: Path) -> dict[str, str]:
+    urls = _page_urls(root)
+    missing = [u for u in urls.values() if not (root / "_site" / unquote(u).lstrip("/")).with_suffix(".html").exists()
+               and not (root / "_site" / unquote(u).lstrip("/") / "index.html").exists()]  # fmt: skip
+    assert missing == []  # each kind measured on itself, not on the 404 page
+    return urls
+
+
+def _page_urls(root: Path) -> dict[str, str]:
     post = next(p for p in (root / "_site").glob("20*/**/*.html") if "号新闻" in p.name).relative_to(root / "_site").as_posix()
     return {"home": "/", "page": "/page/1/", "post": "/" + quote(post), "source": "/lists/" + quote("美国之音") + ".html",
             "sources": "/sources.html", "status": "/status.html", "archive": "/archive.html", "tags": "/tags.html",
-            "search": "/search.html", "deleted": "/deleted.html", "404": "/404.html"}  # fmt: skip
+            "search": "/search.html", "deleted": "/deleted.html", "404": "/404.html",
+            "version": quote(revision_url(_edited_post(root), 2))}  # fmt: skip (the version page holds its diff)
+
+
+def _edited_post(root: Path) -> str:
+    """The file name of the post edited at its source (its record folder is named after it)."""
+    (folder,) = [f for f in (root / "_revisions").iterdir() if any(f.glob("*-edited.md"))]
+    return folder.name + ".md"
 
 
 @pytest.mark.parametrize("width", WIDTHS)

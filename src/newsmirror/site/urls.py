@@ -178,7 +178,3 @@ def revision_url(post_name: str, version: int) -> str:
     """The page of version `version` (2, 3, …) of the post in the file `post_name`."""
     return f"{_revisions_folder(post_name)}/v{version}.html"
 
-
-def revision_diff_url(post_name: str, version: int) -> str:
-    """The page showing what changed from version `version - 1` to `version`."""
-    return f"{_revisions_folder(post_name)}/v{version}-diff.html"
