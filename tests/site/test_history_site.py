@@ -1,5 +1,5 @@
 """What the site shows of articles edited or deleted at their source, after real rechecks against a local server:
-`newsmirror build` (notices, version pages with their diff, /deleted.html, /feed/deleted.xml, the build cache),
+`newsmirror build` (notices, version pages with their diff, /deleted.html, /revisions/deleted.xml, the build cache),
 real Jekyll on the scaffold (the same, from _data/, without a warning) and headless Chromium."""
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def test_newsmirror_build_shows_versions_diffs_and_deletions(archive):
     order = [t for t in re.findall(r'<li><a href="[^"]+">([^<]+)</a>', deleted)]
     assert order[0] == "交通局回应居民关切"  # deleted an hour after the other three
     assert sorted(order[1:]) == sorted(["拆迁补偿标准引发质疑", "公众号文章", "市政府公布新规划"])
-    feed = ElementTree.fromstring((site / "feed" / "deleted.xml").read_bytes())
+    feed = ElementTree.fromstring((site / "revisions" / "deleted.xml").read_bytes())
     atom = "{http://www.w3.org/2005/Atom}"
     titles = [e.findtext(f"{atom}title") for e in feed.iter(f"{atom}entry")]
     assert titles == order
@@ -124,7 +124,7 @@ def test_jekyll_shows_the_same_from_the_data_newsmirror_writes(archive, tmp_path
     assert [p.relative_to(site) for p in version_pages(site)] == [p.relative_to(root / "_site") for p in version_pages(root / "_site")]
     deleted = (site / "deleted.html").read_text(encoding="utf-8")
     assert re.findall(r'<li><a href="[^"]+">([^<]+)</a>', deleted)[0] == "交通局回应居民关切"
-    ElementTree.fromstring((site / "feed" / "deleted.xml").read_bytes())  # well-formed
+    ElementTree.fromstring((site / "revisions" / "deleted.xml").read_bytes())  # well-formed
     assert not list(site.glob("revisions/*/*deleted*")) and not list(site.glob("revisions/*/0*"))
 
 

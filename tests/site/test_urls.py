@@ -4,6 +4,7 @@ rules: test_site_urls.py)."""
 from __future__ import annotations
 
 from newsmirror.site.urls import (
+    DELETED_FEED,
     index_page_url,
     month_page_url,
     page_output,
@@ -27,3 +28,8 @@ def test_feed_sitemap_page_and_search_paths():
     assert [sitemap_part(1, 1), sitemap_part(1, 2), sitemap_part(2, 2)] == ["sitemap.xml", "sitemap-1.xml", "sitemap-2.xml"]
     assert page_output("pages/status.html") == "status.html" and page_output("pages/a/b.html") == "a/b.html"
     assert search_bundle_url("b3") == "/pagefind/b3/"
+
+
+def test_the_deleted_articles_feed_is_no_source_feed():
+    # a source may be named "deleted" (or anything): its feed and the deleted articles' must be two files
+    assert all(source_feed_url(name) != "/" + DELETED_FEED for name in ("deleted", "Deleted", "deleted.xml", "revisions"))

@@ -5,7 +5,7 @@
 - each later version's page (revision.html): what changed since the version before (site/diff.py) and the
   version's whole text, at the permalink its event file names (Jekyll's `revisions` collection puts it there too);
 - /deleted.html, the deleted articles newest first (pages/deleted.html, its context from deleted_context), and
-  its Atom feed /feed/deleted.xml (feed.xml).
+  its Atom feed /revisions/deleted.xml (feed.xml).
 """
 
 from __future__ import annotations

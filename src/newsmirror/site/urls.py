@@ -166,7 +166,7 @@ def search_bundle_url(bundle: str) -> str:
 # diff, the list of deleted articles and its feed. The version page's permalink is written into its event file,
 # so that Jekyll (the `revisions` collection) puts it at the same address.
 DELETED_PAGE = "deleted.html"
-DELETED_FEED = "feed/deleted.xml"
+DELETED_FEED = "revisions/deleted.xml"  # not under feed/: a source named "deleted" has /feed/deleted.xml
 
 
 def _revisions_folder(post_name: str) -> str:

@@ -22,7 +22,7 @@ FILES = [
     "_includes/history_notice.html",
     "_layouts/revision.html",
     "deleted.html",
-    "feed/deleted.xml",
+    "deleted.xml",  # published at /revisions/deleted.xml (/feed/<name>.xml is a source's feed)
     "index.html",
     "archive.html",
     "tags.html",
