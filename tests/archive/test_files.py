@@ -125,6 +125,18 @@ def test_elsewhere_a_write_killed_before_the_link_leaves_only_what_the_next_run_
     assert os.listdir(posts) == []
 
 
+def test_stale_temporary_files_are_swept_wherever_a_run_writes(tmp_path):
+    leftovers = ["_posts/2024/03/.a.md.x1.tmp", "lists/.b.md.x2.tmp", "_data/.newsmirror_revisions.json.x3.tmp",
+                 "_revisions/2024-03-05-t/.001-20240305T000000Z-edited.md.x4.tmp", "assets/images/ab/.c.webp.x5.tmp",
+                 ".newsmirror.toml.x6.tmp"]  # fmt: skip
+    kept = ["_revisions/2024-03-05-t/001-20240305T000000Z-edited.md", "_data/.keep.tmp.json", "_posts/x.tmp"]
+    for name in leftovers + kept:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    assert Archive(tmp_path).remove_stale_temporary_files() == len(leftovers)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == sorted(kept)
+
+
 def test_write_post_uses_the_exclusive_write(tmp_path, without_o_tmpfile):
     """Archive.write_post writes through create_exclusive on either path (the names test is tests/archive/test_identity.py)."""
     from datetime import UTC, datetime

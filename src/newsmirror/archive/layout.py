@@ -14,6 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from newsmirror.archive.postformat import post_filename, render_post
+from newsmirror.archive.revisions import REVISIONS_DIR
 from newsmirror.files import create_exclusive
 from newsmirror.models import Article, SourceProblem
 
@@ -127,11 +128,11 @@ class Archive:
             yield Path(entry.path)
 
     def remove_stale_temporary_files(self) -> int:  # pragma: no mutate block (outside the mutation-testing scope)
-        """Delete the hidden temporary files a killed run can leave (`.name.XXXX.tmp` beside posts, lists, images
-        and settings). Call with the archive lock held: then none of them belongs to a write in progress."""
+        """Delete the hidden temporary files a killed run can leave (`.name.XXXX.tmp` beside posts, lists, images,
+        settings, _data/ and _revisions/). Call with the archive lock held: then none belongs to a write in progress."""
         removed = 0
-        folders = [self.root, self.root / LISTS_DIR]
-        for tree in (self.posts_dir, self.root / "assets" / "images"):  # posts lie in dated folders
+        folders = [self.root, self.root / LISTS_DIR, self.root / "_data"]
+        for tree in (self.posts_dir, self.root / "assets" / "images", self.root / REVISIONS_DIR):  # nested folders
             folders += [Path(path) for path, _dirs, _files in os.walk(tree)]
         for folder in folders:
             try:
