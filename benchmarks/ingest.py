@@ -1,26 +1,42 @@
 """Ingest speed: N feeds × M items served from 127.0.0.1, a first run and an unchanged re-run.
 
-    python benchmarks/ingest.py --feeds 200 --items 50
+    python benchmarks/ingest.py --feeds 200 --items 50 [--real DIR] [--runs 3] [--src PATH …] [--perform-js PATH]
 
-Prints items per second for the first run (every item new) and for the re-run (nothing changed), timing the
-real `newsmirror fetch` command end to end (process start included, output to a log as in the scheduled job; the
-re-run once more with --json): wall-clock time, and the CPU time the
-command itself used (the local feed server's own work, in this process, is not counted there). `--profile` profiles the first run in
-process instead and prints where the time goes.
+Times the real `newsmirror fetch` command end to end (process start included, output to a log as in the scheduled
+job): a first run into an empty archive (every item new) and an unchanged re-run (every feed answers 304), each
+`--runs` times into a fresh archive; printed as medians. Per run: wall-clock time, the CPU time (user + system)
+of the command and of every process it started (its worker processes included; the local feed server's own work,
+in this process, is not counted), and the peak resident memory of the largest of those processes (ru_maxrss from
+wait4). The local feed server runs in this process, so its work is not counted.
+
+Items: generated Chinese text by default; with `--real DIR` (an unpacked ../shared/realposts archive, or its
+_posts/) the real posts rebuilt as feed items (benchmarks/fidelity.py's items: title, link, date, author, the
+`<div>` body), each feed a window of the posts in date order that overlaps its neighbours', as the sources of a
+real mirror carry the same articles, so that deduplication across sources is exercised; the number of distinct
+articles is printed and the posts written are checked against it.
+
+`--src PATH` (repeatable) runs the command from that source tree (PYTHONPATH=PATH) instead of the installed one;
+with several, the runs are interleaved (first run of each, re-run of each, next round), so that a noisy machine
+weighs on each alike, and the ratios to the first are printed. `--perform-js PATH` also runs the seed's Node
+generator on the same feeds (a `subs.json` of `[{"site": name, "url": feed}]` in an empty directory, `node PATH`
+run there) and prints its figures beside newsmirror's; without it the output says that no copy was supplied.
+`--profile` profiles the first run's main process (cProfile; the worker processes' work shows as waiting).
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
+import os
 import random
-import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
-import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -129,79 +145,250 @@ class FeedServer:
             httpd.server_close()
 
 
-def write_config(root: Path, server: FeedServer, feeds: int) -> None:
-    lines = []
+# ---------------------------------------------------------------------------------------------------------------
+# Real items: the posts of ../shared/realposts as feed items (benchmarks/fidelity.py's), in overlapping feeds
+
+
+def real_feeds(directory: Path, feeds: int, items: int) -> tuple[dict[str, bytes], int]:
+    """`feeds` feeds of `items` real posts each, every feed a window of the posts in date order starting where
+    an even spread puts it: neighbouring windows share articles, as a real mirror's sources do. Returns the feeds
+    by path and the number of distinct articles (canonical addresses) among them."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from fidelity import feed_xml
+    from realposts import read_posts, split_duplicates
+
+    from newsmirror.archive.identity import canonical_url
+
+    posts_dir = directory / "_posts" if (directory / "_posts").is_dir() else directory
+    posts, _problems = read_posts(posts_dir)
+    unique, _repeated = split_duplicates(posts)  # a from: that repeats in the archive is one article twice there
+    ordered = sorted(unique, key=lambda p: (p.date, p.name))
+    if len(ordered) < items:
+        sys.exit(f"{posts_dir} has {len(ordered)} usable posts, fewer than --items {items}")
+    spread = (len(ordered) - items) / max(1, feeds - 1)
+    chosen = [ordered[round(i * spread) : round(i * spread) + items] for i in range(feeds)]
+    result = {f"/feed{i}.xml": feed_xml(f"来源{i}", window) for i, window in enumerate(chosen)}
+    distinct = {canonical_url(p.link) for window in chosen for p in window}
+    return result, len(distinct)
+
+
+def write_config(root: Path, server: FeedServer, feeds: int, real: bool) -> None:
+    """One source per feed. Real items name images and article pages on the internet, which a benchmark must not
+    reach: their sources mirror no image and fetch no full text (the item time limit, raised, keeps a busy
+    machine from dropping items)."""
+    lines = ["[site]", "mirror_images = false", "", "[fetch]", "item_time_limit = 60", ""] if real else []
     for index in range(feeds):
-        lines += ["[[sources]]", f'name = "来源{index}"', f'url = "{server.url(index)}"', ""]
+        lines += ["[[sources]]", f'name = "来源{index}"', f'url = "{server.url(index)}"']
+        lines += ['fulltext = "never"', "mirror_images = false", ""] if real else [""]
     (root / "newsmirror.toml").write_text("\n".join(lines), encoding="utf-8")
 
 
-def timed_fetch(root: Path, as_json: bool = False) -> tuple[float, float]:
-    """Run `newsmirror fetch` as the scheduled job does (output to a log, not a terminal), or with --json; returns
-    (wall-clock seconds, CPU seconds the command used: user + system)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "newsmirror", "fetch", "-C", str(root), *(["--json"] if as_json else [])],
-        capture_output=True,
-        text=True,
-        env={"PATH": "/usr/bin:/bin", "PYTHONUTF8": "1"},
-    )
-    elapsed = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if result.returncode != 0:
-        sys.exit(f"fetch failed: {result.stderr[-2000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return elapsed, cpu
+# ---------------------------------------------------------------------------------------------------------------
+# Timing a command
+
+
+@dataclass(slots=True)
+class Timing:
+    wall: float  # seconds
+    cpu: float  # user + system seconds of the process and every process it waited for
+    user: float
+    peak_rss_mb: float  # the largest process's peak resident set
+    written: int = 0  # posts on disk after the run
+
+
+# Started from this process, a command's peak RSS would count this process's (the feeds, hundreds of MB): Linux
+# keeps the high-water mark of the memory a child had before exec. A small launcher starts it instead and reports
+# what wait4 says of it: its own usage plus that of the descendants it waited for (the worker processes).
+_LAUNCHER = """
+import json, os, subprocess, sys, time
+started = time.perf_counter()
+process = subprocess.Popen(sys.argv[2:])
+_pid, status, usage = os.wait4(process.pid, 0)
+wall = time.perf_counter() - started
+with open(sys.argv[1], "w") as out:
+    json.dump([wall, usage.ru_utime, usage.ru_stime, usage.ru_maxrss, os.waitstatus_to_exitcode(status)], out)
+"""
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> tuple[Timing, int]:
+    """Run `command` with its output to `log`, as the scheduled job does; its Timing and exit status. The peak
+    RSS is that of the largest of its processes, not their sum (Linux reports KiB)."""
+    figures = log.with_suffix(".rusage")
+    with log.open("wb") as out:
+        subprocess.run([sys.executable, "-c", _LAUNCHER, str(figures), *command], cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
+    wall, user, system, maxrss, status = json.loads(figures.read_text())
+    return Timing(wall, user + system, user, maxrss / 1024), status
+
+
+def fetch_env(src: str | None) -> dict[str, str]:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONUTF8": "1", "HOME": os.environ.get("HOME", "/tmp")}
+    if src:
+        env["PYTHONPATH"] = src
+    return env
+
+
+def timed_fetch(root: Path, src: str | None, label: str) -> Timing:
+    """`newsmirror fetch` in `root` with the code in `src` (None: the installed one)."""
+    log = root.parent / f"{root.name}-{label}.log"
+    timing, status = timed([sys.executable, "-m", "newsmirror", "fetch", "-C", str(root)], root, fetch_env(src), log)
+    if status != 0:
+        sys.exit(f"fetch ({src or 'installed'}) failed with status {status}:\n{log.read_text(errors='replace')[-3000:]}")
+    timing.written = sum(1 for _ in (root / "_posts").rglob("*.md"))
+    return timing
+
+
+def timed_perform_js(script: Path, server: FeedServer, feeds: int, work: Path) -> tuple[Timing, Timing] | str:
+    """The seed's generator on the same feeds: a first run and an unchanged re-run in a fresh directory holding
+    only its subs.json; its Timings, or why it could not run."""
+    node = shutil.which("node")
+    if node is None:
+        return "node is not installed"
+    directory = Path(tempfile.mkdtemp(prefix="perform-js-", dir=work))
+    subs = [{"site": f"来源{i}", "url": server.url(i)} for i in range(feeds)]
+    (directory / "subs.json").write_text(json.dumps(subs, ensure_ascii=False), encoding="utf-8")
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp")}
+    runs = []
+    for label in ("first", "rerun"):
+        log = work / f"{directory.name}-{label}.log"
+        timing, status = timed([node, str(script.resolve())], directory, env, log)
+        if status != 0:
+            return f"perform.js exited with status {status}: {log.read_text(errors='replace')[-500:].strip()}"
+        timing.written = sum(1 for path in directory.rglob("*") if path.is_file() and "_posts" in path.parts)
+        runs.append(timing)
+    shutil.rmtree(directory, ignore_errors=True)
+    return runs[0], runs[1]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reporting
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def print_figures(label: str, firsts: list[Timing], reruns: list[Timing], total_items: int) -> None:
+    first_wall, first_cpu = _median([t.wall for t in firsts]), _median([t.cpu for t in firsts])
+    rerun_wall, rerun_cpu = _median([t.wall for t in reruns]), _median([t.cpu for t in reruns])
+    print(f"{label}")
+    print(f"  first run: {first_wall:6.2f} s wall ({total_items / first_wall:5.0f} items/s), {first_cpu:6.2f} s CPU "
+          f"(user {_median([t.user for t in firsts]):.2f}), peak RSS {_median([t.peak_rss_mb for t in firsts]):.0f} MB, "
+          f"{firsts[-1].written} posts written")
+    print(f"  re-run:    {rerun_wall:6.2f} s wall, {rerun_cpu:6.2f} s CPU, peak RSS "
+          f"{_median([t.peak_rss_mb for t in reruns]):.0f} MB, {reruns[-1].written - firsts[-1].written} posts written; "
+          f"{first_wall / rerun_wall:.1f}x cheaper than the first run in wall-clock time, {first_cpu / rerun_cpu:.1f}x in CPU")
+    walls = " ".join(f"{t.wall:.2f}" for t in firsts)
+    print(f"  first-run walls: {walls}; re-run walls: {' '.join(f'{t.wall:.2f}' for t in reruns)}")
+
+
+def print_ratio(label: str, base: list[Timing], other: list[Timing], what: str) -> None:
+    wall = _median([t.wall for t in base]) / _median([t.wall for t in other])
+    cpu = _median([t.cpu for t in base]) / _median([t.cpu for t in other])
+    print(f"  {label}, {what}: {wall:.2f}x faster in wall-clock time, {cpu:.2f}x less CPU")
+
+
+# The command under cProfile, timed in CPU time: on a shared 2-core machine the worker processes (and everyone else)
+# take the parent's core now and then, which a wall-clock profile would put on whatever call it was in.
+_PROFILER = """
+import cProfile, runpy, sys, time
+profiler = cProfile.Profile(time.process_time)
+sys.argv = ["newsmirror", *sys.argv[2:]]
+try:
+    profiler.runcall(runpy.run_module, "newsmirror", run_name="__main__")
+except SystemExit:
+    pass
+finally:
+    profiler.dump_stats(STATS)
+"""
+
+
+def profile_first_run(root: Path, src: str | None, sort: str) -> None:
+    """The first run's main process under cProfile, in CPU time (the workers' time shows as its waiting)."""
+    import pstats
+
+    stats_file = root.parent / f"{root.name}.prof"
+    code = _PROFILER.replace("STATS", repr(str(stats_file)))
+    command = [sys.executable, "-c", code, "-", "fetch", "-C", str(root)]
+    timing, status = timed(command, root, fetch_env(src), root.parent / f"{root.name}-profile.log")
+    if status != 0 or not stats_file.exists():
+        sys.exit(f"profiled fetch failed with status {status}")
+    written = sum(1 for _ in (root / "_posts").rglob("*.md"))
+    print(f"profiled first run: {timing.wall:.2f} s wall, {timing.cpu:.2f} s CPU (all processes), {written} posts written")
+    stats = pstats.Stats(str(stats_file))
+    print(f"main process: {stats.total_tt:.2f} s CPU")  # type: ignore[attr-defined]
+    for order in dict.fromkeys([sort, "tottime"]):
+        stats.sort_stats(order).print_stats(30)
+
+
+# ---------------------------------------------------------------------------------------------------------------
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--feeds", type=int, default=200)
     parser.add_argument("--items", type=int, default=50)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--profile", action="store_true", help="profile the first run in process")
+    parser.add_argument("--seed", type=int, default=1, help="for generated items")
+    parser.add_argument("--real", type=Path, metavar="DIR", help="items from the real posts of an unpacked realposts archive")
+    parser.add_argument("--runs", type=int, default=3, help="first run + re-run this many times; medians printed")
+    parser.add_argument("--src", action="append", metavar="PATH", help="a source tree to run (repeatable; default: the installed code)")
+    parser.add_argument("--perform-js", type=Path, metavar="PATH", help="also run the seed's Node generator from this copy")
+    parser.add_argument("--profile", action="store_true", help="profile one first run's main process instead")
     parser.add_argument("--sort", default="cumulative", help="with --profile: cumulative, tottime, …")
     args = parser.parse_args()
 
-    feeds = {f"/feed{i}.xml": make_feed(i, args.items, args.seed) for i in range(args.feeds)}
+    if args.real:
+        feeds, distinct = real_feeds(args.real, args.feeds, args.items)
+    else:
+        feeds = {f"/feed{i}.xml": make_feed(i, args.items, args.seed) for i in range(args.feeds)}
+        distinct = args.feeds * args.items
     total_items = args.feeds * args.items
     size = sum(len(b) for b in feeds.values())
     server = FeedServer(feeds)
-    root = Path(tempfile.mkdtemp(prefix="newsmirror-ingest-"))
+    work = Path(tempfile.mkdtemp(prefix="newsmirror-ingest-"))
+    sources: list[str | None] = list(args.src) if args.src else [None]
     try:
-        write_config(root, server, args.feeds)
-        print(f"{args.feeds} feeds x {args.items} items = {total_items} items, {size / 1e6:.1f} MB of feeds")
+        print(f"{args.feeds} feeds x {args.items} {'real' if args.real else 'generated'} items = {total_items} items, "
+              f"{distinct} distinct articles, {size / 1e6:.1f} MB of feeds; {args.runs} run(s), medians")
         if args.profile:
-            import cProfile
-            import pstats
-
-            from newsmirror.config import load_config
-            from newsmirror.operations.fetch import run_fetch
-
-            profiler = cProfile.Profile()
-            profiler.enable()
-            report = run_fetch(load_config(root))
-            profiler.disable()
-            print(f"new posts: {report.new_posts}")
-            pstats.Stats(profiler).sort_stats(args.sort).print_stats(35)
+            root = work / "profile"
+            root.mkdir()
+            write_config(root, server, args.feeds, bool(args.real))
+            profile_first_run(root, sources[0], args.sort)
             return
-        first, first_cpu = timed_fetch(root)
-        written = sum(1 for _ in (root / "_posts").rglob("*.md"))  # in dated folders
-        connections, not_modified = server.connections, server.not_modified
-        second, second_cpu = timed_fetch(root)
-        rerun_connections, rerun_304 = server.connections - connections, server.not_modified - not_modified
-        json_rerun, json_rerun_cpu = timed_fetch(root, as_json=True)
-        again = sum(1 for _ in (root / "_posts").rglob("*.md"))
-        print(f"first run: {first:6.2f} s wall ({total_items / first:6.0f} items/s, {first / total_items * 1000:.3f} ms/item), "
-              f"{first_cpu:6.2f} s CPU  ({written} posts written)")
-        print(f"re-run:    {second:6.2f} s wall, {second_cpu:6.2f} s CPU  ({total_items / second:6.0f} items/s looked at; "
-              f"with --json: {json_rerun:.2f} s wall, {json_rerun_cpu:.2f} s CPU; {again - written} posts written)")
-        print(f"           {rerun_304} of {args.feeds} feeds answered 304, over {rerun_connections} connections")
-        print(f"re-run is {first / second:.1f}x cheaper in wall-clock time, {first_cpu / second_cpu:.1f}x in CPU time")
+        firsts: dict[str | None, list[Timing]] = {src: [] for src in sources}
+        reruns: dict[str | None, list[Timing]] = {src: [] for src in sources}
+        for round_number in range(args.runs):
+            roots = {}
+            for number, src in enumerate(sources):
+                roots[src] = work / f"archive-{round_number}-{number}"
+                roots[src].mkdir()
+                write_config(roots[src], server, args.feeds, bool(args.real))
+            for src in sources:
+                firsts[src].append(timed_fetch(roots[src], src, "first"))
+            for src in sources:
+                reruns[src].append(timed_fetch(roots[src], src, "rerun"))
+            for src in sources:
+                shutil.rmtree(roots[src], ignore_errors=True)
+        for src in sources:
+            print_figures(f"newsmirror ({src or 'installed'}):", firsts[src], reruns[src], total_items)
+            missing = distinct - firsts[src][-1].written
+            if missing:
+                print(f"  NOT every distinct article written: {firsts[src][-1].written} posts for {distinct} articles")
+        for src in sources[1:]:
+            print_ratio(f"{src} against {sources[0]}", firsts[sources[0]], firsts[src], "first run")
+            print_ratio(f"{src} against {sources[0]}", reruns[sources[0]], reruns[src], "re-run")
+        if args.perform_js is None:
+            print("perform.js (the seed's Node generator): no copy supplied (--perform-js PATH), not measured")
+            return
+        outcome = timed_perform_js(args.perform_js, server, args.feeds, work)
+        if isinstance(outcome, str):
+            print(f"perform.js: not measured: {outcome}")
+            return
+        print_figures(f"perform.js ({args.perform_js}), one run:", [outcome[0]], [outcome[1]], total_items)
+        print_ratio(f"{sources[-1] or 'installed'} against perform.js", [outcome[0]], firsts[sources[-1]], "first run")
     finally:
         server.stop()
-        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

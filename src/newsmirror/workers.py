@@ -6,6 +6,12 @@ A worker process, not a thread: nh3 and lxml run native code that no thread can 
 killed and replaced; the others go on. The pool starts on first use: a run whose feeds all answer 304 starts none.
 Workers are started with "spawn": forking a process that has threads (the event loop's resolver threads) can leave
 the child holding a lock that no thread will release.
+
+The parent's end of each worker's socket is non-blocking and read and written by the event loop: a job or an answer
+of megabytes (a whole feed, its parsed items) passes while the loop goes on with the other sources' requests and
+writes, instead of the loop waiting in write() until the worker has taken it all, or in read() while the worker
+is still sending. The frames are multiprocessing's (a 4-byte length, then the pickle), which the worker reads and
+writes with an ordinary Connection.
 """
 
 from __future__ import annotations
@@ -13,9 +19,13 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import pickle
+import socket
+import struct
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 from newsmirror.models import SourceProblem
@@ -47,33 +57,35 @@ def _serve(connection: Connection) -> None:
             connection.send(("error", RuntimeError(traceback.format_exception_only(reply[1])[-1].strip())))
 
 
-def _resolve(future: asyncio.Future) -> None:
-    if not future.done():
-        future.set_result(None)
+def _frame(data: bytes) -> bytes:
+    """multiprocessing.Connection's framing of one message (what the worker's Connection reads)."""
+    if len(data) > 0x7FFFFFFF:
+        return struct.pack("!i", -1) + struct.pack("!Q", len(data)) + data
+    return struct.pack("!i", len(data)) + data
 
 
 class _Worker:
     def __init__(self, context: multiprocessing.context.SpawnContext):
-        self.connection, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child,), daemon=True, name="newsmirror-worker")
+        self.socket, child = socket.socketpair()
+        child_connection = Connection(child.detach())
+        self.process = context.Process(target=_serve, args=(child_connection,), daemon=True, name="newsmirror-worker")
         self.process.start()
-        child.close()
+        child_connection.close()
+        self.socket.setblocking(False)
 
     async def call(self, function: Callable, args: tuple, kwargs: dict, limit: float) -> tuple[str, Any]:
-        """Send the job, wait (in the event loop, no thread) until the answer is readable or the limit passes."""
+        """Send the job and wait for the answer, both in the event loop, until the answer is in or the limit passes."""
         loop = asyncio.get_running_loop()
-        readable = loop.create_future()
-        descriptor = self.connection.fileno()
+        job = _frame(bytes(ForkingPickler.dumps((function, args, kwargs))))
         try:
-            # The worker is idle and reading, so a send returns as soon as the pipe has taken the job.
-            self.connection.send((function, args, kwargs))
-            loop.add_reader(descriptor, _resolve, readable)
-            try:
-                async with asyncio.timeout(limit):
-                    await readable
-            finally:
-                loop.remove_reader(descriptor)
-            return self.connection.recv()
+            async with asyncio.timeout(limit):
+                await loop.sock_sendall(self.socket, job)
+                header = await self._receive(loop, 4)
+                (size,) = struct.unpack("!i", header)
+                if size == -1:
+                    (size,) = struct.unpack("!Q", await self._receive(loop, 8))
+                reply = await self._receive(loop, size)
+            return pickle.loads(reply)
         except TimeoutError:
             self.kill()
             raise TimeLimitExceeded(f"took longer than {limit:g} s") from None
@@ -81,15 +93,26 @@ class _Worker:
             self.kill()
             raise WorkerCrashed(f"the worker process died (exit code {self.process.exitcode})") from None
 
+    async def _receive(self, loop: asyncio.AbstractEventLoop, size: int) -> bytearray:
+        """Exactly `size` bytes from the worker; EOFError when it closed its end (it died)."""
+        buffer = bytearray(size)
+        view, done = memoryview(buffer), 0
+        while done < size:
+            got = await loop.sock_recv_into(self.socket, view[done:])
+            if not got:
+                raise EOFError
+            done += got
+        return buffer
+
     def kill(self) -> None:
         if self.process.is_alive():
             self.process.kill()
         self.process.join(timeout=5)
-        self.connection.close()
+        self.socket.close()
 
     @property
     def alive(self) -> bool:
-        return self.process.is_alive() and not self.connection.closed
+        return self.process.is_alive() and self.socket.fileno() != -1
 
 
 class WorkerPool:
@@ -124,7 +147,7 @@ class WorkerPool:
     def close(self) -> None:
         workers, self._idle = self._idle, []
         for worker in workers:
-            worker.connection.close()  # the worker's recv() ends and it exits
+            worker.socket.close()  # the worker's recv() ends and it exits
         for worker in workers:
             worker.process.join(timeout=2)
             if worker.process.is_alive():

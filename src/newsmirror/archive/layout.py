@@ -89,6 +89,7 @@ class Archive:
         self.archived_dir = root / ARCHIVED_DIR
         self.state_dir = root / STATE_DIR
         self._taken_names: set[str] | None = None
+        self._made_folders: set[Path] = set()  # folders write_post made or found
 
     def relative(self, path: Path) -> str:  # pragma: no mutate block (outside the mutation-testing scope)
         text = os.fspath(path)
@@ -167,17 +168,21 @@ class Archive:
             }
         return self._taken_names
 
-    def write_post(self, article: Article, per: str = "month") -> Path:
+    def write_post(self, article: Article, per: str = "month", data: bytes | None = None) -> Path:
         """Write a new post into its dated folder (`per` month or day); a name already taken anywhere under `_posts/`
-        (even differing only in case) gets `-2`, `-3`, …"""
-        data = render_post(article).encode("utf-8")
+        (even differing only in case) gets `-2`, `-3`, … `data`: the post as render_post(article) wrote it already
+        (in a worker process), else it is rendered here."""
+        if data is None:
+            data = render_post(article).encode("utf-8")
         taken = self._names_in_posts()
         for suffix in range(1, 10_000):
             name = post_filename(article, suffix)
             if name.casefold() in taken:
                 continue
             path = self.root / dated_path(name, per)
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.parent not in self._made_folders:  # one mkdir per folder and run, not one per post
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._made_folders.add(path.parent)
             if create_exclusive(path, data):
                 taken.add(name.casefold())
                 return path

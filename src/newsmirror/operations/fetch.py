@@ -26,7 +26,7 @@ from newsmirror.workers import TimeLimitExceeded, WorkerPool
 if TYPE_CHECKING:
     from newsmirror.ingest.feeds import ParsedFeed
     from newsmirror.ingest.media import ImageTotals
-    from newsmirror.operations.writer import PostWriter
+    from newsmirror.operations.writer import PostWriter, RenderedPost
 
 # feeds (lxml), fulltext (trafilatura) and the post writer (the sanitizer, nh3; media) are imported where they are
 # used: an hourly run whose feeds all answer 304 needs none of them, and its whole cost is start-up plus one
@@ -113,6 +113,10 @@ class Run:
         self._writer: PostWriter | None = None  # made when the first feed has new items
         self._unrecorded: dict[str, list[WrittenPost]] = {}  # posts written but not yet in the state, per source
         self._workers: WorkerPool | None = None  # started when the first feed has to be parsed
+        # Sources between asking for their document and writing their posts: each holds its feed and its parsed
+        # items (megabytes for a big feed), so that memory is bounded by this, not by the number of sources. Twice
+        # the requests that may be in flight: the network stays as busy, and the workers always have work.
+        self._in_flight = asyncio.Semaphore(2 * max(1, config.fetch.concurrency))
 
     @property
     def workers(self) -> WorkerPool:
@@ -160,18 +164,19 @@ class Run:
             self._known = state.known_urls() | state.known_keys() | state.fingerprints_on_disk()
         return self._known
 
-    async def article_content(self, entry: Entry, source: SourceConfig, report: SourceReport) -> str:
-        """The post's HTML: the feed's content (or the page's full text), made safe, with images mirrored."""
+    async def article_post(self, entry: Entry, source: SourceConfig, report: SourceReport) -> RenderedPost:
+        """The post, ready to be written: the feed's content (or the page's full text), made safe, with images
+        mirrored, rendered (in a worker process; see PostWriter.render)."""
         from newsmirror.ingest.fulltext import looks_partial
 
-        content, base = entry.content, entry.link
+        content = base = None  # the feed's content, relative links against the item's link
         if entry.link and (source.fulltext == "always" or (
             source.fulltext == "auto" and looks_partial(entry.content, entry.has_full_content)
         )):
             content, base = await self._full_text(entry, source, report)
-        safe = await self.writer.safe_content(content, base, source, self.guard(source))
-        report.warnings.extend(safe.warnings)
-        return safe.html
+        rendered = await self.writer.render(entry, source, self.now, self.guard(source), content, base)
+        report.warnings.extend(rendered.warnings)
+        return rendered
 
     async def _full_text(self, entry: Entry, source: SourceConfig, report: SourceReport) -> tuple[str, str]:
         """The article page's content and address, or the feed's when the page gives less (said in the report)."""
@@ -198,7 +203,8 @@ class Run:
         started = time.monotonic()
         self.progress.source_started(source.name)
         try:
-            await self._fetch_source(source, report)
+            async with self._in_flight:
+                await self._fetch_source(source, report)
         except PostsUnreadableError:
             raise  # not this source's fault, and no source may write now: the run stops (its posts are recorded)
         except SourceProblem as exc:
@@ -310,25 +316,25 @@ class Run:
         if self._fetches_pages(source):
             # Article pages and images come over the network: ask for them all at once (the fetcher keeps to
             # its per-host limits), then write the posts in order.
-            contents = await asyncio.gather(*(self._content_or_skip(entry, source, report) for entry, _ in new))
+            rendered = await asyncio.gather(*(self._post_or_skip(entry, source, report) for entry, _ in new))
         else:
-            contents = None
+            rendered = None
         for done, (entry, keys) in enumerate(new, start=1):
-            content = contents[done - 1] if contents is not None else await self._content_or_skip(entry, source, report)
-            if content is not None:
-                self._write(entry, keys, content, source, report)
+            post = rendered[done - 1] if rendered is not None else await self._post_or_skip(entry, source, report)
+            if post is not None:
+                self._write(post, keys, source, report)
             self.progress.source_items(source.name, done, len(new))
             await asyncio.sleep(0)
         report.status = "ok"
         self.state.save_validators(document.key, result.validators, body_hash)
 
-    async def _content_or_skip(self, entry: Entry, source: SourceConfig, report: SourceReport) -> str | None:
-        """The post's HTML, or None when making it safe ran past the time limit: one warning, and the item is
-        not written (the next run tries again; a source that keeps doing it costs a few time limits per run)."""
+    async def _post_or_skip(self, entry: Entry, source: SourceConfig, report: SourceReport) -> RenderedPost | None:
+        """The post, or None when making it safe ran past the time limit: one warning, and the item is not
+        written (the next run tries again; a source that keeps doing it costs a few time limits per run)."""
         if report.timeouts >= MAX_TIMEOUTS_PER_SOURCE:
             return None
         try:
-            return await self.article_content(entry, source, report)
+            return await self.article_post(entry, source, report)
         except TimeLimitExceeded as exc:
             report.timeouts += 1
             what = entry.link or entry.title[:80]
@@ -371,8 +377,8 @@ class Run:
             new.append((entry, keys))
         return new
 
-    def _write(self, entry: Entry, keys: list[str], content: str, source: SourceConfig, report: SourceReport) -> None:
-        post = self.writer.write(entry, source, content, keys, self.now)
+    def _write(self, rendered: RenderedPost, keys: list[str], source: SourceConfig, report: SourceReport) -> None:
+        post = self.writer.write_rendered(rendered, keys)
         self._unrecorded.setdefault(source.name, []).append(post)
         report.new += 1
         report.posts.append(self.archive.relative(post.path))

@@ -3,6 +3,10 @@ images mirrored when the source says so, the Article built, the post written, an
 
 The caller decides what is new (newsmirror.archive.identity.article_keys) and when the written posts are recorded
 in the state (`State.record_posts`): fetch records a source's posts in one transaction, add each post at once.
+
+`render` does the CPU-bound part of a post (sanitizing, script conversion, the post's text) in one call to a
+worker process when the source mirrors no image, so that it runs on every core; the caller, the one writer, only
+names the file and writes the bytes (names and deduplication stay decided in one place).
 """
 
 from __future__ import annotations
@@ -13,13 +17,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from newsmirror.archive.indexes import write_indexes
+from newsmirror.archive.postformat import render_post
 from newsmirror.archive.state import State, WrittenPost
 from newsmirror.config import Config, SourceConfig
 from newsmirror.ingest.articles import build_article
 from newsmirror.ingest.guard import AddressGuard
 from newsmirror.ingest.http import Fetcher
 from newsmirror.ingest.sanitize import sanitize_html
-from newsmirror.models import Entry
+from newsmirror.models import Article, Entry
 from newsmirror.workers import WorkerPool
 
 if TYPE_CHECKING:
@@ -32,6 +37,29 @@ class SafeContent:
 
     html: str
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class RenderedPost:
+    """A post ready to be written: its article (content left out: `data` holds it) and the file's bytes."""
+
+    article: Article
+    data: bytes
+    warnings: list[str] = field(default_factory=list)
+
+
+def render_entry(entry: Entry, source: SourceConfig, now: datetime, html: str | None = None, base_url: str | None = None) -> RenderedPost:
+    """In a worker process: the entry's HTML (`html`, else its own content) made safe, converted when the source
+    says so, and the post's text. `base_url` (else the entry's link) resolves relative links."""
+    html = entry.content if html is None else html
+    content = sanitize_html(html, base_url=entry.link if base_url is None else base_url) if html else ""
+    return _rendered(build_article(entry, source, content, now))
+
+
+def _rendered(article: Article, warnings: list[str] | None = None) -> RenderedPost:
+    data = render_post(article).encode("utf-8")
+    article.content = ""  # in `data`; not sent back twice
+    return RenderedPost(article, data, warnings or [])
 
 
 class PostWriter:
@@ -54,6 +82,18 @@ class PostWriter:
         outcome = await self._image_mirror().mirror(content, guard)
         return SafeContent(outcome.content, outcome.failures)
 
+    async def render(
+        self, entry: Entry, source: SourceConfig, now: datetime, guard: AddressGuard, html: str | None = None, base_url: str | None = None
+    ) -> RenderedPost:
+        """The post of `entry` (its HTML `html`, else its own content, links resolved against `base_url`, else its
+        link), ready to be written: in one worker call, unless the source mirrors images (fetched here, between
+        sanitizing and rendering). Raises TimeLimitExceeded as safe_content does."""
+        if not self.config.mirrors_images(source):
+            return await self.workers.run(render_entry, entry, source, now, html, base_url)
+        html = entry.content if html is None else html
+        safe = await self.safe_content(html, entry.link if base_url is None else base_url, source, guard)
+        return _rendered(build_article(entry, source, safe.html, now), safe.warnings)
+
     def image_totals(self) -> ImageTotals | None:
         """What mirroring images did in this run, or None when no source mirrored any."""
         return self._images.totals if self._images is not None else None
@@ -70,6 +110,12 @@ class PostWriter:
         state takes once the caller records it. `now` dates an entry that has no date."""
         article = build_article(entry, source, content, now)
         path = self.state.archive.write_post(article, self.config.site.post_folders)
+        return WrittenPost(path, article.link, article.title, article.date, article.source, tuple(keys))
+
+    def write_rendered(self, rendered: RenderedPost, keys: Sequence[str]) -> WrittenPost:
+        """A rendered post as a new post file (never replacing another); the record the state takes."""
+        article = rendered.article
+        path = self.state.archive.write_post(article, self.config.site.post_folders, rendered.data)
         return WrittenPost(path, article.link, article.title, article.date, article.source, tuple(keys))
 
 
