@@ -196,3 +196,25 @@ def test_an_author_keeps_the_feeds_spacing_on_one_line(use_fast_path):
             f"<title>x</title>{items}</channel></rss>").encode()
     authors = [e.author for e in parse_feed(feed, "来源", now=NOW, use_fast_path=use_fast_path).entries]
     assert authors == ["Neysun  A. Mahboubi, Mary Gallagher & more", "王\u3000明 李 四", "Wang  Ming"]
+
+
+@pytest.mark.parametrize("reference", ["&#xD800;", "&#55296;", "&#xDFFF;", "&#x110000;", "&#99999999;"])
+def test_a_surrogate_reference_never_reaches_a_post(reference):
+    # lxml refuses the reference (the feedparser path reads the feed), JSON Feed escapes give them too: none is left
+    rss = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>a{reference}b</title>'
+           f"<link>https://e.example/1</link><description>x{reference}y</description></item></channel></rss>").encode()
+    json_feed = b'{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [{"id": "1", "url": ' \
+                b'"https://e.example/1", "title": "a\\ud800b", "content_html": "x\\udfffy"}]}'
+    for data in (rss, json_feed):
+        (entry,) = parse_feed(data, "s").entries
+        assert entry.title == "ab" and "xy" in entry.content
+        (entry.title + entry.content).encode("utf-8")
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x0e", "\x1f", "\ufffe", "\uffff"])
+def test_characters_xml_forbids_are_dropped_and_the_feed_read(character):
+    # looked for only once lxml refuses the feed: every one of them must make it refuse
+    rss = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>a{character}b</title>'
+           f"<link>https://e.example/1</link><description>x{character}y</description></item></channel></rss>").encode()
+    (entry,) = parse_feed(rss, "s").entries
+    assert (entry.title, entry.content) == ("ab", "xy")

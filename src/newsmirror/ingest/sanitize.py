@@ -57,7 +57,8 @@ _TAG_NAME_TOKEN = re.compile(r"</?([^\s/<>]{1,14})(?=[\s/>])")
 
 
 def _may_name_foreign_tags(fragment: str) -> bool:
-    return any(not name.isascii() or name.lower() in FOREIGN_NAMES for name in _TAG_NAME_TOKEN.findall(fragment))
+    names = set(_TAG_NAME_TOKEN.findall(fragment))  # a few dozen distinct names among thousands of tags
+    return any(not name.isascii() or name.lower() in FOREIGN_NAMES for name in names)
 
 
 # Removed together with everything inside them (the rest lose only their tags).
@@ -210,7 +211,9 @@ def _prepare_tag(match: re.Match[str], base_url: str) -> str:
             attributes.pop(key, None)
         return _render_tag("iframe", attributes)
     src = pick_lazy_src(attributes)
-    if src and is_tracker(join_url(base_url, src) or "http://[", attributes):
+    # An absolute address is judged as it is (urljoin would only re-parse it, the dearest step on real posts).
+    absolute = src if src.startswith(("https://", "http://")) else join_url(base_url, src)
+    if src and is_tracker(absolute or "http://[", attributes):
         return ""
     if src:
         attributes["src"] = src
