@@ -5,6 +5,7 @@ GB2312, a page whose layout changes between runs) and a Telegram channel's previ
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 
 from conftest import FIXTURES, LocalServer, run_cli, write_config
 from newsmirror.archive.postformat import parse_post
+from newsmirror.ingest.telegram import parse_telegram_page
 
 PAGES = FIXTURES / "sourcekinds"
 MATTERS = sorted((PAGES / "rsshub-matters").iterdir())  # two real posts of the oped2 mirror, read through RSSHub
@@ -278,6 +280,38 @@ def test_a_telegram_channel_becomes_posts(server, tmp_path):
     assert server.hits == {"/s/newsflash_cn": 1}  # nothing else fetched: no login, no API
     assert by_name(fetch(tmp_path)["report"])["快讯"]["status"] == "not_modified"
     assert offered_validators(tmp_path, "快讯") != "none"  # kept under the t.me/s/ page's address
+
+
+def channel_page(offset: int) -> bytes:
+    """The channel's preview page with every message number moved by `offset` (later messages, same content)."""
+    text = (PAGES / "telegram-channel.html").read_text(encoding="utf-8")
+    return re.sub(r"newsflash_cn/(\d+)", lambda m: f"newsflash_cn/{int(m[1]) + offset}", text).encode()
+
+
+def message_links(page: bytes) -> set[str]:
+    return {e.link for e in parse_telegram_page(page, "快讯", channel="newsflash_cn").entries}
+
+
+def test_a_busy_channel_is_read_back_to_the_last_message_mirrored(server, tmp_path):
+    """More than a page of messages since the last run: the pages before are read (t.me's ?before=) until one
+    shows a message already mirrored; not on the first run; a page that fails leaves the rest written."""
+    server.add("/s/newsflash_cn", channel_page(0), content_type="text/html; charset=utf-8")
+    write_config(tmp_path, [{"name": "快讯", "url": "https://t.me/s/newsflash_cn"}], f'[fetch]\ntelegram = "{server.url("")}"\nretries = 0')
+    assert by_name(fetch(tmp_path)["report"])["快讯"]["new"] == 7 and server.hits == {"/s/newsflash_cn": 1}
+
+    server.add("/s/newsflash_cn", channel_page(16), content_type="text/html; charset=utf-8")  # 1056–1064
+    server.add("/s/newsflash_cn?before=1057", channel_page(8), content_type="text/html; charset=utf-8")  # 1048–1056 (the oldest entry above: 1057)
+    source = by_name(fetch(tmp_path)["report"])["快讯"]
+    links = {parse_post(text).link for text in written(tmp_path).values()}
+    assert message_links(channel_page(0)) | message_links(channel_page(8)) | message_links(channel_page(16)) == links
+    assert source["new"] == len(links) - 7 and source["warnings"] == []
+    assert server.hits == {"/s/newsflash_cn": 2, "/s/newsflash_cn?before=1057": 1}  # 1048 is mirrored: no further
+
+    server.add("/s/newsflash_cn", channel_page(40), content_type="text/html; charset=utf-8")  # 1080–1088, a gap
+    server.add("/s/newsflash_cn?before=1081", b"upstream broke", status=502, content_type="text/plain")
+    source = by_name(fetch(tmp_path)["report"])["快讯"]
+    assert source["status"] == "ok" and source["new"] == 7  # the first page's, the failure said in one line
+    assert source["warnings"] == [f"earlier messages not read ({server.url('/s/newsflash_cn?before=1081')}): HTTP 502 Bad Gateway"]
 
 
 def test_sources_check_prints_the_entries_of_each_kind(server, second_host, tmp_path):

@@ -102,6 +102,12 @@ async def fetch_document(
     raise FetchError("no RSSHub instance gave the feed (" + "; ".join(failures) + ")" if failures else "no RSSHub instance is set")
 
 
+async def fetch_earlier_page(fetcher: Fetcher, source: SourceConfig, settings: FetchConfig, url: str) -> FetchResult:
+    """A channel's preview page of earlier messages (telegram.earlier_page_url), under the channel's guard; no
+    validators (each such page is asked once). Raises FetchError."""
+    return await fetcher.get(url, validators=None, accept=PAGE_ACCEPT, guard=source_guard(settings, source, url))
+
+
 def parse_document(
     source: SourceConfig, data: bytes, *, charset: str | None, content_type: str, now: datetime, base_url: str
 ) -> ParsedFeed:

@@ -22,6 +22,7 @@ from newsmirror.models import PAGE_CHANGED, Entry, PageChangedError
 from newsmirror.urlsafety import http_link
 
 MAX_MESSAGES = 500  # a preview page shows ~20; a page with more is not one
+PAGES_BACK = 4  # earlier pages read in one run when a busy channel posted more than a page since the last one
 TITLE_CHARS = 80  # a message has no title: its first line, up to this, is one
 _POST = re.compile(r"^([A-Za-z][A-Za-z0-9_]{2,31})/(\d{1,12})$")
 # The url of a style's background image, in the quotes Telegram writes ('…'), in others, or in none.
@@ -138,3 +139,20 @@ def parse_telegram_page(
     channel_title = _channel_title(tree, channel)
     entries = [e for m in messages[:MAX_MESSAGES] if (e := _entry(m, channel_title, source, now)) is not None]
     return ParsedFeed(title=channel_title, link=f"https://t.me/s/{channel}", entries=entries)
+
+
+def message_number(link: str, channel: str) -> int | None:
+    """The message number of an entry's link (https://t.me/<channel>/<number>), or None."""
+    prefix = f"https://t.me/{channel}/"
+    number = link[len(prefix) :] if link.startswith(prefix) else ""
+    return int(number) if number.isdigit() and len(number) <= 12 else None
+
+
+def oldest_message(entries: list[Entry], channel: str) -> int | None:
+    """The lowest message number among `entries`' links, or None."""
+    return min((n for e in entries if (n := message_number(e.link, channel)) is not None), default=None)
+
+
+def earlier_page_url(page_url: str, before: int) -> str:
+    """The preview page of the messages before number `before` (t.me's own `?before=`)."""
+    return f"{page_url}?before={before}"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from newsmirror.archive.identity import article_keys
 from newsmirror.archive.layout import Archive
 from newsmirror.archive.state import PostsUnreadableError, State, WrittenPost, locked_state
-from newsmirror.config import Config, SourceConfig, format_size, source_kind
+from newsmirror.config import Config, SourceConfig, format_size, source_kind, telegram_channel
 from newsmirror.ingest.articles import article_title, limit_entry, normalise_title, passes_filters
 from newsmirror.ingest.guard import AddressGuard, source_guard
 from newsmirror.ingest.http import Fetcher
@@ -270,6 +270,39 @@ class Run:
         except TimeLimitExceeded as exc:
             raise FeedError(f"the {'feed' if source_kind(source) in ('feed', 'rsshub') else 'page'} could not be read: parsing it {exc}") from None
 
+    async def _with_earlier_messages(
+        self, source: SourceConfig, document: SourceDocument, feed: ParsedFeed, report: SourceReport
+    ) -> ParsedFeed:
+        """A channel's preview page shows its latest ~20 messages; one that posted more since the last run would
+        lose the rest. While a page's oldest message is newer than the newest one mirrored (plus one), the page
+        before it is read too, up to telegram.PAGES_BACK; not on a channel's first run (a feed, too, gives only
+        what it holds now)."""
+        if source_kind(source) != "telegram":
+            return feed
+        from newsmirror.ingest.kinds import fetch_earlier_page
+        from newsmirror.ingest.telegram import PAGES_BACK, earlier_page_url, message_number, oldest_message
+
+        channel = telegram_channel(source.url)
+        newest = max((n for key in self.known if (n := message_number(key, channel)) is not None), default=None)
+        if newest is None:
+            return feed
+        page, seen = feed, {e.link for e in feed.entries}
+        for _ in range(PAGES_BACK):
+            oldest = oldest_message(page.entries, channel)
+            if oldest is None or oldest <= newest + 1:
+                break
+            url = earlier_page_url(document.key, oldest)
+            try:
+                result = await fetch_earlier_page(self.fetcher, source, self.config.fetch, url)
+                page = await self._entries(source, SourceDocument(result, url))
+            except SourceProblem as exc:  # what the first page gave is still written
+                report.warnings.append(f"earlier messages not read ({url}): {exc}")
+                break
+            page.entries = [e for e in page.entries if e.link not in seen]  # a stand-in ignoring ?before= repeats
+            seen.update(e.link for e in page.entries)
+            feed.entries += page.entries
+        return feed
+
     def _check_page(self, source: SourceConfig, feed: ParsedFeed | None, broken: str, report: SourceReport) -> None:
         """A list page or channel: remember how many entries it gave; far fewer than usual, or none, is a page
         that changed (said in the report, flagged by `status` and `doctor`), not a quiet day."""
@@ -305,7 +338,8 @@ class Run:
         except PageChangedError as exc:
             self._check_page(source, None, str(exc), report)
             raise
-        self._check_page(source, feed, "", report)
+        self._check_page(source, feed, "", report)  # on the first page alone: what "usual" means stays the same
+        feed = await self._with_earlier_messages(source, document, feed, report)
         report.warnings.extend(feed.warnings)
         if not feed.entries:
             raise FeedError("the feed has no items" if source_kind(source) != "telegram" else "the channel shows no message")
