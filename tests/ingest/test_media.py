@@ -231,3 +231,32 @@ def test_a_picture_still_over_the_size_cap_is_tried_at_lower_qualities_down_to_8
     assert likeness(stars, floor[0]) >= 0.85
     assert shrink_image(stars, ShrinkRule(max_width=1600, max_bytes=len(stars))) is None  # within both caps
     assert shrink_image(b"not an image at all", ShrinkRule(max_width=1, max_bytes=1)) is None
+
+
+def _article_with_images(server, path: str, images: dict[str, bytes]) -> str:
+    urls = [server.add(f"/img/{name}", data, content_type="image/jpeg" if name.endswith(".jpg") else "image/png")
+            for name, data in images.items()]  # fmt: skip
+    return server.add(path, "<html><head><title>加了图片的文章</title></head><body><article><h1>加了图片的文章</h1>"
+                      + "<p>" + "正文的一段话，讲述了事情的经过。" * 30 + "</p>" + "".join(f'<p><img src="{u}"></p>' for u in urls)
+                      + "</article></body></html>", content_type="text/html; charset=utf-8")  # fmt: skip
+
+
+def test_add_reports_its_images_and_the_budget_as_fetch_does(server, tmp_path):
+    write_config(tmp_path, [], extra='[fetch]\nretries = 0\n[site]\nmirror_images = true\nimage_budget = "150KB"\nimage_max_size = ""\n')
+    first = _article_with_images(server, "/a/1.html", {"rocket.jpg": photo("rocket.jpg")})
+    result = run_cli("add", first, "-C", str(tmp_path), "--allow-private", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["outcomes"][0]["status"] == "added" and report["warnings"] == []
+    assert (report["images"]["stored"], report["images"]["budget_reached"]) == (1, False)  # 113 KB of 150 KB
+    # the first new image stored takes the archive past the budget, the other keeps its address
+    second = _article_with_images(server, "/a/2.html", {"retina.jpg": photo("retina.jpg"), "chelsea.png": photo("chelsea.png")})
+    report = json.loads(run_cli("add", second, "-C", str(tmp_path), "--allow-private", "--json").stdout)
+    assert (report["images"]["stored"], report["images"]["over_budget"], report["images"]["budget_reached"]) == (1, 1, True)
+    (warning,) = report["warnings"]
+    assert "1 new images keep their original address" in warning
+    third = _article_with_images(server, "/a/3.html", {"coffee.png": photo("coffee.png")})
+    human = run_cli("add", third, "-C", str(tmp_path), "--allow-private")
+    assert human.returncode == 0, human.stderr  # nothing is downloaded past the budget, and it says so
+    assert "1 added, 0 images stored, 1 left at their address (image budget)" in human.stdout
+    assert "image budget reached" in human.stderr and "/img/coffee.png" not in server.hits

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from newsmirror.config import Config
+from newsmirror.config import Config, format_size
 from newsmirror.files import atomic_write_bytes
 from newsmirror.ingest.guard import AddressGuard
 from newsmirror.ingest.http import Fetcher, shown_type
@@ -146,6 +146,14 @@ class ImageTotals:
     @property
     def budget_reached(self) -> bool:
         return bool(self.budget) and self.archive_bytes >= self.budget
+
+    def budget_warning(self) -> str:
+        """One line for the run report when `[site] image_budget` held images back, else ""."""
+        if not self.over_budget:
+            return ""
+        return (f"image budget reached: assets/images/ holds {format_size(self.archive_bytes)} of the "
+                f"{format_size(self.budget)} [site] image_budget allows; {self.over_budget} new images keep their "
+                "original address (raise image_budget, or see `newsmirror size`)")  # fmt: skip
 
     def to_dict(self) -> dict:
         return {"stored": self.stored, "stored_bytes": self.stored_bytes, "reencoded": self.reencoded,

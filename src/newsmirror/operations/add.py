@@ -37,13 +37,16 @@ class AddOutcome:
 class AddReport:
     outcomes: list[AddOutcome] = field(default_factory=list)
     indexes_written: list[str] = field(default_factory=list)
+    images: dict | None = None  # ingest/media.ImageTotals.to_dict() when the pages' images were mirrored
+    warnings: list[str] = field(default_factory=list)  # the run's, not one address's (the image budget)
 
     @property
     def failed(self) -> bool:
         return any(o.status == "error" for o in self.outcomes)
 
     def to_dict(self) -> dict:
-        return {"outcomes": [asdict(o) for o in self.outcomes], "indexes_written": self.indexes_written}
+        return {"outcomes": [asdict(o) for o in self.outcomes], "indexes_written": self.indexes_written,
+                "images": self.images, "warnings": self.warnings}
 
 
 def _source_for(configured: SourceConfig | None, name: str | None, site_name: str, url: str) -> SourceConfig:
@@ -130,6 +133,14 @@ class _Adder:
         return any(key in self.known for key in keys)
 
 
+def _note_images(writer: PostWriter, report: AddReport) -> None:
+    totals = writer.image_totals()
+    if totals is not None:
+        report.images = totals.to_dict()
+        if warning := totals.budget_warning():
+            report.warnings.append(warning)
+
+
 def add_urls(
     config: Config,
     urls: list[str],
@@ -155,7 +166,9 @@ def add_urls(
                 writer = PostWriter(config, state, fetcher, workers)
                 adder = _Adder(state, writer, guard, source_name, configured, now)
                 # One after another: two requests for one article must not race.
-                return [await adder.add(url) for url in urls]
+                outcomes = [await adder.add(url) for url in urls]
+                _note_images(writer, report)
+                return outcomes
 
         report.outcomes = asyncio.run(main())
         for outcome in report.outcomes:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from newsmirror.archive.identity import article_keys
 from newsmirror.archive.layout import Archive
 from newsmirror.archive.state import PostsUnreadableError, State, WrittenPost, locked_state
-from newsmirror.config import Config, SourceConfig, format_size, source_kind, telegram_channel
+from newsmirror.config import Config, SourceConfig, source_kind, telegram_channel
 from newsmirror.ingest.articles import article_title, limit_entry, normalise_title, passes_filters
 from newsmirror.ingest.guard import AddressGuard, source_guard
 from newsmirror.ingest.http import Fetcher
@@ -432,12 +432,8 @@ def _note_images(run: Run, report: RunReport) -> None:
     if totals is None:
         return
     report.images = totals.to_dict()
-    if totals.over_budget:
-        report.warnings.append(
-            f"image budget reached: assets/images/ holds {format_size(totals.archive_bytes)} of the "
-            f"{format_size(totals.budget)} [site] image_budget allows; {totals.over_budget} new images keep their "
-            "original address (raise image_budget, or see `newsmirror size`)"
-        )
+    if warning := totals.budget_warning():
+        report.warnings.append(warning)
 
 
 def select_sources(config: Config, names: list[str] | None) -> list[SourceConfig]:

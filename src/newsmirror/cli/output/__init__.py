@@ -82,3 +82,12 @@ def print_error(console: Console, message: str) -> None:
     """`error <line>` for each line of the message (a ConfigError lists one problem a line)."""
     for line in message.splitlines():
         console.print(f"[red]error[/] {escape(line)}", highlight=False)
+
+
+def images_phrase(images: dict | None) -> str:
+    """", 12 images stored, 3 re-encoded, 2 left at their address (image budget)" from a report's images, or ""."""
+    if not images or not (images["stored"] or images["over_budget"]):
+        return ""
+    shrunk = f", {images['reencoded']} re-encoded" if images["reencoded"] else ""
+    held = f", {images['over_budget']} left at their address (image budget)" if images["over_budget"] else ""
+    return f", {images['stored']} images stored{shrunk}{held}"

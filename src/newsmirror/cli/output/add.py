@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.markup import escape
 
-from newsmirror.cli.output import print_json
+from newsmirror.cli.output import images_phrase, print_json
 
 if TYPE_CHECKING:
     from newsmirror.operations.add import AddReport
@@ -26,3 +26,8 @@ def print_add_report(out: Console, err: Console, report: AddReport, as_json: boo
             err.print(f"[red]error[/] {escape(o.url)}: {escape(o.message)}", highlight=False)
         for warning in o.warnings:
             err.print(f"[yellow]warning[/] {escape(o.url)}: {escape(warning)}", highlight=False)
+    added = sum(o.status == "added" for o in report.outcomes)
+    if not as_json and images_phrase(report.images):
+        out.print(f"{added} added{images_phrase(report.images)}", highlight=False)
+    for warning in report.warnings:
+        err.print(f"[yellow]warning[/] {escape(warning)}", highlight=False)

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, Tim
 from rich.progress import Progress as ProgressBars
 from rich.table import Table
 
-from newsmirror.cli.output import print_json
+from newsmirror.cli.output import images_phrase, print_json
 from newsmirror.operations.fetch import FetchProgress
 
 if TYPE_CHECKING:
@@ -71,12 +71,7 @@ _COLUMNS = (("source", "left"), ("status", "left"), ("new", "right"), ("already 
 
 
 def _title(report: RunReport) -> str:
-    images = report.images
-    if not images or not (images["stored"] or images["over_budget"]):
-        return f"newsmirror fetch: {report.new_posts} new posts"
-    shrunk = f", {images['reencoded']} re-encoded" if images["reencoded"] else ""
-    held = f", {images['over_budget']} left at their address (image budget)" if images["over_budget"] else ""
-    return f"newsmirror fetch: {report.new_posts} new posts, {images['stored']} images stored{shrunk}{held}"
+    return f"newsmirror fetch: {report.new_posts} new posts{images_phrase(report.images)}"
 
 
 def _cells(source: SourceReport) -> tuple[str, ...]:
