@@ -3,7 +3,8 @@
 Before the libraries run, the page is decoded (ingest.encoding: header charset, the page's <meta>, UTF-8, detection),
 a source's `remove_selectors` and well-known boilerplate (share bars, comments, related lists, hidden screen-reader
 labels) are removed, never the element that holds the article, and lazy images get a real `src`. trafilatura (in
-its precision mode) gives the article, or readability-lxml where it reads far more of the page. After them, what
+its precision mode, without fallbacks of its own) gives the article, or readability-lxml where it reads far more of
+the page; readability runs only where trafilatura's article is short against the page's running text. After them, what
 they drop or leave is mended: figures, sub-headings, paragraphs and frames of the article's container come back,
 the repeated title and header lines go. Two safety nets keep the libraries' word: mending never leaves less than
 half of their text, and a result far shorter than the page's running text is checked against trafilatura on the
@@ -15,9 +16,11 @@ shared/extraction-dev/ under the article-extraction-benchmark's score) and on th
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import html
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -63,7 +66,18 @@ _NON_WORD = re.compile(r"\W+")
 
 def visible_length(fragment: str) -> int:
     """Characters of visible text, white space ignored: what "shorter" and "longer" compare."""
-    return len(_SPACES.sub("", html_to_text(fragment)))
+    return _length(html_to_text(fragment))
+
+
+def _folded(text: str) -> str:
+    r"""The text with each run of white space one space, none at the ends (as `\s+` → " ", then strip())."""
+    return " ".join(text.split())
+
+
+def _length(text: str) -> int:
+    r"""Characters of a text, white space ignored. str.split() breaks the text where `\s` matches (the same
+    characters), at a fraction of the cost of removing them with a pattern."""
+    return sum(map(len, text.split()))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -111,10 +125,13 @@ _NEVER = ("script", "style", "noscript", "template", "form", "button", "input", 
 _KEEP_EVEN_IF_MATCHED = {"body", "html", "main", "article"}
 
 
-def _class_words(element: lxml.html.HtmlElement) -> str:
-    words = f"{element.get('class', '')} {element.get('id', '')}".strip()
+@lru_cache(maxsize=4096)
+def _names_boilerplate(names: str) -> bool:
+    """Whether an element's class and id words name boilerplate. Cached: a page repeats the same few class
+    strings on thousands of elements, and the pattern is tried at every character of each."""
     # camelCase names (shareBar, commentList) are words too: "shareBar" is also read as "share Bar".
-    return f"{words} {_CAMEL.sub(' ', words)}" if _CAMEL.search(words) else words
+    words = f"{names} {_CAMEL.sub(' ', names)}" if _CAMEL.search(names) else names
+    return bool(_BOILERPLATE.search(words))
 
 
 def _is_boilerplate(element: lxml.html.HtmlElement) -> bool:
@@ -124,8 +141,8 @@ def _is_boilerplate(element: lxml.html.HtmlElement) -> bool:
         return True
     if element.get("role") in ("navigation", "complementary", "banner", "contentinfo"):
         return True
-    words = _class_words(element)
-    return bool(words) and bool(_BOILERPLATE.search(words))
+    names = f"{element.get('class', '')} {element.get('id', '')}".strip()
+    return bool(names) and _names_boilerplate(names)
 
 
 @lru_cache(maxsize=256)
@@ -210,10 +227,10 @@ def _core(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
     scores: dict[lxml.html.HtmlElement, float] = {}
     for paragraph in tree.iter("p"):
         text = paragraph.text_content()
-        length = len(_SPACES.sub("", text))
+        length = _length(text)
         if length < 20:
             continue
-        linked = sum(len(_SPACES.sub("", a.text_content())) for a in paragraph.iter("a"))
+        linked = sum(_length(a.text_content()) for a in paragraph.iter("a"))
         if linked > length / 2:
             continue
         parent = paragraph.getparent()
@@ -233,10 +250,10 @@ def _contains(ancestor: lxml.html.HtmlElement, element: lxml.html.HtmlElement) -
 
 
 def _link_share(element: lxml.html.HtmlElement) -> float:
-    text = len(_SPACES.sub("", element.text_content()))
+    text = _length(element.text_content())
     if not text:
         return 1.0 if element.find(".//a") is not None else 0.0
-    return sum(len(_SPACES.sub("", a.text_content())) for a in element.iter("a")) / text
+    return sum(_length(a.text_content()) for a in element.iter("a")) / text
 
 
 def _prune_labelled_blocks(tree: lxml.html.HtmlElement, core: lxml.html.HtmlElement) -> None:
@@ -308,7 +325,7 @@ def _captions(tree: lxml.html.HtmlElement, base_url: str) -> dict[str, str]:
         images = [img for img in figure.iter("img") if img.get("src")]
         if caption_element is None or not images:
             continue
-        caption = _SPACES.sub(" ", caption_element.text_content()).strip()
+        caption = _folded(caption_element.text_content())
         if caption and (address := join_url(base_url, images[0].get("src", ""))):
             found.setdefault(address, caption)
     # Caption paragraphs next to an image in a wrapper (WordPress, Plone, many CMSs): <div><img><p class=caption>
@@ -319,7 +336,7 @@ def _captions(tree: lxml.html.HtmlElement, base_url: str) -> dict[str, str]:
         if parent is None:
             continue
         images = [img for img in parent.iter("img") if img.get("src")]
-        caption = _SPACES.sub(" ", element.text_content()).strip()
+        caption = _folded(element.text_content())
         if images and caption and (address := join_url(base_url, images[0].get("src", ""))):
             found.setdefault(address, caption)
     return found
@@ -343,7 +360,7 @@ def _normalise_figures(tree: lxml.html.HtmlElement) -> None:
         if not images:
             continue
         caption_element = next(figure.iter("figcaption"), None)
-        caption = _SPACES.sub(" ", caption_element.text_content()).strip() if caption_element is not None else ""
+        caption = _folded(caption_element.text_content()) if caption_element is not None else ""
         image = lxml.html.Element("img", src=images[0].get("src", ""), alt=images[0].get("alt", "") or caption)
         clean = _new_figure(image, caption)
         holder = figure
@@ -407,7 +424,7 @@ def _article_figures(tree: lxml.html.HtmlElement, core: lxml.html.HtmlElement | 
         )
         if (inside or lead) and (address := join_url(base_url, image.get("src", ""))):
             found.append(_Figure(address, image.get("alt", ""),
-                                 _SPACES.sub(" ", caption.text_content()).strip(), last_paragraph if inside else ""))  # fmt: skip
+                                 _folded(caption.text_content()), last_paragraph if inside else ""))  # fmt: skip
     return found
 
 
@@ -450,7 +467,7 @@ def _mark_listed_players(tree: lxml.html.HtmlElement) -> None:
             if last_text and (_BLOCK_LABEL.match(last_text) or _LABELS.match(last_text)):
                 element.set(_LISTED, "1")
             continue
-        own = _SPACES.sub(" ", element.text or "").strip()  # the element's own words, not its children's
+        own = _folded(element.text or "")  # the element's own words, not its children's
         if own:
             last_text = own
 
@@ -486,7 +503,7 @@ def _article_frames(core: lxml.html.HtmlElement | None, base_url: str) -> list[_
     texts: list[str] = []
     for element in core.iter(*_TEXT_BLOCKS, "iframe"):
         if element.tag != "iframe":
-            text = _SPACES.sub(" ", element.text_content()).strip()
+            text = _folded(element.text_content())
             if text:
                 texts.append(text)
             continue
@@ -538,7 +555,7 @@ def _article_headings(core: lxml.html.HtmlElement | None) -> list[tuple[str, str
     found = []
     last_paragraph = ""
     for element in core.iter("p", "h2", "h3", "h4", "figure"):
-        text = _SPACES.sub(" ", element.text_content()).strip()
+        text = _folded(element.text_content())
         if element.tag == "figure":  # put back before the heading (_restore_figures runs first): the heading follows it
             last_paragraph = text or last_paragraph
         elif element.tag == "p":
@@ -563,7 +580,7 @@ class _Paragraph:
 
 
 def _block_text(element: lxml.html.HtmlElement | None) -> str:
-    return "" if element is None else _SPACES.sub(" ", element.text_content()).strip()
+    return "" if element is None else _folded(element.text_content())
 
 
 def _sibling(element: lxml.html.HtmlElement, step: int) -> lxml.html.HtmlElement | None:
@@ -577,34 +594,32 @@ def _sibling(element: lxml.html.HtmlElement, step: int) -> lxml.html.HtmlElement
     return sibling
 
 
-def _page_paragraphs(tree: lxml.html.HtmlElement) -> list[_Paragraph]:
-    """Paragraphs of running text on the page (a <p>, or a <div> holding no other block), between two blocks:
-    candidates for _restore_paragraphs."""
-    found = []
+def _missing_paragraphs(tree: lxml.html.HtmlElement, present: str) -> Iterator[_Paragraph]:
+    """Paragraphs of running text on the page (a <p>, or a <div> holding no other block), between two blocks, whose
+    words (`present`: the result's, without white space and punctuation) are not in the result: candidates for
+    _restore_paragraphs. The cheap tests come first: most paragraphs of a page are in the result, or are no
+    paragraph, and never need their neighbours looked up."""
     for element in tree.iter("p", "div"):
-        text = _block_text(element)
-        if len(text) < _RESTORED_PARAGRAPH_CHARS or _link_share(element) > 0.3:
-            continue
         if element.tag == "div" and next(element.iterdescendants(*_INNER_BLOCKS), None) is not None:
+            continue
+        text = _block_text(element)
+        if len(text) < _RESTORED_PARAGRAPH_CHARS or _NON_WORD.sub("", text) in present or _link_share(element) > 0.3:
             continue
         holder = element  # a paragraph alone in its wrapper (one <div> per paragraph): the wrapper's neighbours
         while (parent := holder.getparent()) is not None and parent.tag == "div" and len(parent) == 1:
             holder = parent
         before, after = _block_text(_sibling(holder, -1)), _block_text(_sibling(holder, 1))
         if before and after:
-            found.append(_Paragraph(element, before, after))
-    return found
+            yield _Paragraph(element, before, after)
 
 
-def _restore_paragraphs(body: lxml.html.HtmlElement, paragraphs: list[_Paragraph]) -> None:
+def _restore_paragraphs(body: lxml.html.HtmlElement, tree: lxml.html.HtmlElement) -> None:
     """trafilatura's precision mode leaves out a paragraph here and there (one that starts with a link, one next to
-    a table): a paragraph of the page that is nowhere in the result, while the blocks on both sides of it are,
-    goes back between them. On the real pages: recall +0.003, precision -0.002, F1 +0.0003."""
+    a table): a paragraph of the page (`tree`) that is nowhere in the result, while the blocks on both sides of it
+    are, goes back between them. On the real pages: recall +0.003, precision -0.002, F1 +0.0003."""
     present = _NON_WORD.sub("", body.text_content())
     blocks = list(body.iter("p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "div", "table", "figure"))
-    for found in paragraphs:
-        if _NON_WORD.sub("", found.element.text_content()) in present:
-            continue
+    for found in list(_missing_paragraphs(tree, present)):
         anchor = next((b for b in blocks if _same_text(b.text_content(), found.before)), None)
         if anchor is None or anchor.getparent() is None or not any(_same_text(b.text_content(), found.after) for b in blocks):
             continue
@@ -768,7 +783,7 @@ def _drop_meta_lines(body: lxml.html.HtmlElement) -> None:
     for element in blocks:
         if element.tag in ("td", "th", "li") or element.find(".//img") is not None:
             continue
-        text = _SPACES.sub(" ", element.text_content()).strip()
+        text = _folded(element.text_content())
         if len(text) > 60:
             continue
         at_edge = id(element) in edges
@@ -779,7 +794,14 @@ def _drop_meta_lines(body: lxml.html.HtmlElement) -> None:
 
 
 def _same_text(a: str, b: str) -> bool:
-    return _NON_WORD.sub("", a) == _NON_WORD.sub("", b) and bool(a.strip())
+    return _words_only(a) == _words_only(b) and bool(a.strip())
+
+
+@lru_cache(maxsize=4096)
+def _words_only(text: str) -> str:
+    """The text without white space and punctuation. Cached: the mending steps compare each text they put back
+    with every block of the result, so the same few hundred texts are compared again and again."""
+    return _NON_WORD.sub("", text)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -825,9 +847,38 @@ def _parse_date(value: str) -> datetime | None:
         return None
 
 
-def _metadata(tree: lxml.html.HtmlElement, url: str) -> tuple[str, str, datetime | None, str]:
-    import trafilatura
+def _library_metadata(tree: lxml.html.HtmlElement, url: str, *, extensive: bool) -> Any:
+    """trafilatura.extract_metadata, step for step, less what is never used here: its categories, tags and licence
+    searches (a third of its cost on the real pages: XPath over every link of the page). The steps are its own
+    functions, in its order; tests/ingest/test_fulltext_passes.py checks that both give the same on the project's
+    pages. The tree is not copied: none of the steps changes it (the author and date searches copy it themselves)."""
+    from htmldate import find_date
+    from trafilatura import metadata
+    from trafilatura.settings import set_date_params
 
+    found = metadata.examine_meta(tree)
+    if found.author and " " not in found.author:
+        found.author = None
+    with contextlib.suppress(Exception):  # as trafilatura does: its JSON-LD reader's own bugs
+        found = metadata.extract_meta_json(tree, found)
+    found.title = found.title or metadata.extract_title(tree)
+    found.author = found.author or metadata.extract_author(tree)
+    found.url = found.url or metadata.extract_url(tree, url)
+    if found.url:
+        found.hostname = metadata.extract_domain(found.url, fast=True)
+    found.date = find_date(tree, **{**set_date_params(extensive), "url": found.url})
+    found.sitename = found.sitename or metadata.extract_sitename(tree)
+    if found.sitename:
+        found.sitename = found.sitename.lstrip("@")
+        if found.sitename and "." not in found.sitename and not found.sitename[0].isupper():
+            found.sitename = found.sitename.title()
+    elif found.url and (match := metadata.META_URL.match(found.url)):
+        found.sitename = match[1]
+    found.clean_and_trim()
+    return found
+
+
+def _metadata(tree: lxml.html.HtmlElement, url: str) -> tuple[str, str, datetime | None, str]:
     # The page's own publication timestamp (article:published_time, <time datetime>) is precise to the minute and
     # says what it means; trafilatura's date is a day, found by heuristics that can pick an unrelated date. Only
     # without it is trafilatura's extensive date search worth its cost (a quarter of an extraction).
@@ -835,7 +886,7 @@ def _metadata(tree: lxml.html.HtmlElement, url: str) -> tuple[str, str, datetime
     if precise is None:
         stamp = next((t.get("datetime") for t in tree.iter("time") if t.get("datetime")), "")
         precise = _parse_date(stamp or "")
-    meta = trafilatura.extract_metadata(copy.deepcopy(tree), default_url=url, extensive=precise is None)
+    meta = _library_metadata(tree, url, extensive=precise is None)
     title = (meta.title if meta else "") or _meta(tree, "og:title", "twitter:title")
     if not title:
         heading = next(tree.iter("h1"), None)
@@ -914,23 +965,60 @@ def _page_title(tree: lxml.html.HtmlElement, title: str) -> str:
 
 # trafilatura's options, chosen by measurement: favor_precision scores F1 0.968 where its defaults score 0.957 and
 # favor_recall 0.958 (precision 0.962 against 0.941, recall the same 0.975); tables stay (without them recall falls to
-# 0.961), comments never are the article. deduplicate costs recall (0.963) and fast (no fallback of its own) 0.947.
+# 0.961), comments never are the article. deduplicate costs recall (0.963). fast (none of its own fallbacks, which
+# run its copy of readability and jusText on every page and compare) cost F1 0.021 when trafilatura was alone
+# (0.947); beside readability-lxml below, which reads what those fallbacks read, F1 is the same (0.9713, precision
+# 0.9609 against 0.9611, recall 0.9818) and trafilatura takes half the time.
 _TRAFILATURA_OPTIONS = {
     "output_format": "html", "include_images": True, "include_links": True, "include_tables": True,
-    "include_formatting": True, "include_comments": False, "favor_precision": True,
+    "include_formatting": True, "include_comments": False, "favor_precision": True, "fast": True,
 }  # fmt: skip
 # readability-lxml finds the whole text where trafilatura's precision stops early (a body split by a promotion, a
 # page of many short blocks): taken when it reads at least this many times trafilatura's words. F1 is the same for
 # any factor from 1.3 to 2.0 (0.971 against 0.968 for trafilatura alone); a smaller one takes readability's extra
 # lines where trafilatura was right.
 _READABILITY_LONGER = 1.5
+# readability costs as much as trafilatura, and it is only taken where trafilatura stopped early, which the first pass
+# already tells: readability is asked only when trafilatura's article holds less than this share of the text
+# readability could read (_readable_text, after pruning), or the page has no <p> of running text at all. On the 88
+# real pages and the Chinese corpora every page where readability was taken held at most 0.63 of it; 0.8 leaves a
+# margin and runs readability on about one page in five. F1 is the same for any share from 0.7 up to always asking
+# readability (0.6 loses a page: F1 0.9689).
+_READABILITY_WHEN_BELOW = 0.8
+_TEXT_BLOCKS_READ = ("p", "li", "pre", "td", "dd", "div")  # where readability-lxml looks for paragraphs
+
+
+def _readable_text(tree: lxml.html.HtmlElement) -> tuple[int, int]:
+    """Characters of the page's text that are not links: in its <p>s, and in every block that holds no other
+    block (a <p>, a list item, a cell, a <div> of text: trafilatura's precision mode drops some of these, lists
+    among them, and readability keeps them)."""
+    paragraphs = leaves = 0
+    for element in tree.iter(*_TEXT_BLOCKS_READ):
+        if element.tag != "p" and next(element.iterdescendants(*_TEXT_BLOCKS_READ), None) is not None:
+            continue
+        length = _length(element.text_content())
+        if length and _link_share(element) <= 0.5:
+            leaves += length
+            paragraphs += length if element.tag == "p" else 0
+    return paragraphs, leaves
+
+
 _WORD = re.compile(r"\w+")
 
 
 def _trafilatura_html(tree: lxml.html.HtmlElement, url: str, **options: Any) -> str:
+    """What trafilatura.extract() returns with the options above, as HTML, less the work extract() does for the
+    metadata it adds to its document, which is not asked for here: a fingerprint of the text (a hash per word, a
+    sixth of its time on the real pages). These are extract()'s own last two steps for HTML output;
+    tests/ingest/test_fulltext_passes.py checks that both give the same. trafilatura copies the tree it is
+    given before it changes it: no copy of ours."""
     import trafilatura
+    from trafilatura.htmlprocessing import build_html_output
+    from trafilatura.settings import Document
+    from trafilatura.utils import normalize_unicode
 
-    return trafilatura.extract(copy.deepcopy(tree), url=url, **{**_TRAFILATURA_OPTIONS, **options}) or ""
+    document = trafilatura.bare_extraction(tree, url=url, **{**_TRAFILATURA_OPTIONS, **options})
+    return normalize_unicode(build_html_output(document)) if isinstance(document, Document) else ""
 
 
 def _readability_html(tree: lxml.html.HtmlElement) -> str:
@@ -945,10 +1033,14 @@ def _readability_html(tree: lxml.html.HtmlElement) -> str:
 
 def _library_article(tree: lxml.html.HtmlElement, url: str) -> tuple[str, str]:
     """The article as the libraries find it on the page, and which one found it: trafilatura with the options
-    above, or readability-lxml where it reads much more of the page."""
+    above, or readability-lxml where it reads much more of the page (asked only where trafilatura read little)."""
     found = _trafilatura_html(tree, url)
+    length = visible_length(found)
+    paragraphs, leaves = _readable_text(tree)
+    if paragraphs and length >= _READABILITY_WHEN_BELOW * leaves:
+        return found, "trafilatura"  # the first pass already tells: see _READABILITY_WHEN_BELOW
     other = _readability_html(tree)
-    if visible_length(other) >= _READABILITY_LONGER * max(1, visible_length(found)):
+    if visible_length(other) >= _READABILITY_LONGER * max(1, length):
         return other, "readability"
     return found, "trafilatura"
 
@@ -984,7 +1076,7 @@ _SENTENCE_END = re.compile(r"[。！？!?\n]|(?<=\.)\s")
 
 
 def _running_text(tree: lxml.html.HtmlElement) -> int:
-    return sum(len(_SPACES.sub("", p.text_content())) for p in tree.iter("p") if _link_share(p) <= 0.5)
+    return sum(_length(p.text_content()) for p in tree.iter("p") if _link_share(p) <= 0.5)
 
 
 def _share_within(fragment: str, other: str) -> float:
@@ -1057,9 +1149,21 @@ def _selected_content(tree: lxml.html.HtmlElement, content_selector: str) -> str
                      lxml.html.tostring(element, encoding="unicode", with_tail=False) for element in chosen)  # fmt: skip
 
 
+def _drop_head(tree: lxml.html.HtmlElement) -> None:
+    """Empties the <head>, which no step after the metadata reads: its <meta>s and <link>s are a fifth of a page's
+    elements on the real pages, and every later pass walks or copies them (trafilatura drops the head itself, but
+    only after passes of its own over the whole tree). HTML comments stay: removing them joins the texts around
+    them, which changes what the libraries find."""
+    head = tree.find("head")
+    if head is not None:
+        for child in list(head):
+            head.remove(child)
+
+
 def _guessed_content(tree: lxml.html.HtmlElement, url: str, title: str) -> tuple[str, str]:
     """The article as the libraries find it, mended: what they keep of the page around it goes, what they drop of
     the article (figures, sub-headings, players and frames) comes back from the article's container."""
+    _drop_head(tree)  # the metadata has been read
     _mark_listed_players(tree)
     core = _prune_boilerplate(tree)
     frames = _article_frames(core, url)  # before figures are rebuilt: a player's <figure> becomes a picture
@@ -1068,7 +1172,6 @@ def _guessed_content(tree: lxml.html.HtmlElement, url: str, title: str) -> tuple
     _normalise_figures(tree)
     figures = _article_figures(tree, core, url)
     headings = _article_headings(core)
-    paragraphs = _page_paragraphs(tree)
     document, method = _library_article(tree, url)
     if not _WORD.search(html_to_text(document)):
         return "", method  # the safety net asks the untouched page
@@ -1076,7 +1179,7 @@ def _guessed_content(tree: lxml.html.HtmlElement, url: str, title: str) -> tuple
     _mend(body, captions, title)
     _restore_figures(body, figures)
     _restore_headings(body, headings)
-    _restore_paragraphs(body, paragraphs)  # between blocks already kept, headings too
+    _restore_paragraphs(body, tree)  # between blocks already kept, headings too; `tree` is still the pruned page
     _restore_headings(body, headings)  # the headings that followed a paragraph put back just now
     _restore_frames(body, frames)
     content = _inner_html(body).strip()
