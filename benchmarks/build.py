@@ -3,11 +3,16 @@
     python benchmarks/build.py                       # 30,000 posts, 20 sources; Jekyll on 2,000 of them
     python benchmarks/build.py --posts 3000 --jekyll-posts 0
     python benchmarks/build.py --jekyll-posts 30000  # the full Jekyll comparison (about 40 minutes here)
+    python benchmarks/build.py --real /tmp/real --runs 3 --src before=/tmp/before-site/src --src after=src
+                                                     # real posts, two versions interleaved, Hugo beside them
 
 Posts are written through Archive.write_post, so they are exactly what the pipeline writes: Chinese titles and
 multi-paragraph HTML bodies of a few KB, recombined from the sentences of a real article with generated names
 so that the vocabulary is as varied as real news. Prints: full build, rebuild after adding 100 posts, rebuild
 with nothing changed, peak memory (largest resident set of the build and of any Pagefind process), and Jekyll.
+
+With --real DIR (DIR/_posts/: the unpacked ../shared/realposts/ archive), the posts are the real ones, and see
+benchmarks/buildreal.py.
 """
 
 from __future__ import annotations
@@ -138,7 +143,20 @@ def main() -> None:
     parser.add_argument("--jekyll-posts", type=int, default=2000, help="posts for the Jekyll run (0: skip)")
     parser.add_argument("--keep", action="store_true", help="reuse an archive generated before")
     parser.add_argument("--batches", type=int, default=6, help="further rebuilds of 100 new posts each")
+    parser.add_argument("--real", type=Path, help="build real posts from DIR/_posts/ (see benchmarks/buildreal.py)")
+    parser.add_argument("--sizes", default="2000,28589", help="with --real: the archive sizes, in posts")
+    parser.add_argument("--runs", type=int, default=3, help="with --real: runs per figure (medians are printed)")
+    parser.add_argument("--src", action="append", default=[], metavar="[LABEL=]PATH",
+                        help="with --real: the newsmirror source tree to run (repeat to interleave versions)")
+    parser.add_argument("--hugo-max", type=int, default=6000,
+                        help="with --real: run the Hugo + Pagefind anchor up to this size (0: never); one Pagefind "
+                             "over all posts needs ~0.9 MB a real post")
     args = parser.parse_args()
+    if args.real:
+        from buildreal import run_real
+
+        run_real(args.real, [int(n) for n in args.sizes.split(",")], args.runs, args.src, args.dir, args.hugo_max)
+        return
 
     start = datetime(2026, 11, 1, tzinfo=UTC)
     root = args.dir / f"archive-{args.posts}"

@@ -123,8 +123,8 @@ def test_bundle_count_stays_small_as_posts_keep_coming():
     for _ in range(60):  # 60 fetches of 100 posts
         total += 100
         plan = search.plan_bundles(plan.state, _posts(total))
-        assert all(len(plan.state["bundles"][b]) <= search.OPEN_CAP for b in plan.dirty if b == plan.state["open"])
-    full_bundles = -(-10_000 // search.SEALED_SIZE)
+        assert all(len(plan.state["bundles"][b]) <= search.OPEN_CAP for b in plan.dirty if b in plan.state["open"])
+    full_bundles = -(-total // search.SEALED_SIZE)  # the open bundle is sealed when full
     assert len(plan.state["order"]) <= full_bundles + search.MAX_SMALL_SEALED + 1
     placed = [u for b in plan.state["order"] for u in plan.state["bundles"][b]]
     assert sorted(placed) == sorted(u for u, _ in _posts(total)) and len(placed) == len(set(placed))
@@ -134,3 +134,26 @@ def test_bundle_count_stays_small_as_posts_keep_coming():
 def test_output_paths_never_leave_the_site(url):
     path = output_path(url)
     assert ".." not in path.split("/") and not path.startswith("/") and "\\" not in path
+
+
+def test_new_posts_are_shared_among_the_lanes_open_bundles():
+    first = search.plan_bundles({}, _posts(12_000))
+    second = search.plan_bundles(first.state, _posts(12_100), lanes=2)
+    assert sorted(second.state["bundles"][b] for b in second.dirty) == [
+        [f"/p/{i}.html" for i in range(12_000, 12_050)],
+        [f"/p/{i}.html" for i in range(12_050, 12_100)],
+    ]
+    third = search.plan_bundles(second.state, _posts(12_200), lanes=2)
+    assert third.dirty == second.dirty and all(len(third.state["bundles"][b]) == 100 for b in third.dirty)
+    fourth = search.plan_bundles(third.state, _posts(12_201), lanes=1)  # fewer processes: one lane goes on
+    assert len(fourth.dirty) == 1 and len(fourth.state["open"]) == 1
+    placed = [u for b in fourth.state["order"] for u in fourth.state["bundles"][b]]
+    assert sorted(placed) == sorted(u for u, _ in _posts(12_201)) and len(placed) == len(set(placed))
+
+
+def test_a_plan_kept_with_one_open_bundle_goes_on():
+    first = search.plan_bundles({}, _posts(1_000))
+    second = search.plan_bundles(first.state, _posts(1_010))
+    kept = {**second.state, "open": second.state["open"][0]}  # as builds before lanes kept it: one id
+    third = search.plan_bundles(kept, _posts(1_020), lanes=2)
+    assert second.state["open"][0] in third.dirty and len(third.dirty) == 2

@@ -28,6 +28,17 @@ def character_table(conversion: str) -> dict[str, str]:
     return {char: to for char, to in zip(chars, converted, strict=True) if to != char and len(to) == 1}
 
 
+def hanzi_inputs() -> str:
+    """What the script is made from (its template and OpenCC's version): the output's signature."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        opencc = version("opencc")
+    except PackageNotFoundError:
+        opencc = "?"
+    return f"{SCRIPT.read_text(encoding='utf-8')}\x01{opencc}"
+
+
 @cache
 def hanzi_script() -> str:
     """The script with both tables in (pairs of characters in one string each: the smallest form to ship)."""

@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from newsmirror.config import Config
-from newsmirror.site.hanzi import hanzi_script
+from newsmirror.site.hanzi import hanzi_inputs, hanzi_script
 from newsmirror.site.history import Histories, deleted_context
 from newsmirror.site.outputs import Outputs, signature
 from newsmirror.site.placement import Placement
@@ -109,8 +109,8 @@ def write_pages(renderer: Renderer, inputs: PageInputs, search: dict, outputs: O
         outputs.update(out, signature(text), text)
     css = stylesheet(renderer)
     outputs.update(STYLESHEET, signature(css), css)
-    script = hanzi_script()
-    outputs.update(HANZI_SCRIPT, signature(script), script)
+    if outputs.needs(HANZI_SCRIPT, hanzi_inputs()):  # OpenCC's tables take half a second to fill in: only when changed
+        outputs.write(HANZI_SCRIPT, hanzi_script())
     return problems
 
 

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +23,12 @@ from typing import Any, TypedDict
 
 from newsmirror.site.urls import SEARCH_BUNDLES, href, search_bundle_url
 
-SEALED_SIZE = 3000  # Pagefind needs ~300 KB of memory per post: 3000 posts ≈ 0.9 GB per process, two at once
-OPEN_CAP = 500
+# Measured with Pagefind 1.5 on the real posts (benchmarks/build.py --real): one Pagefind run over 500 posts takes
+# ~13 ms a post and peaks at ~630 MB; over 1,000, ~15 ms and 1 GB; over 2,000, ~20 ms and 1.8 GB (its time and
+# memory grow faster than the posts). Bundles of 500 keep a build's largest process near 600 MB and are the
+# fastest to index, for more bundles merged in the browser (a search fetches a small index chunk from each).
+SEALED_SIZE = 500
+OPEN_CAP = 500  # the open bundle is sealed when full: at SEALED_SIZE, never a small sealed one to fold
 MAX_SMALL_SEALED = 4
 BUNDLES_DIR = SEARCH_BUNDLES
 STAGE_DIR = ".search-stage"
@@ -36,7 +41,7 @@ class BundleState(TypedDict):
     order: list[str]  # bundle ids, oldest first
     sigs: dict[str, str]  # URL → the post's content signature when indexed
     next: int  # the number of the last bundle id handed out
-    open: str | None  # the bundle that takes new posts
+    open: list[str]  # the bundles that take new posts: one per lane (see plan_bundles)
 
 
 @dataclass
@@ -50,8 +55,16 @@ def _new_id(state: BundleState) -> str:
     return f"b{state['next']}"
 
 
-def plan_bundles(previous: Mapping[str, Any], posts: list[tuple[str, str]]) -> Plan:
-    """Assign every post (url, content signature), oldest first, to a bundle; say which bundles need indexing."""
+def _open_bundles(previous: Mapping[str, Any]) -> list[str]:
+    kept = previous.get("open")
+    return [kept] if isinstance(kept, str) else list(kept or [])  # a str: one open bundle, as builds kept it before
+
+
+def plan_bundles(previous: Mapping[str, Any], posts: list[tuple[str, str]], lanes: int = 1) -> Plan:
+    """Assign every post (url, content signature), oldest first, to a bundle; say which bundles need indexing.
+
+    New posts are shared among `lanes` open bundles (the build's processes), so that the Pagefind runs of an
+    hourly build, which index little else, use every core."""
     current = dict(posts)
     if not previous or "bundles" not in previous:
         return _first_plan(posts)
@@ -60,11 +73,11 @@ def plan_bundles(previous: Mapping[str, Any], posts: list[tuple[str, str]]) -> P
         "order": list(previous["order"]),
         "sigs": dict(previous["sigs"]),
         "next": previous["next"],
-        "open": previous.get("open"),
+        "open": _open_bundles(previous),
     }
     dirty: set[str] = set()
     placed = _keep_current(state, current, dirty)
-    _add_to_open(state, [url for url, _ in posts if url not in placed], dirty)
+    _add_to_open(state, [url for url, _ in posts if url not in placed], dirty, max(1, lanes))
     _fold_small(state, dirty)
     for bundle in [b for b in state["order"] if not state["bundles"][b]]:
         state["order"].remove(bundle)
@@ -76,7 +89,7 @@ def plan_bundles(previous: Mapping[str, Any], posts: list[tuple[str, str]]) -> P
 
 def _first_plan(posts: list[tuple[str, str]]) -> Plan:
     """No index yet: sealed bundles of SEALED_SIZE posts, every one to index."""
-    state: BundleState = {"bundles": {}, "order": [], "sigs": dict(posts), "next": 0, "open": None}
+    state: BundleState = {"bundles": {}, "order": [], "sigs": dict(posts), "next": 0, "open": []}
     urls = [url for url, _ in posts]
     dirty: set[str] = set()
     for start in range(0, len(urls), SEALED_SIZE):
@@ -105,21 +118,26 @@ def _keep_current(state: BundleState, current: dict[str, str], dirty: set[str]) 
     return placed
 
 
-def _add_to_open(state: BundleState, new_urls: list[str], dirty: set[str]) -> None:
-    """New posts go to the open bundle; a full one is sealed and a new one opened."""
-    for url in new_urls:
-        open_id = state["open"]
-        if open_id is None or open_id not in state["bundles"] or len(state["bundles"][open_id]) >= OPEN_CAP:
-            open_id = state["open"] = _new_id(state)
-            state["bundles"][open_id] = []
-            state["order"].append(open_id)
-        state["bundles"][open_id].append(url)
-        dirty.add(open_id)
+def _add_to_open(state: BundleState, new_urls: list[str], dirty: set[str], lanes: int) -> None:
+    """New posts go to the open bundles, a run of consecutive posts to each lane; a full one is sealed and a new
+    one opened in its lane. Open bundles beyond `lanes` (a build with fewer processes) are sealed."""
+    opened = [b for b in state["open"] if b in state["bundles"]][:lanes]
+    share = -(-len(new_urls) // lanes)
+    for lane in range(lanes):
+        for url in new_urls[lane * share : (lane + 1) * share]:
+            if lane >= len(opened) or len(state["bundles"][opened[lane]]) >= OPEN_CAP:
+                fresh = _new_id(state)
+                state["bundles"][fresh] = []
+                state["order"].append(fresh)
+                opened[lane:lane + 1] = [fresh]
+            state["bundles"][opened[lane]].append(url)
+            dirty.add(opened[lane])
+    state["open"] = opened
 
 
 def _fold_small(state: BundleState, dirty: set[str]) -> None:
     """Past MAX_SMALL_SEALED sealed bundles below SEALED_SIZE, fold them all into the first of them."""
-    small = [b for b in state["order"] if b != state["open"] and len(state["bundles"][b]) < SEALED_SIZE]
+    small = [b for b in state["order"] if b not in state["open"] and len(state["bundles"][b]) < SEALED_SIZE]
     if len(small) > MAX_SMALL_SEALED:
         target = small[0]
         for bundle in small[1:]:
@@ -236,11 +254,14 @@ class BackgroundIndex:
         self, site_dir: Path, plan: Plan, url_to_out: dict[str, str], workers: int, note: Callable[[int, int], None]
     ) -> None:
         self.problems: list[str] = []
-        self._thread = threading.Thread(
-            target=lambda: self.problems.extend(index_bundles(site_dir, plan, url_to_out, workers, note)),
-            name="pagefind",
-            daemon=True,
-        )
+        self.seconds = 0.0  # how long the Pagefind runs took, all told (the build report's phases["pagefind"])
+
+        def index() -> None:
+            started = time.perf_counter()
+            self.problems.extend(index_bundles(site_dir, plan, url_to_out, workers, note))
+            self.seconds = time.perf_counter() - started
+
+        self._thread = threading.Thread(target=index, name="pagefind", daemon=True)
         self._thread.start()
 
     def wait(self) -> list[str]:

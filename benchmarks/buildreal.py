@@ -1,0 +1,306 @@
+"""`benchmarks/build.py --real DIR`: `newsmirror build` on real posts, beside Hugo + Pagefind on the same posts.
+
+The posts are the real archive's (DIR/_posts/, the unpacked ../shared/realposts/ tarball: 5,685 posts, read with
+benchmarks/realposts.py). A size above that is made of the real posts plus copies of them: copy k is the post k
+days later (its file name's date and its date: line moved), its from: link made distinct (?copy=k), its body
+unchanged. A size below it is every k-th real post. The output says which.
+
+Per size and run, for each version of newsmirror (--src, interleaved, the order turning every run):
+  full build     `newsmirror build` into an empty _site/ (pages and search)
+  +100 posts     100 more real posts, dated after all others (the hourly case), built on that _site/
+  nothing        the same build once more, nothing changed
+and, where `hugo` is on PATH, Hugo's full build of the same posts (pages declared Chinese: languageCode zh-cn,
+<html lang="zh-cn">, so that Pagefind segments them as it does newsmirror's) and Pagefind on its output — the
+same Pagefind binary newsmirror runs (`python -m pagefind`, the pagefind[extended] wheel).
+Each figure is the median of the runs (min–max beside it); peak memory is the largest resident set of the build's
+process and of any process it waited for (os.wait4); "pagefind" is the wall time of the build's Pagefind runs
+where the build reports it (BuildReport.phases["pagefind"], newer versions), and Pagefind's own run for Hugo.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from realposts import RealPost, every_kth, read_posts
+
+from newsmirror.archive.postformat import parse_front_matter
+
+ROOT = Path(__file__).resolve().parent.parent
+ADDED = 100  # posts added after a build (the hourly case)
+
+
+@dataclass(frozen=True)
+class PostFile:
+    name: str
+    text: str  # the newsmirror post file
+    hugo: str  # the same post as a Hugo content file
+
+
+@dataclass
+class Figures:
+    wall: list[float] = field(default_factory=list)
+    peak_mb: list[float] = field(default_factory=list)
+    pagefind: list[float] = field(default_factory=list)
+
+
+# --- the posts --------------------------------------------------------------------------------------------------
+
+_NAME_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+
+
+def _link(link: str, tag: str) -> str:
+    return f"{link}{'&' if '?' in link else '?'}{tag}"
+
+
+def _hugo_file(post: RealPost, date: str, link: str) -> str:
+    data = parse_front_matter(post.header)
+    tags = data.get("tags") if isinstance(data.get("tags"), list) else []
+    categories = data.get("categories") if isinstance(data.get("categories"), list) else []
+    header = {"title": post.title, "date": date, "author": post.author, "source": post.source, "from": link,
+              "tags": [str(t) for t in tags], "categories": [str(c) for c in categories]}  # fmt: skip
+    return "---\n" + "".join(f"{key}: {json.dumps(value, ensure_ascii=False)}\n" for key, value in header.items()) + \
+        "---\n" + post.body  # fmt: skip
+
+
+def _moved(post: RealPost, shift: timedelta, tag: str, taken: set[str]) -> PostFile:
+    """The post moved by `shift`, its link tagged; a name already taken gets -c<tag>."""
+    date = post.date + shift
+    name = date.strftime("%Y-%m-%d-") + _NAME_DATE.sub("", post.name)
+    if name.casefold() in taken:
+        stem, dot, ext = name.rpartition(".")
+        name = f"{stem}-c{tag.split('=')[-1]}{dot}{ext}"
+    taken.add(name.casefold())
+    link = _link(post.link, tag) if tag else post.link
+    header = re.sub(r"^date:.*$", f"date: {date.isoformat()}", post.header, count=1, flags=re.M)
+    header = re.sub(r"^from:.*$", lambda _: f"from: {link}", header, count=1, flags=re.M)
+    return PostFile(name, f"---\n{header}\n---\n{post.body}", _hugo_file(post, date.isoformat(), link))
+
+
+def archive_posts(real: list[RealPost], size: int) -> tuple[list[PostFile], str]:
+    """`size` posts from the real ones, and how they were made."""
+    taken: set[str] = set()
+    if size <= len(real):
+        chosen = every_kth(real, size)
+        return [_moved(p, timedelta(0), "", taken) for p in chosen], f"every {len(real) / size:.2f}-th real post"
+    files = [_moved(p, timedelta(0), "", taken) for p in real]
+    k = 0
+    while len(files) < size:
+        k += 1
+        files += [_moved(p, timedelta(days=k), f"copy={k}", taken) for p in real[: size - len(files)]]
+    return files, f"the {len(real)} real posts and {size - len(real)} copies of them ({k} copies at most, k days later)"
+
+
+def added_posts(real: list[RealPost], files: list[PostFile]) -> list[PostFile]:
+    """ADDED real posts dated after every post of `files`, one minute apart."""
+    taken = {f.name.casefold() for f in files}
+    latest = max(p.date for p in real) + timedelta(days=(len(files) // len(real)) + 1)
+    chosen = every_kth(real, ADDED)
+    return [_moved(p, latest - p.date + timedelta(minutes=i), f"new={i}", taken) for i, p in enumerate(chosen)]
+
+
+# --- the sites ---------------------------------------------------------------------------------------------------
+
+HUGO_CONFIG = """baseURL = "https://example.org/"
+languageCode = "zh-cn"
+defaultContentLanguage = "zh"
+hasCJKLanguage = true
+title = "benchmark"
+paginate = 20
+[markup.goldmark.renderer]
+unsafe = true
+"""
+HUGO_SINGLE = """<!DOCTYPE html>
+<html lang="{{ .Site.LanguageCode }}"><head><meta charset="utf-8"><title>{{ .Title }} · {{ .Site.Title }}</title></head>
+<body><article data-pagefind-body><h1 data-pagefind-meta="title">{{ .Title }}</h1>
+<p data-pagefind-ignore><time datetime="{{ .Date.Format "2006-01-02T15:04:05Z07:00" }}">{{ .Date.Format "2006-01-02 15:04" }}</time>
+{{ with .Params.source }} · <span data-pagefind-filter="来源">{{ . }}</span>{{ end }}
+{{ with .Params.from }} · <a href="{{ . }}">原文</a>{{ end }}</p>
+<div class="content">{{ .Content }}</div>
+<p data-pagefind-ignore>{{ range .Params.tags }}<a href="{{ "tags/" | relURL }}{{ . | urlize }}/">#{{ . }}</a> {{ end }}</p></article>
+<nav>{{ with .PrevInSection }}<a href="{{ .RelPermalink }}">← {{ .Title }}</a>{{ end }}
+{{ with .NextInSection }}<a href="{{ .RelPermalink }}">{{ .Title }} →</a>{{ end }}</nav></body></html>
+"""
+HUGO_LIST = """<!DOCTYPE html>
+<html lang="{{ .Site.LanguageCode }}"><head><meta charset="utf-8"><title>{{ .Title }} · {{ .Site.Title }}</title></head>
+<body><h1>{{ .Title }}</h1>
+{{ $pages := .Pages }}{{ if .IsHome }}{{ $pages = .Site.RegularPages }}{{ end }}
+{{ range (.Paginate $pages).Pages }}<article><a href="{{ .RelPermalink }}">{{ .Title }}</a>
+<time>{{ .Date.Format "2006-01-02" }}</time> {{ .Params.source }}<p>{{ .Summary | plainify | truncate 120 }}</p></article>
+{{ end }}{{ template "_internal/pagination.html" . }}</body></html>
+"""
+
+
+def make_archive(folder: Path, files: list[PostFile]) -> None:
+    from newsmirror.scaffold import init_archive
+
+    shutil.rmtree(folder, ignore_errors=True)
+    init_archive(folder, title="benchmark", force=True)
+    posts = folder / "_posts"
+    posts.mkdir(exist_ok=True)
+    for f in files:
+        (posts / f.name).write_text(f.text, encoding="utf-8")
+
+
+def make_hugo(folder: Path, files: list[PostFile]) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "layouts" / "_default").mkdir(parents=True)
+    (folder / "content" / "posts").mkdir(parents=True)
+    (folder / "config.toml").write_text(HUGO_CONFIG, encoding="utf-8")
+    (folder / "layouts" / "_default" / "single.html").write_text(HUGO_SINGLE, encoding="utf-8")
+    (folder / "layouts" / "_default" / "list.html").write_text(HUGO_LIST, encoding="utf-8")
+    for f in files:
+        (folder / "content" / "posts" / f.name).write_text(f.hugo, encoding="utf-8")
+
+
+# --- running -----------------------------------------------------------------------------------------------------
+
+
+# Linux's peak resident set of a process counts the memory of the process it was forked from (the benchmark holds
+# every post: hundreds of MB), so the builds are started by this small launcher, itself started before any post
+# is read; it times each command and reaps it with wait4 for the peak of the command and its waited-for children.
+LAUNCHER = r"""
+import json, os, subprocess, sys, tempfile, time
+for line in sys.stdin:
+    job = json.loads(line)
+    began = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(job["command"], cwd=job["cwd"], env=job["env"], stdout=out, stderr=err)
+        _pid, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - began
+        out.seek(0), err.seek(0)
+        result = {"wall": wall, "peak_kb": usage.ru_maxrss, "code": os.waitstatus_to_exitcode(status),
+                  "out": out.read().decode("utf-8", "replace"), "err": err.read().decode("utf-8", "replace")[-3000:]}
+    print(json.dumps(result), flush=True)
+"""
+
+
+class Launcher:
+    def __init__(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "-c", LAUNCHER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        text=True)  # fmt: skip
+
+    def run(self, command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float, str]:
+        """(wall seconds, peak resident MB of the command and its waited-for children, stdout)."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        job = {"command": command, "cwd": str(cwd), "env": env or dict(os.environ)}
+        self.process.stdin.write(json.dumps(job) + "\n")
+        self.process.stdin.flush()
+        result = json.loads(self.process.stdout.readline())
+        if result["code"] != 0:
+            print(result["out"][-3000:], result["err"], file=sys.stderr)
+            raise SystemExit(f"{' '.join(command)} failed with {result['code']}")
+        return result["wall"], result["peak_kb"] / 1024, result["out"]
+
+
+LAUNCH: Launcher | None = None
+
+
+def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    assert LAUNCH is not None, "run_real starts the launcher first"
+    return LAUNCH.run(command, cwd, env)
+
+
+def build(archive: Path, src: Path, figures: Figures) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    wall, peak, out = run([sys.executable, "-m", "newsmirror", "build", "-C", str(archive), "--json"], archive, env)
+    report = json.loads(out)
+    figures.wall.append(wall)
+    figures.peak_mb.append(peak)
+    if "pagefind" in report.get("phases", {}):
+        figures.pagefind.append(report["phases"]["pagefind"])
+    return report
+
+
+def hugo_build(folder: Path, figures: Figures) -> None:
+    shutil.rmtree(folder / "public", ignore_errors=True)
+    shutil.rmtree(folder / "resources", ignore_errors=True)
+    wall_h, peak_h, _ = run(["hugo", "--quiet"], folder)
+    pagefind = [sys.executable, "-m", "pagefind", "--site", "public", "--silent"]
+    wall_p, peak_p, _ = run(pagefind, folder)
+    figures.wall.append(wall_h + wall_p)
+    figures.peak_mb.append(max(peak_h, peak_p))
+    figures.pagefind.append(wall_p)
+
+
+def versions(specs: list[str]) -> list[tuple[str, Path]]:
+    if not specs:
+        return [("newsmirror", ROOT / "src")]
+    found = []
+    for spec in specs:
+        label, _, path = spec.rpartition("=")
+        found.append((label or Path(path).resolve().parent.name, Path(path).resolve()))
+    return found
+
+
+def one_round(size_dir: Path, label: str, src: Path, added: list[PostFile], rows: dict[str, Figures]) -> None:
+    archive = size_dir / label
+    shutil.rmtree(archive / "_site", ignore_errors=True)
+    full = build(archive, src, rows.setdefault(f"{label}: full build", Figures()))
+    for f in added:
+        (archive / "_posts" / f.name).write_text(f.text, encoding="utf-8")
+    more = build(archive, src, rows.setdefault(f"{label}: +{ADDED} posts", Figures()))
+    same = build(archive, src, rows.setdefault(f"{label}: nothing changed", Figures()))
+    for f in added:
+        (archive / "_posts" / f.name).unlink()
+    if full["errors"] or more["posts"] != full["posts"] + ADDED or not same["nothing_changed"]:
+        raise SystemExit(f"{label}: unexpected build reports: {full['errors'][:3]} {more['posts']} {same['nothing_changed']}")
+
+
+def _line(name: str, figures: Figures, anchor: float | None) -> str:
+    wall = statistics.median(figures.wall)
+    text = f"  {name:<34} {wall:8.2f} s ({min(figures.wall):.2f}–{max(figures.wall):.2f})"
+    text += f"  peak {statistics.median(figures.peak_mb):5.0f} MB"
+    if figures.pagefind:
+        share = statistics.median(figures.pagefind)
+        text += f"  pagefind {share:6.2f} s ({share / wall:4.0%})"
+    if anchor:
+        text += f"  {wall / anchor:5.2f}× Hugo+Pagefind"
+    return text
+
+
+def report(size: int, made: str, rows: dict[str, Figures], runs: int) -> None:
+    print(f"\n{size} posts ({made}); medians of {runs} runs")
+    hugo = rows.get("Hugo + Pagefind: full build")
+    anchor = statistics.median(hugo.wall) if hugo else None
+    for name, figures in rows.items():
+        print(_line(name, figures, anchor if "full build" in name and figures is not hugo else None))
+
+
+def run_real(real_dir: Path, sizes: list[int], runs: int, srcs: list[str], work: Path, hugo_max: int) -> None:
+    global LAUNCH
+    LAUNCH = Launcher()  # before any post is read (see LAUNCHER)
+    real, problems = read_posts(real_dir / "_posts")
+    print(f"real posts: {len(real)} readable of {len(real) + len(problems)} in {real_dir / '_posts'}")
+    targets = versions(srcs)
+    has_hugo = shutil.which("hugo") is not None
+    if has_hugo:
+        print(subprocess.run(["hugo", "version"], capture_output=True, text=True).stdout.strip())
+    for size in sizes:
+        files, made = archive_posts(real, size)
+        added = added_posts(real, files)
+        size_dir = work / f"real-{size}"
+        hugo = has_hugo and size <= hugo_max
+        if has_hugo and not hugo:
+            print(f"{size} posts: no Hugo + Pagefind anchor (above --hugo-max {hugo_max})")
+        for label, _src in targets:
+            make_archive(size_dir / label, files)
+        if hugo:
+            make_hugo(size_dir / "hugo", files)
+        rows: dict[str, Figures] = {}
+        for n in range(runs):
+            order = targets[n % len(targets) :] + targets[: n % len(targets)]
+            for label, src in order:
+                one_round(size_dir, label, src, added, rows)
+            if hugo:
+                hugo_build(size_dir / "hugo", rows.setdefault("Hugo + Pagefind: full build", Figures()))
+            print(f"  run {n + 1}/{runs} of {size} done", flush=True)
+        report(size, made, rows, runs)
