@@ -130,6 +130,18 @@ def test_bundle_count_stays_small_as_posts_keep_coming():
     assert sorted(placed) == sorted(u for u, _ in _posts(total)) and len(placed) == len(set(placed))
 
 
+def test_bundles_thinned_by_removed_posts_are_folded_but_never_past_the_sealed_size():
+    size = search.SEALED_SIZE
+    first = search.plan_bundles({}, _posts(10 * size))
+    kept = [post for i, post in enumerate(_posts(10 * size)) if i % 5 < 2]  # 40% of every bundle left
+    plan = search.plan_bundles(first.state, kept)
+    sizes = [len(plan.state["bundles"][b]) for b in plan.state["order"]]
+    assert max(sizes) <= size and len(sizes) < 10  # folded, each within the size Pagefind's memory allows
+    placed = [u for b in plan.state["order"] for u in plan.state["bundles"][b]]
+    assert sorted(placed) == sorted(u for u, _ in kept) and len(placed) == len(set(placed))
+    assert plan.dirty <= set(plan.state["order"])
+
+
 @pytest.mark.parametrize("url", ["/../../escape.html", "/a/../../../b.html", "..\\..\\x.html", "/./../x/"])
 def test_output_paths_never_leave_the_site(url):
     path = output_path(url)

@@ -136,14 +136,19 @@ def _add_to_open(state: BundleState, new_urls: list[str], dirty: set[str], lanes
 
 
 def _fold_small(state: BundleState, dirty: set[str]) -> None:
-    """Past MAX_SMALL_SEALED sealed bundles below SEALED_SIZE, fold them all into the first of them."""
+    """Past MAX_SMALL_SEALED sealed bundles below SEALED_SIZE, fold each into the one before while the two fit in
+    SEALED_SIZE (a bundle past it would cost Pagefind more memory than the size was chosen for)."""
     small = [b for b in state["order"] if b not in state["open"] and len(state["bundles"][b]) < SEALED_SIZE]
-    if len(small) > MAX_SMALL_SEALED:
-        target = small[0]
-        for bundle in small[1:]:
-            state["bundles"][target].extend(state["bundles"].pop(bundle))
-            state["order"].remove(bundle)
-            dirty.discard(bundle)
+    if len(small) <= MAX_SMALL_SEALED:
+        return
+    target = small[0]
+    for bundle in small[1:]:
+        if len(state["bundles"][target]) + len(state["bundles"][bundle]) > SEALED_SIZE:
+            target = bundle
+            continue
+        state["bundles"][target].extend(state["bundles"].pop(bundle))
+        state["order"].remove(bundle)
+        dirty.discard(bundle)
         dirty.add(target)
 
 
