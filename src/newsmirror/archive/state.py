@@ -285,9 +285,6 @@ class State:
         source = source_of(header)
         return (relative, mtime, url, None if title is None else str(title), _iso(header.get("date")), source, None)
 
-    def record_post(self, path: Path, url: str, title: str, date: datetime, source: str, keys: Iterable[str]) -> None:
-        self.record_posts([WrittenPost(path, url, title, date, source, tuple(keys))])
-
     def record_posts(self, posts: Iterable[WrittenPost]) -> None:
         """Record written posts in one transaction."""
         rows: list[tuple[str, int, str | None, str, str, str, None, str]] = []

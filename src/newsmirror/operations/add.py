@@ -133,14 +133,6 @@ class _Adder:
         return any(key in self.known for key in keys)
 
 
-def _note_images(writer: PostWriter, report: AddReport) -> None:
-    totals = writer.image_totals()
-    if totals is not None:
-        report.images = totals.to_dict()
-        if warning := totals.budget_warning():
-            report.warnings.append(warning)
-
-
 def add_urls(
     config: Config,
     urls: list[str],
@@ -167,7 +159,7 @@ def add_urls(
                 adder = _Adder(state, writer, guard, source_name, configured, now)
                 # One after another: two requests for one article must not race.
                 outcomes = [await adder.add(url) for url in urls]
-                _note_images(writer, report)
+                report.images, report.warnings = writer.image_notes()
                 return outcomes
 
         report.outcomes = asyncio.run(main())

@@ -25,7 +25,6 @@ from newsmirror.workers import TimeLimitExceeded, WorkerPool
 
 if TYPE_CHECKING:
     from newsmirror.ingest.feeds import ParsedFeed
-    from newsmirror.ingest.media import ImageTotals
     from newsmirror.operations.writer import PostWriter, RenderedPost
 
 # feeds (lxml), fulltext (trafilatura) and the post writer (the sanitizer, nh3; media) are imported where they are
@@ -134,9 +133,9 @@ class Run:
             self._writer = PostWriter(self.config, self.state, self.fetcher, self.workers)
         return self._writer
 
-    def image_totals(self) -> ImageTotals | None:
-        """What image mirroring did in this run (None when nothing mirrored images)."""
-        return self._writer.image_totals() if self._writer is not None else None
+    def image_notes(self) -> tuple[dict | None, list[str]]:
+        """What image mirroring did in this run, and the image-budget warning (PostWriter.image_notes)."""
+        return self._writer.image_notes() if self._writer is not None else (None, [])
 
     def close(self) -> None:
         if self._workers is not None:
@@ -426,16 +425,6 @@ class UnknownSourceError(ValueError):
     """`--source NAME` names no configured source."""
 
 
-def _note_images(run: Run, report: RunReport) -> None:
-    """The run's image totals in the report, and one warning when `[site] image_budget` held images back."""
-    totals = run.image_totals()
-    if totals is None:
-        return
-    report.images = totals.to_dict()
-    if warning := totals.budget_warning():
-        report.warnings.append(warning)
-
-
 def select_sources(config: Config, names: list[str] | None) -> list[SourceConfig]:
     if names:
         wanted = set(names)
@@ -471,7 +460,8 @@ def run_fetch(
                 try:
                     return await _run_sources(run, sources)
                 finally:
-                    _note_images(run, report)
+                    report.images, notes = run.image_notes()
+                    report.warnings.extend(notes)
                     await asyncio.to_thread(run.close)
 
         report.sources = asyncio.run(main())

@@ -94,9 +94,14 @@ class PostWriter:
         safe = await self.safe_content(html, entry.link if base_url is None else base_url, source, guard)
         return _rendered(build_article(entry, source, safe.html, now), safe.warnings)
 
-    def image_totals(self) -> ImageTotals | None:
-        """What mirroring images did in this run, or None when no source mirrored any."""
-        return self._images.totals if self._images is not None else None
+    def image_notes(self) -> tuple[dict | None, list[str]]:
+        """For a run report: what mirroring images did (ImageTotals.to_dict(), None when nothing mirrored any), and
+        the one warning when `[site] image_budget` held images back."""
+        if self._images is None:
+            return None, []
+        totals: ImageTotals = self._images.totals
+        warning = totals.budget_warning()
+        return totals.to_dict(), [warning] if warning else []
 
     def _image_mirror(self) -> ImageMirror:
         if self._images is None:
