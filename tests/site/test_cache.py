@@ -127,3 +127,21 @@ def test_build_full_keeps_only_the_outputs(archive):
     assert forgotten.records == {} and forgotten.fingerprint == "" and set(forgotten.outputs) == set(cache.outputs)
     shutil.rmtree(archive / "_site")
     assert load_build_cache(archive / "_site") == BuildCache()
+
+
+def test_a_fetch_that_wrote_no_post_still_refreshes_the_status_page(archive):
+    # the hourly job builds after every fetch: a source that failed (or answered 304) changes only the state
+    from datetime import UTC, datetime
+
+    from newsmirror.archive.state import State
+
+    build(archive)
+    assert build(archive).nothing_changed
+    status = (archive / "_site" / "status.html").read_text(encoding="utf-8")
+    state = State.open(Archive(archive))
+    state.record_outcome("美国之音", datetime.now(UTC), "HTTP 503 Service Unavailable", False)
+    state.close()
+    report = build(archive)
+    assert not report.nothing_changed and report.rendered_posts == 0  # only what shows source health
+    assert (archive / "_site" / "status.html").read_text(encoding="utf-8") != status
+    assert build(archive).nothing_changed  # and then quick again

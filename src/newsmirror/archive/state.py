@@ -5,6 +5,7 @@ source health and run history. Only a cache: deleted or corrupt, it is rebuilt f
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -22,6 +23,7 @@ from newsmirror.models import Validators
 
 SCHEMA_VERSION = 1
 RUNS_KEPT = 168  # run reports kept in the cache: a week of hourly runs
+STATE_FILE = "state.sqlite"  # under .newsmirror/, with SQLite's -wal and -shm files beside it
 LEGACY_URLS = "allurls.dat"  # a legacy mirror's list of archived article URLs, one a line
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -149,6 +151,16 @@ def _iso(value: object) -> str | None:
     return moment.astimezone(UTC).isoformat() if moment is not None else None
 
 
+
+def state_files_signature(archive: Archive) -> tuple[tuple[str, int, int], ...]:
+    """(name, mtime in ns, size) of the state database's files: changed by every fetch, even one that wrote no post
+    (source health, validators), so that the site builder knows its status page is out of date."""
+    try:
+        entries = [e for e in os.scandir(archive.state_dir) if e.name.startswith(STATE_FILE) and e.is_file()]
+    except FileNotFoundError:
+        return ()
+    return tuple(sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size) for e in entries))
+
 class State:
     """Open with `State.open(archive)`; every method commits its own work."""
 
@@ -160,7 +172,7 @@ class State:
     @classmethod
     def open(cls, archive: Archive) -> State:
         archive.state_dir.mkdir(parents=True, exist_ok=True)
-        path = archive.state_dir / "state.sqlite"
+        path = archive.state_dir / STATE_FILE
         try:
             connection = cls._connect(path)
         except sqlite3.DatabaseError:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from newsmirror import __version__
 from newsmirror.archive.layout import Archive
 from newsmirror.archive.revisions import scan_records
+from newsmirror.archive.state import state_files_signature
 from newsmirror.config import Config
 from newsmirror.site.cache import (
     CACHE_NAME,
@@ -101,7 +102,9 @@ def build_site(
     scanned = Archive(config.root).scan_posts()
     records = scan_records(config.root)  # the edits and deletions recorded (archive/revisions.py)
     quick = None if full else load_quick_cache(site_dir)
-    if quick and quick.records == records and _nothing_changed(quick, fingerprint, scanned, with_search, site_dir):
+    state_files = state_files_signature(Archive(config.root))  # source health, shown on the status page
+    if (quick and quick.records == records and quick.state == state_files
+            and _nothing_changed(quick, fingerprint, scanned, with_search, site_dir)):  # fmt: skip
         return _unchanged_report(report, quick, started)
     # Only a build with work to do loads the phases (Jinja2, the pool, Pagefind's runner, …): a third of the time
     # of a build with nothing changed went to importing them.
@@ -278,5 +281,6 @@ def _save(
         collisions=report.collisions,
         search_complete=indexed.complete,
         records=records,
+        state=state_files_signature(Archive(site_dir.parent)),  # after the build: reading the status may move it
     )
     save_quick_cache(site_dir, quick)

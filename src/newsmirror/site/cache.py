@@ -50,6 +50,7 @@ class QuickCache:
     collisions: list[str]
     search_complete: bool
     records: dict[str, tuple[int, int]] = field(default_factory=dict)  # _revisions/ files: (mtime, size) each
+    state: tuple = ()  # archive.state.state_files_signature after the build (a fetch changes it: the status page)
 
 
 # A PostRecord's row: its fields in order, `shown` as a tuple of Shown's fields (or None).
@@ -121,6 +122,7 @@ def load_quick_cache(site_dir: Path) -> QuickCache | None:
         collisions=list(data.get("collisions", [])),
         search_complete=bool(data.get("search_complete")),
         records=dict(data.get("records", {})),
+        state=tuple(data.get("state", ())),
     )
 
 
@@ -136,6 +138,7 @@ def save_quick_cache(site_dir: Path, quick: QuickCache) -> None:
             "collisions": quick.collisions,
             "search_complete": quick.search_complete,
             "records": quick.records,
+            "state": quick.state,
         },
     )
 
