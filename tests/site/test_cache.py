@@ -113,7 +113,7 @@ def test_the_cache_holds_builtins_only(archive):
 
 def test_a_record_survives_its_row():
     record = PostRecord("_posts/x.md", 1, 2, "d", "标题", 1.5, "a", "https://x/", "s", ["t"], True, "/x.html",
-                        url="/x-2.html", month="2024-05", shown=Shown("/x-2.html", "/m", "/m/x-2.html", "iso", "day"))  # fmt: skip
+                        url="/x-2.html", month="2024-05", japanese=True, shown=Shown("/x-2.html", "/m", "/m/x-2.html", "iso", "day"))  # fmt: skip
     assert row_record(record_row(record)) == record
     record.shown = None
     assert row_record(record_row(record)) == record

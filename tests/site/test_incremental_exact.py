@@ -133,13 +133,18 @@ def test_incremental_builds_match_a_clean_build(tmp_path, small_bundles):
     posts = Archive(root)
     for i in range(7):
         posts.write_post(article(i, "美国之音" if i % 2 else "大纪元"))
+    posts.write_post(article(20, content="<p>他们不是ガキの使い，唐纳德・特朗普说</p>"))  # kana: a bundle of its own
     build(root)
-    assert len(load_build_cache(root / "_site").search["order"]) == 3
+    state = load_build_cache(root / "_site").search
+    assert len(state["order"]) == 4 and [len(state["bundles"][b]) for b in state["japanese"]] == [1]
 
     for i in range(7, 10):  # three new posts: a new open bundle, and a new page of a list
         posts.write_post(article(i, "大纪元"))
+    posts.write_post(article(21, content="<p>日本語のニュース</p>"))  # joins the bundle of posts with kana
     report = build(root)
-    assert report.parsed == 3 and 0 < len(report.indexed_bundles) < 4
+    assert report.parsed == 4 and 0 < len(report.indexed_bundles) < 5
+    state = load_build_cache(root / "_site").search
+    assert state["japanese"][0] in report.indexed_bundles and len(state["bundles"][state["japanese"][0]]) == 2
     assert_same_as_clean(root, tmp_path, "added")
 
     edited = next((root / "_posts").rglob("*第2条*"))

@@ -169,3 +169,57 @@ def test_a_plan_kept_with_one_open_bundle_goes_on():
     kept = {**second.state, "open": second.state["open"][0]}  # as builds before lanes kept it: one id
     third = search.plan_bundles(kept, _posts(1_020), lanes=2)
     assert second.state["open"][0] in third.dirty and len(third.dirty) == 2
+
+
+def _family(plan):
+    japanese = set(plan.state["japanese"])
+    return [u for b in plan.state["order"] if b in japanese for u in plan.state["bundles"][b]]
+
+
+def test_posts_with_kana_get_bundles_of_their_own_and_are_indexed_first():
+    posts = _posts(1_200)
+    kana = frozenset(url for url, _ in posts[::97])
+    first = search.plan_bundles({}, posts, lanes=2, japanese=kana)
+    assert sorted(_family(first)) == sorted(kana)
+    assert all(url not in kana for b in first.state["order"] if b not in first.state["japanese"]
+               for url in first.state["bundles"][b])  # fmt: skip
+    more = _posts(60, start=1_200)
+    new_kana = kana | {more[5][0]}
+    second = search.plan_bundles(first.state, posts + more, lanes=2, japanese=new_kana)
+    assert sorted(_family(second)) == sorted(new_kana)
+    assert second.dirty == set(second.state["open"]) | {second.state["japanese"][-1]}
+    placed = [u for b in second.state["order"] for u in second.state["bundles"][b]]
+    assert sorted(placed) == sorted(u for u, _ in posts + more) and len(placed) == len(set(placed))
+    third = search.plan_bundles(second.state, posts + more, lanes=2, japanese=new_kana)
+    assert third.dirty == set()
+
+
+def test_the_bundle_of_posts_with_kana_is_sealed_when_full_and_never_folded_into_others():
+    posts = _posts(3 * search.SEALED_SIZE)
+    kana = frozenset(url for url, _ in posts[::2])
+    plan = search.plan_bundles({}, [], japanese=kana)
+    for end in range(100, len(posts) + 1, 100):
+        plan = search.plan_bundles(plan.state, posts[:end], japanese=kana)
+    family = plan.state["japanese"]
+    assert [len(plan.state["bundles"][b]) for b in family] == [search.SEALED_SIZE, len(kana) - search.SEALED_SIZE]
+    thinned = [p for i, p in enumerate(posts) if i % 6 < 2]  # most of every bundle removed
+    after = search.plan_bundles(plan.state, thinned, japanese=kana)
+    for bundle in after.state["order"]:
+        urls = set(after.state["bundles"][bundle])
+        assert urls <= kana if bundle in after.state["japanese"] else not urls & kana
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40))
+def test_needs_japanese_is_exactly_a_kana_character(text):
+    assert search.needs_japanese(text.encode("utf-8")) == any("\u3040" <= ch <= "\u30ff" for ch in text)
+
+
+def test_index_runs_start_with_the_bundles_of_posts_with_kana(tmp_path, monkeypatch):
+    posts = _posts(30)
+    plan = search.plan_bundles({}, posts, japanese=frozenset({posts[3][0]}))
+    started = []
+    monkeypatch.setattr(search, "_start", lambda site, bundle, urls, out: started.append(bundle) or bundle)
+    monkeypatch.setattr(search, "_first_done", lambda running: running.pop(0))
+    monkeypatch.setattr(search, "_finish", lambda run, bundles_dir: None)
+    search.index_bundles(tmp_path, plan, {}, 2, lambda done, total: None)
+    assert started == plan.state["japanese"] + [b for b in plan.state["order"] if b not in plan.state["japanese"]]

@@ -25,7 +25,7 @@ from newsmirror.site.scan import PostRecord, Scanned, Shown
 
 CACHE_NAME = ".newsmirror-build.pickle"
 QUICK_NAME = ".newsmirror-build-quick.pickle"
-CACHE_VERSION = 8  # raise it when the layout of either file changes
+CACHE_VERSION = 9  # raise it when the layout of either file changes
 
 
 @dataclass
@@ -59,7 +59,7 @@ def record_row(record: PostRecord) -> tuple:
     return (
         record.rel, record.mtime_ns, record.size, record.digest, record.title, record.timestamp, record.author,
         record.link, record.source, record.tags, record.comments, record.base_url, record.url, record.month,
-        record.excerpt, record.picture,
+        record.excerpt, record.picture, record.japanese,
         None if shown is None else (shown.url, shown.base, shown.href, shown.date_iso, shown.date_str),
     )  # fmt: skip
 

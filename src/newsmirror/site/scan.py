@@ -58,6 +58,7 @@ class PostRecord:
     month: str = ""  # YYYY-MM (UTC)
     excerpt: str = ""  # the opening of its text, for lists (site/excerpt.py)
     picture: str = ""  # its first image's address, for lists ("" for none)
+    japanese: bool = False  # it holds kana: indexed with the other such posts (site/search.py needs_japanese)
     shown: Shown | None = None
 
 
@@ -115,10 +116,14 @@ def read_post(root: Path, item: FileToRead) -> PostRecord | PostError:
         base_url = post_url(name, date, post.front_matter)
     except (TypeError, ValueError) as exc:
         return PostError(rel, f"{rel}: cannot place the post: {exc}")
+    # Imported here, not above: a build with nothing changed never loads the search module.
+    from newsmirror.site.search import needs_japanese
+
     excerpt, picture = excerpt_and_picture(post.content)
     return PostRecord(
         excerpt=excerpt,
         picture=picture,
+        japanese=needs_japanese(data),
         rel=rel,
         mtime_ns=item.mtime_ns,
         size=item.size,

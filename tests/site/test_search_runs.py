@@ -1,0 +1,76 @@
+"""The Pagefind runs of a build: a free core never waits for a long run, and a failed run leaves the bundle on
+disk as it was and says why. Pagefind is replaced here by small Python programs that behave like it (the real one
+is run by test_incremental_exact.py and test_site_build.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from newsmirror.site import search
+
+# Stands in for Pagefind: argv = [site, output, behaviour]; writes the entry file Pagefind writes last.
+FAKE = """
+import pathlib, sys, time
+site, out, how = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), sys.argv[3]
+flag = site.parent.parent / "flag"
+if how == "wait":  # ends only once the third run has started: a scheduler that waits for it first never gets there
+    deadline = time.monotonic() + 30
+    while not flag.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if not flag.exists():
+        sys.exit("waited in vain")
+if how == "flag":
+    flag.write_text("started")
+if how == "fail":
+    print("Error: something Pagefind says\\nError: the last line")
+    sys.exit(3)
+out.mkdir(parents=True)
+(out / "pagefind-entry.json").write_text(how)
+"""
+
+
+def _fake_pagefind(monkeypatch, behaviour: dict[str, str]) -> None:
+    def command(site: Path, output: Path) -> list[str]:
+        return [sys.executable, "-c", FAKE, str(site), str(output), behaviour[site.name]]
+
+    monkeypatch.setattr(search, "pagefind_command", command)
+
+
+def _site(tmp_path: Path, bundles: list[str]) -> tuple[Path, search.Plan, dict[str, str]]:
+    site = tmp_path / "_site"
+    url_to_out = {}
+    state: search.BundleState = {"bundles": {}, "order": [], "sigs": {}, "next": 0, "open": [], "japanese": []}
+    for bundle in bundles:
+        url = f"/{bundle}/post.html"
+        url_to_out[url] = f"{bundle}/post.html"
+        (site / bundle).mkdir(parents=True)
+        (site / bundle / "post.html").write_text("<p>正文</p>", encoding="utf-8")
+        state["bundles"][bundle] = [url]
+        state["order"].append(bundle)
+    return site, search.Plan(state, set(bundles)), url_to_out
+
+
+def test_a_free_core_takes_the_next_bundle_while_a_long_run_goes_on(tmp_path, monkeypatch):
+    site, plan, url_to_out = _site(tmp_path, ["b1", "b2", "b3"])
+    _fake_pagefind(monkeypatch, {"b1": "wait", "b2": "quick", "b3": "flag"})
+    finished: list[int] = []
+    problems = search.index_bundles(site, plan, url_to_out, 2, lambda done, total: finished.append(done))
+    assert problems == [] and finished == [1, 2, 3]
+    assert {b: (site / "pagefind" / b / "pagefind-entry.json").read_text() for b in plan.state["order"]} == {
+        "b1": "wait", "b2": "quick", "b3": "flag"}  # fmt: skip
+    assert not (site / search.STAGE_DIR).exists()
+
+
+def test_a_failed_run_keeps_the_bundle_on_disk_and_says_why(tmp_path, monkeypatch):
+    site, plan, url_to_out = _site(tmp_path, ["b1", "b2"])
+    old = site / "pagefind" / "b1"
+    old.mkdir(parents=True)
+    (old / "pagefind-entry.json").write_text("the last good index")
+    _fake_pagefind(monkeypatch, {"b1": "fail", "b2": "quick"})
+    problems = search.index_bundles(site, plan, url_to_out, 2, lambda done, total: None)
+    assert problems == ["search bundle b1: pagefind failed: Error: the last line"]
+    assert (old / "pagefind-entry.json").read_text() == "the last good index"
+    assert (site / "pagefind" / "b2" / "pagefind-entry.json").read_text() == "quick"
+    assert sorted(p.name for p in (site / "pagefind").iterdir()) == ["b1", "b2"]  # no .new left behind
+    assert not (site / search.STAGE_DIR).exists()
