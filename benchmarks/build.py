@@ -155,7 +155,8 @@ def main() -> None:
     if args.real:
         from buildreal import run_real
 
-        run_real(args.real, [int(n) for n in args.sizes.split(",")], args.runs, args.src, args.dir, args.hugo_max)
+        run_real(args.real, [int(n) for n in args.sizes.split(",")], args.runs, args.src, args.dir, args.hugo_max,
+                 args.batches)  # fmt: skip
         return
 
     start = datetime(2026, 11, 1, tzinfo=UTC)

@@ -9,6 +9,8 @@ Per size and run, for each version of newsmirror (--src, interleaved, the order 
   full build     `newsmirror build` into an empty _site/ (pages and search)
   +100 posts     100 more real posts, dated after all others (the hourly case), built on that _site/
   nothing        the same build once more, nothing changed
+  more hours     (last run, --batches N) N more lots of 100 real posts, one build each: the open search bundles
+                 fill as they do hour after hour, so this is the hourly cost over a bundle's life, not just its first
 and, where `hugo` is on PATH, Hugo's full build of the same posts (pages declared Chinese: languageCode zh-cn,
 <html lang="zh-cn">, so that Pagefind segments them as it does newsmirror's) and Pagefind on its output — the
 same Pagefind binary newsmirror runs (`python -m pagefind`, the pagefind[extended] wheel).
@@ -99,12 +101,19 @@ def archive_posts(real: list[RealPost], size: int) -> tuple[list[PostFile], str]
     return files, f"the {len(real)} real posts and {size - len(real)} copies of them ({k} copies at most, k days later)"
 
 
-def added_posts(real: list[RealPost], files: list[PostFile]) -> list[PostFile]:
-    """ADDED real posts dated after every post of `files`, one minute apart."""
+def added_posts(real: list[RealPost], files: list[PostFile], batches: int = 0) -> list[list[PostFile]]:
+    """1 + `batches` lots of ADDED real posts dated after every post of `files`, one minute apart, each lot an
+    hour after the one before (the first: the +100 figure; the others: the hourly series)."""
     taken = {f.name.casefold() for f in files}
     latest = max(p.date for p in real) + timedelta(days=(len(files) // len(real)) + 1)
-    chosen = every_kth(real, ADDED)
-    return [_moved(p, latest - p.date + timedelta(minutes=i), f"new={i}", taken) for i, p in enumerate(chosen)]
+    later = every_kth(real, ADDED * batches) if batches else []
+    picks = [every_kth(real, ADDED)] + [later[lot::batches][:ADDED] for lot in range(batches)]  # spread out, as an
+    lots = []  # hour of many sources is
+    for lot, posts in enumerate(picks):
+        start = latest + timedelta(hours=lot)
+        tag = "new" if lot == 0 else f"hour{lot}"
+        lots.append([_moved(p, start - p.date + timedelta(minutes=i), f"{tag}={i}", taken) for i, p in enumerate(posts)])
+    return lots
 
 
 # --- the sites ---------------------------------------------------------------------------------------------------
@@ -241,7 +250,11 @@ def versions(specs: list[str]) -> list[tuple[str, Path]]:
     return found
 
 
-def one_round(size_dir: Path, label: str, src: Path, added: list[PostFile], rows: dict[str, Figures]) -> None:
+def one_round(
+    size_dir: Path, label: str, src: Path, added: list[PostFile], rows: dict[str, Figures], hours: list[list[PostFile]]
+) -> None:
+    """A full build, +ADDED posts, nothing changed; then, if `hours` are given, one build per lot of them (posts
+    keep coming: the open search bundles fill up as they do hour after hour)."""
     archive = size_dir / label
     shutil.rmtree(archive / "_site", ignore_errors=True)
     full = build(archive, src, rows.setdefault(f"{label}: full build", Figures()))
@@ -249,10 +262,19 @@ def one_round(size_dir: Path, label: str, src: Path, added: list[PostFile], rows
         (archive / "_posts" / f.name).write_text(f.text, encoding="utf-8")
     more = build(archive, src, rows.setdefault(f"{label}: +{ADDED} posts", Figures()))
     same = build(archive, src, rows.setdefault(f"{label}: nothing changed", Figures()))
-    for f in added:
-        (archive / "_posts" / f.name).unlink()
     if full["errors"] or more["posts"] != full["posts"] + ADDED or not same["nothing_changed"]:
         raise SystemExit(f"{label}: unexpected build reports: {full['errors'][:3]} {more['posts']} {same['nothing_changed']}")
+    for n, lot in enumerate(hours, 1):
+        for f in lot:
+            (archive / "_posts" / f.name).write_text(f.text, encoding="utf-8")
+        figures = rows.setdefault(f"{label}: each of {len(hours)} more hours of +{ADDED}", Figures())
+        hour = build(archive, src, figures)
+        indexed = f"{hour.get('indexed_posts', '?')} posts in {len(hour.get('indexed_bundles', []))} bundles"
+        print(f"    {label} hour {n}: {figures.wall[-1]:.2f} s, Pagefind indexed {indexed}", flush=True)
+        if hour["posts"] != more["posts"] + n * ADDED or hour["errors"]:
+            raise SystemExit(f"{label}: hour {n}: unexpected build report: {hour['posts']} {hour['errors'][:3]}")
+    for f in added + [f for lot in hours for f in lot]:
+        (archive / "_posts" / f.name).unlink()
 
 
 def _line(name: str, figures: Figures, anchor: float | None) -> str:
@@ -275,7 +297,9 @@ def report(size: int, made: str, rows: dict[str, Figures], runs: int) -> None:
         print(_line(name, figures, anchor if "full build" in name and figures is not hugo else None))
 
 
-def run_real(real_dir: Path, sizes: list[int], runs: int, srcs: list[str], work: Path, hugo_max: int) -> None:
+def run_real(
+    real_dir: Path, sizes: list[int], runs: int, srcs: list[str], work: Path, hugo_max: int, batches: int = 0
+) -> None:
     global LAUNCH
     LAUNCH = Launcher()  # before any post is read (see LAUNCHER)
     real, problems = read_posts(real_dir / "_posts")
@@ -286,7 +310,7 @@ def run_real(real_dir: Path, sizes: list[int], runs: int, srcs: list[str], work:
         print(subprocess.run(["hugo", "version"], capture_output=True, text=True).stdout.strip())
     for size in sizes:
         files, made = archive_posts(real, size)
-        added = added_posts(real, files)
+        added, *hours = added_posts(real, files, batches)
         size_dir = work / f"real-{size}"
         hugo = has_hugo and size <= hugo_max
         if has_hugo and not hugo:
@@ -299,7 +323,7 @@ def run_real(real_dir: Path, sizes: list[int], runs: int, srcs: list[str], work:
         for n in range(runs):
             order = targets[n % len(targets) :] + targets[: n % len(targets)]
             for label, src in order:
-                one_round(size_dir, label, src, added, rows)
+                one_round(size_dir, label, src, added, rows, hours if n == runs - 1 else [])
             if hugo:
                 hugo_build(size_dir / "hugo", rows.setdefault("Hugo + Pagefind: full build", Figures()))
             print(f"  run {n + 1}/{runs} of {size} done", flush=True)

@@ -148,27 +148,26 @@ def test_output_paths_never_leave_the_site(url):
     assert ".." not in path.split("/") and not path.startswith("/") and "\\" not in path
 
 
-def test_new_posts_are_shared_among_the_lanes_open_bundles():
+def test_new_posts_that_do_not_fit_in_the_open_bundle_start_a_new_one():
+    cap = search.OPEN_CAP
     first = search.plan_bundles({}, _posts(12_000))
-    second = search.plan_bundles(first.state, _posts(12_100), lanes=2)
-    assert sorted(second.state["bundles"][b] for b in second.dirty) == [
-        [f"/p/{i}.html" for i in range(12_000, 12_050)],
-        [f"/p/{i}.html" for i in range(12_050, 12_100)],
-    ]
-    third = search.plan_bundles(second.state, _posts(12_200), lanes=2)
-    assert third.dirty == second.dirty and all(len(third.state["bundles"][b]) == 100 for b in third.dirty)
-    fourth = search.plan_bundles(third.state, _posts(12_201), lanes=1)  # fewer processes: one lane goes on
-    assert len(fourth.dirty) == 1 and len(fourth.state["open"]) == 1
+    second = search.plan_bundles(first.state, _posts(12_000 + cap - 1))
+    (opened,) = second.dirty
+    third = search.plan_bundles(second.state, _posts(12_000 + 2 * cap - 1))  # the hour's posts fit no more
+    assert opened not in third.dirty and len(third.dirty) == 1  # the nearly full bundle is not indexed again
+    assert third.state["bundles"][opened] == [f"/p/{i}.html" for i in range(12_000, 12_000 + cap - 1)]
+    fourth = search.plan_bundles(third.state, _posts(12_000 + 2 * cap + 3 * cap))  # many at once
+    assert all(len(fourth.state["bundles"][b]) <= search.SEALED_SIZE for b in fourth.dirty)
     placed = [u for b in fourth.state["order"] for u in fourth.state["bundles"][b]]
-    assert sorted(placed) == sorted(u for u, _ in _posts(12_201)) and len(placed) == len(set(placed))
+    assert sorted(placed) == sorted(u for u, _ in _posts(12_000 + 5 * cap)) and len(placed) == len(set(placed))
 
 
 def test_a_plan_kept_with_one_open_bundle_goes_on():
     first = search.plan_bundles({}, _posts(1_000))
     second = search.plan_bundles(first.state, _posts(1_010))
     kept = {**second.state, "open": second.state["open"][0]}  # as builds before lanes kept it: one id
-    third = search.plan_bundles(kept, _posts(1_020), lanes=2)
-    assert second.state["open"][0] in third.dirty and len(third.dirty) == 2
+    third = search.plan_bundles(kept, _posts(1_020))
+    assert third.dirty == {second.state["open"][0]} and len(third.state["bundles"][second.state["open"][0]]) == 20
 
 
 def _family(plan):
@@ -179,29 +178,32 @@ def _family(plan):
 def test_posts_with_kana_get_bundles_of_their_own_and_are_indexed_first():
     posts = _posts(1_200)
     kana = frozenset(url for url, _ in posts[::97])
-    first = search.plan_bundles({}, posts, lanes=2, japanese=kana)
+    first = search.plan_bundles({}, posts, japanese=kana)
     assert sorted(_family(first)) == sorted(kana)
     assert all(url not in kana for b in first.state["order"] if b not in first.state["japanese"]
                for url in first.state["bundles"][b])  # fmt: skip
     more = _posts(60, start=1_200)
     new_kana = kana | {more[5][0]}
-    second = search.plan_bundles(first.state, posts + more, lanes=2, japanese=new_kana)
+    second = search.plan_bundles(first.state, posts + more, japanese=new_kana)
     assert sorted(_family(second)) == sorted(new_kana)
     assert second.dirty == set(second.state["open"]) | {second.state["japanese"][-1]}
     placed = [u for b in second.state["order"] for u in second.state["bundles"][b]]
     assert sorted(placed) == sorted(u for u, _ in posts + more) and len(placed) == len(set(placed))
-    third = search.plan_bundles(second.state, posts + more, lanes=2, japanese=new_kana)
+    third = search.plan_bundles(second.state, posts + more, japanese=new_kana)
     assert third.dirty == set()
 
 
-def test_the_bundle_of_posts_with_kana_is_sealed_when_full_and_never_folded_into_others():
+def test_the_bundles_of_posts_with_kana_fill_and_fold_among_themselves_only():
     posts = _posts(3 * search.SEALED_SIZE)
     kana = frozenset(url for url, _ in posts[::2])
     plan = search.plan_bundles({}, [], japanese=kana)
     for end in range(100, len(posts) + 1, 100):
         plan = search.plan_bundles(plan.state, posts[:end], japanese=kana)
     family = plan.state["japanese"]
-    assert [len(plan.state["bundles"][b]) for b in family] == [search.SEALED_SIZE, len(kana) - search.SEALED_SIZE]
+    assert sorted(_family(plan)) == sorted(kana)
+    assert sum(len(plan.state["bundles"][b]) < search.SMALL_SIZE for b in family[:-1]) <= search.MAX_SMALL_SEALED
+    assert all(len(plan.state["bundles"][b]) <= search.SEALED_SIZE for b in family)
+    assert len(plan.state["bundles"][family[-1]]) <= search.JAPANESE_OPEN_CAP  # the open one
     thinned = [p for i, p in enumerate(posts) if i % 6 < 2]  # most of every bundle removed
     after = search.plan_bundles(plan.state, thinned, japanese=kana)
     for bundle in after.state["order"]:

@@ -137,7 +137,7 @@ def build_site(
         with _phase(report, "posts"):
             _post_pages(workers, placement, outputs, posts, note, report, histories)
         plan = search.plan_bundles(
-            previous_index, [(r.url, r.digest + r.url) for r in placement.ordered], workers.processes,
+            previous_index, [(r.url, r.digest + r.url) for r in placement.ordered],
             japanese={r.url for r in placement.ordered if r.japanese},
         )
         index = _start_index(site_dir, plan, placement, workers.processes, note) if with_search else None

@@ -2,10 +2,10 @@
 
 Pagefind has no incremental mode, and indexing ~30,000 posts takes tens of seconds. Posts are therefore
 spread over several Pagefind bundles (`_site/pagefind/<id>/`), merged in the browser with Pagefind UI's
-`mergeIndex`: sealed bundles of up to SEALED_SIZE posts, and one open bundle that takes new posts until it
-holds OPEN_CAP. A build re-indexes only bundles that gained, lost or changed a post, which after a fetch is
-usually the small open bundle alone. Small sealed bundles are folded together when there are too many, so
-a search never loads more than a handful of bundles.
+`mergeIndex`: sealed bundles of up to SEALED_SIZE posts, and one open bundle that takes a build's new posts
+while they fit in OPEN_CAP (else it is sealed and they start a new one). A build re-indexes only bundles that
+gained, lost or changed a post, which after a fetch is usually the small open bundle alone. Small sealed bundles
+are folded together when there are too many, so that the bundles a search loads stay few.
 
 Posts with Japanese kana are kept in bundles of their own (see JAPANESE): only the Pagefind runs over those
 load its Japanese dictionary.
@@ -33,8 +33,15 @@ from newsmirror.site.urls import SEARCH_BUNDLES, href, search_bundle_url
 # memory grow faster than the posts). Bundles of 500 keep a build's largest process near 600 MB and are the
 # fastest to index, for more bundles merged in the browser (a search fetches a small index chunk from each).
 SEALED_SIZE = 500
-OPEN_CAP = 500  # the open bundle is sealed when full: at SEALED_SIZE, never a small sealed one to fold
+# An open bundle is indexed again by every build that adds to it, so the hourly cost grows with it: with 500,
+# 2,000 real posts and 100 new ones an hour, the hourly builds took 2.5–5.4 s (median 4.6 s over 8 hours) as the
+# open bundles filled. Sealed at OPEN_CAP, they are folded into bundles of up to SEALED_SIZE now and then.
+OPEN_CAP = 100
+JAPANESE_OPEN_CAP = 50  # its runs already pay ~1 s for the dictionary
 MAX_SMALL_SEALED = 4
+# Below it a sealed bundle is small, to be folded; a fold of the newest small ones (as many as fit in SEALED_SIZE)
+# makes one that is not, so folds come every few hours, not every hour.
+SMALL_SIZE = SEALED_SIZE // 2
 # Pagefind segments kana (U+3040–U+30FF, the katakana middle dot of Chinese names included; measured char by
 # char) with lindera's Japanese dictionary, which a run loads on the first kana it meets: ~1 s and ~280 MB more
 # for that run, even for one "の" among 500 Chinese posts. 37 of the 5,685 real posts hold kana; kept apart, they
@@ -57,7 +64,7 @@ class BundleState(TypedDict):
     order: list[str]  # bundle ids, oldest first
     sigs: dict[str, str]  # URL → the post's content signature when indexed
     next: int  # the number of the last bundle id handed out
-    open: list[str]  # the bundles that take new posts: one per lane (see plan_bundles)
+    open: list[str]  # the bundle that takes new posts without kana ([] for none: the next new posts open one)
     japanese: list[str]  # the bundles of posts with kana, oldest first; the last takes new ones until full
 
 
@@ -78,13 +85,10 @@ def _open_bundles(previous: Mapping[str, Any]) -> list[str]:
 
 
 def plan_bundles(
-    previous: Mapping[str, Any], posts: list[tuple[str, str]], lanes: int = 1, japanese: AbstractSet[str] = frozenset()
+    previous: Mapping[str, Any], posts: list[tuple[str, str]], japanese: AbstractSet[str] = frozenset()
 ) -> Plan:
     """Assign every post (url, content signature), oldest first, to a bundle; say which bundles need indexing.
-
-    New posts are shared among `lanes` open bundles (the build's processes), so that the Pagefind runs of an
-    hourly build, which index little else, use every core. New posts whose URL is in `japanese` (needs_japanese)
-    go to the bundles of posts with kana."""
+    New posts whose URL is in `japanese` (needs_japanese) go to the bundles of posts with kana."""
     current = dict(posts)
     if not previous or "bundles" not in previous:
         return _first_plan(posts, japanese)
@@ -99,8 +103,10 @@ def plan_bundles(
     dirty: set[str] = set()
     placed = _keep_current(state, current, dirty)
     new = [url for url, _ in posts if url not in placed]
-    _add_to_open(state, [url for url in new if url not in japanese], dirty, max(1, lanes))
-    _add_japanese(state, [url for url in new if url in japanese], dirty)
+    filled = _add_new(state, state["open"][-1:], [url for url in new if url not in japanese], OPEN_CAP, dirty)
+    state["open"] = filled[-1:] or state["open"][-1:]
+    filled = _add_new(state, state["japanese"][-1:], [url for url in new if url in japanese], JAPANESE_OPEN_CAP, dirty)
+    state["japanese"] += [b for b in filled if b not in state["japanese"]]
     family = set(state["japanese"])
     _fold_small(state, [b for b in state["order"] if b not in family and b not in state["open"]], dirty)
     _fold_small(state, state["japanese"][:-1], dirty)
@@ -109,6 +115,7 @@ def plan_bundles(
         del state["bundles"][bundle]
         dirty.discard(bundle)
     state["japanese"] = [b for b in state["japanese"] if b in state["bundles"]]
+    state["open"] = [b for b in state["open"] if b in state["bundles"]]
     state["sigs"] = current
     return Plan(state, dirty)
 
@@ -147,52 +154,41 @@ def _keep_current(state: BundleState, current: dict[str, str], dirty: set[str]) 
     return placed
 
 
-def _add_to_open(state: BundleState, new_urls: list[str], dirty: set[str], lanes: int) -> None:
-    """New posts go to the open bundles, a run of consecutive posts to each lane; a full one is sealed and a new
-    one opened in its lane. Open bundles beyond `lanes` (a build with fewer processes) are sealed."""
-    opened = [b for b in state["open"] if b in state["bundles"]][:lanes]
-    share = -(-len(new_urls) // lanes)
-    for lane in range(lanes):
-        for url in new_urls[lane * share : (lane + 1) * share]:
-            if lane >= len(opened) or len(state["bundles"][opened[lane]]) >= OPEN_CAP:
-                fresh = _new_id(state)
-                state["bundles"][fresh] = []
-                state["order"].append(fresh)
-                opened[lane:lane + 1] = [fresh]
-            state["bundles"][opened[lane]].append(url)
-            dirty.add(opened[lane])
-    state["open"] = opened
-
-
-def _add_japanese(state: BundleState, new_urls: list[str], dirty: set[str]) -> None:
-    """New posts with kana go to the last bundle of them, a new one when it is full."""
+def _add_new(state: BundleState, opened: list[str], new_urls: list[str], cap: int, dirty: set[str]) -> list[str]:
+    """New posts go to the open bundle (`opened`: it, or none) if they all fit in it. Else it is sealed as it is and
+    they fill new bundles of `cap` (topping it up would index a nearly full bundle again for a few posts). Returns
+    the bundles they went to, oldest first."""
+    bundles = state["bundles"]
+    if opened and (opened[0] not in bundles or len(bundles[opened[0]]) + len(new_urls) > cap):
+        opened = []
+    filled = list(opened) if new_urls else []
     for url in new_urls:
-        family = [b for b in state["japanese"] if b in state["bundles"]]
-        if not family or len(state["bundles"][family[-1]]) >= OPEN_CAP:
-            family.append(_new_id(state))
-            state["bundles"][family[-1]] = []
-            state["order"].append(family[-1])
-        state["bundles"][family[-1]].append(url)
-        dirty.add(family[-1])
-        state["japanese"] = family
+        if not filled or len(bundles[filled[-1]]) >= cap:
+            filled.append(_new_id(state))
+            bundles[filled[-1]] = []
+            state["order"].append(filled[-1])
+        bundles[filled[-1]].append(url)
+        dirty.add(filled[-1])
+    return filled
 
 
 def _fold_small(state: BundleState, sealed: list[str], dirty: set[str]) -> None:
-    """Past MAX_SMALL_SEALED bundles below SEALED_SIZE among `sealed` (of one family, oldest first), fold each into
-    the one before while the two fit in SEALED_SIZE (a bundle past it would cost Pagefind more memory than the
-    size was chosen for)."""
-    small = [b for b in sealed if len(state["bundles"][b]) < SEALED_SIZE]
-    if len(small) <= MAX_SMALL_SEALED:
-        return
-    target = small[0]
-    for bundle in small[1:]:
-        if len(state["bundles"][target]) + len(state["bundles"][bundle]) > SEALED_SIZE:
-            target = bundle
-            continue
-        state["bundles"][target].extend(state["bundles"].pop(bundle))
-        state["order"].remove(bundle)
-        dirty.discard(bundle)
-        dirty.add(target)
+    """Past MAX_SMALL_SEALED bundles below SMALL_SIZE among `sealed` (one family, oldest first), fold the newest of
+    them into one, as many as fit in SEALED_SIZE (past it a run costs Pagefind more memory than the size was chosen
+    for), and again while too many are left. Folding the newest touches only what recent builds sealed: folding
+    every small bundle at once made some hourly builds index 500–800 posts (benchmarks/build.py --batches)."""
+    bundles = state["bundles"]
+    small = [b for b in sealed if len(bundles[b]) < SMALL_SIZE]
+    while len(small) > MAX_SMALL_SEALED:
+        group = [small.pop()]
+        while small and sum(len(bundles[b]) for b in group) + len(bundles[small[-1]]) <= SEALED_SIZE:
+            group.insert(0, small.pop())
+        target = group[0]
+        for bundle in group[1:]:
+            bundles[target].extend(bundles.pop(bundle))
+            state["order"].remove(bundle)
+            dirty.discard(bundle)
+            dirty.add(target)
 
 
 def ui_context(plan: Plan, base: str) -> dict:
