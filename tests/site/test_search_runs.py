@@ -74,3 +74,10 @@ def test_a_failed_run_keeps_the_bundle_on_disk_and_says_why(tmp_path, monkeypatc
     assert (site / "pagefind" / "b2" / "pagefind-entry.json").read_text() == "quick"
     assert sorted(p.name for p in (site / "pagefind").iterdir()) == ["b1", "b2"]  # no .new left behind
     assert not (site / search.STAGE_DIR).exists()
+
+
+def test_a_bundle_with_no_page_on_disk_is_reported_not_a_crash(tmp_path, monkeypatch):
+    site, plan, _ = _site(tmp_path, ["b1"])
+    _fake_pagefind(monkeypatch, {"b1": "fail"})
+    assert search.index_bundles(site, plan, {}, 2, lambda done, total: None) == [
+        "search bundle b1: pagefind failed: Error: the last line"]  # fmt: skip

@@ -259,6 +259,7 @@ def _start(site_dir: Path, bundle: str, urls: list[str], url_to_out: dict[str, s
     start Pagefind on them."""
     stage = site_dir / STAGE_DIR / bundle
     shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)  # even for a bundle with no page to stage: its log is written beside it
     for url in urls:
         out = url_to_out.get(url)
         if out is None:
