@@ -92,21 +92,28 @@ class ListPages:
         n = len(posts)
         chunks = -(-n // per_page) if n > per_page else 0
         first_older = (n - per_page - 1) // per_page + 1 if chunks else None
-        older_href = href(url_for(first_older), self.base) if first_older else None
+        hrefs: dict[int, str] = {}  # each page's href, made once: every pager of a list links the same pages
+
+        def link(k: int) -> str:
+            if k not in hrefs:
+                hrefs[k] = href(url_for(k), self.base)
+            return hrefs[k]
+
+        older_href = link(first_older) if first_older else None
         numbers = page_numbers(0, first_older or 0, chunks)
-        self.write_page(spec, url_for(0), posts[-per_page:][::-1], None, older_href, "", numbers)
+        self.write_page(spec, 0, posts[-per_page:][::-1], None, older_href, "", numbers, link)
         for k in range(1, chunks + 1):
             shown = posts[(k - 1) * per_page : k * per_page][::-1]
-            newer = href(url_for(k + 1) if k < chunks else url_for(0), self.base)
-            older = href(url_for(k - 1), self.base) if k > 1 else None
+            newer = link(k + 1) if k < chunks else link(0)
+            older = link(k - 1) if k > 1 else None
             numbers = page_numbers(k, k, chunks)
-            self.write_page(spec, url_for(k), shown, newer, older, f"第 {k} 页", numbers)  # no total: see page_numbers
+            self.write_page(spec, k, shown, newer, older, f"第 {k} 页", numbers, link)  # no total: see page_numbers
 
-    def write_page(self, spec: ListSpec, url: str, shown: list[PostRecord], newer: str | None, older: str | None,
-                   label: str, numbers: list[int | None] | None = None) -> None:  # fmt: skip
-        links = [{"number": n, "href": href(spec.url_for(n), self.base) if n is not None else None,
-                  "current": href(spec.url_for(n), self.base) == href(url, self.base) if n is not None else False}
-                 for n in numbers or []]  # fmt: skip
+    def write_page(self, spec: ListSpec, number: int, shown: list[PostRecord], newer: str | None, older: str | None,
+                   label: str, numbers: list[int | None], link: Callable[[int], str]) -> None:  # fmt: skip
+        url = spec.url_for(number)
+        links = [{"number": n, "href": link(n) if n is not None else None, "current": n == number}
+                 for n in numbers]  # fmt: skip
         pager = {"newer_href": newer, "older_href": older, "label": label, "pages": links}
         keys = [self.entries[r.rel].key for r in shown]
         # The front page offers each source's list (a filter that needs no script or server) when there are several.
