@@ -225,3 +225,30 @@ def test_index_runs_start_with_the_bundles_of_posts_with_kana(tmp_path, monkeypa
     monkeypatch.setattr(search, "_finish", lambda run, bundles_dir: None)
     search.index_bundles(tmp_path, plan, {}, 2, lambda done, total: None)
     assert started == plan.state["japanese"] + [b for b in plan.state["order"] if b not in plan.state["japanese"]]
+
+
+def _weights(plan, sizes):
+    return [(len(plan.state["bundles"][b]), sum(sizes[u] for u in plan.state["bundles"][b])) for b in plan.state["order"]]
+
+
+def test_sealed_bundles_are_bounded_by_their_posts_bytes_too():
+    posts = _posts(1_200)
+    sizes = {url: (10_000 if i < 600 else 60_000) for i, (url, _) in enumerate(posts)}  # later posts: longer
+    plan = search.plan_bundles({}, posts, sizes=sizes)
+    weights = _weights(plan, sizes)
+    assert all(n <= search.SEALED_SIZE and b <= search.SEALED_BYTES for n, b in weights)
+    assert weights[0] == (500, 5_000_000) and len(weights) > 1_200 // search.SEALED_SIZE + 1
+    sizes[posts[0][0]] = 2 * search.SEALED_BYTES  # one post past the bound gets a bundle of its own
+    assert _weights(search.plan_bundles({}, posts, sizes=sizes), sizes)[0][0] == 1
+
+
+def test_folding_keeps_to_the_bytes_bound():
+    size = search.OPEN_CAP
+    posts = _posts(20 * size)
+    sizes = {url: search.SEALED_BYTES // (3 * size) for url, _ in posts}  # a full open bundle: a third of it
+    plan = search.plan_bundles({}, [], sizes=sizes)
+    for end in range(size, len(posts) + 1, size):
+        plan = search.plan_bundles(plan.state, posts[:end], sizes=sizes)
+        assert all(b <= search.SEALED_BYTES for _, b in _weights(plan, sizes))
+    assert len(plan.state["order"]) < 20  # folded all the same, three at most to a bundle (by bytes, not posts)
+    assert max(len(plan.state["bundles"][b]) for b in plan.state["order"]) == 3 * size

@@ -156,7 +156,7 @@ def _build(config: Config, note: BuildProgress, jobs: int | None, full: bool, wi
             _post_pages(workers, placement, outputs, posts, note, report, histories)
         plan = search.plan_bundles(
             previous_index, [(r.url, r.digest + r.url) for r in placement.ordered],
-            japanese={r.url for r in placement.ordered if r.japanese},
+            japanese={r.url for r in placement.ordered if r.japanese}, sizes={r.url: r.size for r in placement.ordered},
         )
         index = _start_index(site_dir, plan, placement, workers.processes, note) if with_search else None
         with _phase(report, "lists"):  # the search index is being built meanwhile

@@ -33,6 +33,10 @@ from newsmirror.site.urls import SEARCH_BUNDLES, href, search_bundle_url
 # memory grow faster than the posts). Bundles of 500 keep a build's largest process near 600 MB and are the
 # fastest to index, for more bundles merged in the browser (a search fetches a small index chunk from each).
 SEALED_SIZE = 500
+# … and of up to SEALED_BYTES of post files: Pagefind's memory follows the text, not the count. Over the 57 full
+# bundles of the 28,589-post benchmark archive, a run's peak was ≈ 176 MB + 18.5 × the MB of its posts (± 150 MB):
+# 500 early posts (5 MB) peaked at 201 MB, 500 recent ones (21 MB) at 686 MB. At 15 MB it stays near 600 MB.
+SEALED_BYTES = 15_000_000
 # An open bundle is indexed again by every build that adds to it, so the hourly cost grows with it: with 500,
 # 2,000 real posts and 100 new ones an hour, the hourly builds took 2.5–5.4 s (median 4.6 s over 8 hours) as the
 # open bundles filled. Sealed at OPEN_CAP, they are folded into bundles of up to SEALED_SIZE now and then.
@@ -85,13 +89,18 @@ def _open_bundles(previous: Mapping[str, Any]) -> list[str]:
 
 
 def plan_bundles(
-    previous: Mapping[str, Any], posts: list[tuple[str, str]], japanese: AbstractSet[str] = frozenset()
+    previous: Mapping[str, Any],
+    posts: list[tuple[str, str]],
+    japanese: AbstractSet[str] = frozenset(),
+    sizes: Mapping[str, int] | None = None,
 ) -> Plan:
     """Assign every post (url, content signature), oldest first, to a bundle; say which bundles need indexing.
-    New posts whose URL is in `japanese` (needs_japanese) go to the bundles of posts with kana."""
+    New posts whose URL is in `japanese` (needs_japanese) go to the bundles of posts with kana; `sizes` (URL → its
+    post file's bytes) bounds what a sealed bundle holds."""
     current = dict(posts)
+    sizes = sizes or {}
     if not previous or "bundles" not in previous:
-        return _first_plan(posts, japanese)
+        return _first_plan(posts, japanese, sizes)
     state: BundleState = {
         "bundles": {k: list(v) for k, v in previous["bundles"].items()},
         "order": list(previous["order"]),
@@ -108,8 +117,8 @@ def plan_bundles(
     filled = _add_new(state, state["japanese"][-1:], [url for url in new if url in japanese], JAPANESE_OPEN_CAP, dirty)
     state["japanese"] += [b for b in filled if b not in state["japanese"]]
     family = set(state["japanese"])
-    _fold_small(state, [b for b in state["order"] if b not in family and b not in state["open"]], dirty)
-    _fold_small(state, state["japanese"][:-1], dirty)
+    _fold_small(state, [b for b in state["order"] if b not in family and b not in state["open"]], dirty, sizes)
+    _fold_small(state, state["japanese"][:-1], dirty, sizes)
     for bundle in [b for b in state["order"] if not state["bundles"][b]]:
         state["order"].remove(bundle)
         del state["bundles"][bundle]
@@ -120,15 +129,15 @@ def plan_bundles(
     return Plan(state, dirty)
 
 
-def _first_plan(posts: list[tuple[str, str]], japanese: AbstractSet[str]) -> Plan:
-    """No index yet: sealed bundles of SEALED_SIZE posts, and as many of the posts with kana; every one to index."""
+def _first_plan(posts: list[tuple[str, str]], japanese: AbstractSet[str], sizes: Mapping[str, int]) -> Plan:
+    """No index yet: full sealed bundles (_runs), those of the posts with kana apart; every one to index."""
     state: BundleState = {"bundles": {}, "order": [], "sigs": dict(posts), "next": 0, "open": [], "japanese": []}
     urls = [url for url, _ in posts]
     dirty: set[str] = set()
     for family in ([u for u in urls if u not in japanese], [u for u in urls if u in japanese]):
-        for start in range(0, len(family), SEALED_SIZE):
+        for run in _runs(family, sizes):
             bundle = _new_id(state)
-            state["bundles"][bundle] = family[start : start + SEALED_SIZE]
+            state["bundles"][bundle] = run
             state["order"].append(bundle)
             dirty.add(bundle)
             if family[0] in japanese:
@@ -172,16 +181,36 @@ def _add_new(state: BundleState, opened: list[str], new_urls: list[str], cap: in
     return filled
 
 
-def _fold_small(state: BundleState, sealed: list[str], dirty: set[str]) -> None:
-    """Past MAX_SMALL_SEALED bundles below SMALL_SIZE among `sealed` (one family, oldest first), fold the newest of
-    them into one, as many as fit in SEALED_SIZE (past it a run costs Pagefind more memory than the size was chosen
-    for), and again while too many are left. Folding the newest touches only what recent builds sealed: folding
-    every small bundle at once made some hourly builds index 500–800 posts (benchmarks/build.py --batches)."""
+def _runs(urls: list[str], sizes: Mapping[str, int]) -> list[list[str]]:
+    """`urls` cut into runs of up to SEALED_SIZE posts and SEALED_BYTES (a larger post alone makes a run)."""
+    runs: list[list[str]] = []
+    weight = 0
+    for url in urls:
+        size = sizes.get(url, 0)
+        if not runs or len(runs[-1]) >= SEALED_SIZE or (runs[-1] and weight + size > SEALED_BYTES):
+            runs.append([])
+            weight = 0
+        runs[-1].append(url)
+        weight += size
+    return runs
+
+
+def _fold_small(state: BundleState, sealed: list[str], dirty: set[str], sizes: Mapping[str, int]) -> None:
+    """Past MAX_SMALL_SEALED small bundles (below SMALL_SIZE posts and half SEALED_BYTES) among `sealed` (one
+    family, oldest first), fold the newest of them into one, as many as fit in SEALED_SIZE and SEALED_BYTES (past
+    them a run costs Pagefind more memory than they were chosen for), and again while too many are left. Folding
+    the newest touches only what recent builds sealed: folding every small bundle at once made some hourly builds
+    index 500–800 posts (benchmarks/build.py --batches)."""
     bundles = state["bundles"]
-    small = [b for b in sealed if len(bundles[b]) < SMALL_SIZE]
+    weight = {b: sum(sizes.get(url, 0) for url in bundles[b]) for b in sealed}
+    small = [b for b in sealed if len(bundles[b]) < SMALL_SIZE and weight[b] < SEALED_BYTES // 2]
+
+    def fits(group: list[str]) -> bool:
+        return sum(len(bundles[b]) for b in group) <= SEALED_SIZE and sum(weight[b] for b in group) <= SEALED_BYTES
+
     while len(small) > MAX_SMALL_SEALED:
         group = [small.pop()]
-        while small and sum(len(bundles[b]) for b in group) + len(bundles[small[-1]]) <= SEALED_SIZE:
+        while small and fits([small[-1], *group]):
             group.insert(0, small.pop())
         target = group[0]
         for bundle in group[1:]:
