@@ -30,7 +30,7 @@ from newsmirror.site.urls import SEARCH_BUNDLES, href, search_bundle_url
 
 # Measured with Pagefind 1.5 on the real posts (benchmarks/build.py --real): one Pagefind run over 500 posts takes
 # ~13 ms a post and peaks at ~630 MB; over 1,000, ~15 ms and 1 GB; over 2,000, ~20 ms and 1.8 GB (its time and
-# memory grow faster than the posts). Bundles of 500 keep a build's largest process near 600 MB and are the
+# memory grow faster than the posts; these runs included the Japanese dictionary, see JAPANESE). Bundles of 500 keep a build's largest process near 600 MB and are the
 # fastest to index, for more bundles merged in the browser (a search fetches a small index chunk from each).
 SEALED_SIZE = 500
 # … and of up to SEALED_BYTES of post files: Pagefind's memory follows the text, not the count. Over the 57 full
@@ -52,13 +52,13 @@ SMALL_SIZE = SEALED_SIZE // 2
 # cost one run that, and every other bundle indexes faster (500 real posts: 2.3–3.3 s and ≤ 560 MB instead of
 # 2.6–5.2 s and ≤ 800 MB). In UTF-8 these characters are exactly the sequences starting E3 81, E3 82 or E3 83.
 JAPANESE = re.compile(rb"\xe3[\x81-\x83]")
+BUNDLES_DIR = SEARCH_BUNDLES
+STAGE_DIR = ".search-stage"
 
 
 def needs_japanese(post_file: bytes) -> bool:
     """Whether the post (its file's UTF-8 bytes) belongs in the bundles of posts with kana."""
     return JAPANESE.search(post_file) is not None
-BUNDLES_DIR = SEARCH_BUNDLES
-STAGE_DIR = ".search-stage"
 
 
 class BundleState(TypedDict):
