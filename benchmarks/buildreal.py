@@ -107,8 +107,9 @@ def added_posts(real: list[RealPost], files: list[PostFile], batches: int = 0) -
     taken = {f.name.casefold() for f in files}
     latest = max(p.date for p in real) + timedelta(days=(len(files) // len(real)) + 1)
     later = every_kth(real, ADDED * batches) if batches else []
-    picks = [every_kth(real, ADDED)] + [later[lot::batches][:ADDED] for lot in range(batches)]  # spread out, as an
-    lots = []  # hour of many sources is
+    # Each later lot is spread over the whole archive, as an hour of many sources is.
+    picks = [every_kth(real, ADDED)] + [later[lot::batches][:ADDED] for lot in range(batches)]
+    lots = []
     for lot, posts in enumerate(picks):
         start = latest + timedelta(hours=lot)
         tag = "new" if lot == 0 else f"hour{lot}"

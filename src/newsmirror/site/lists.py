@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 
 from newsmirror.site.outputs import Outputs
 from newsmirror.site.placement import Placement
@@ -92,13 +92,8 @@ class ListPages:
         n = len(posts)
         chunks = -(-n // per_page) if n > per_page else 0
         first_older = (n - per_page - 1) // per_page + 1 if chunks else None
-        hrefs: dict[int, str] = {}  # each page's href, made once: every pager of a list links the same pages
-
-        def link(k: int) -> str:
-            if k not in hrefs:
-                hrefs[k] = href(url_for(k), self.base)
-            return hrefs[k]
-
+        # Each page's href is made once: every pager of a list links the same pages.
+        link: Callable[[int], str] = cache(lambda k: href(url_for(k), self.base))
         older_href = link(first_older) if first_older else None
         numbers = page_numbers(0, first_older or 0, chunks)
         self.write_page(spec, 0, posts[-per_page:][::-1], None, older_href, "", numbers, link)

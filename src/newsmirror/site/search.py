@@ -262,7 +262,7 @@ def index_bundles(
     bundles_dir.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
     # The runs over posts with kana first: loading the Japanese dictionary makes them the longest.
-    family = set(plan.state.get("japanese", []))
+    family = set(plan.state["japanese"])
     queue = sorted((b for b in plan.state["order"] if b in plan.dirty), key=lambda b: b not in family)
     total, done = len(queue), 0
     running: list[_Run] = []
