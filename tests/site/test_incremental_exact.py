@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import cbor2
@@ -25,6 +26,17 @@ from newsmirror.site.urls import output_path
 # Outputs of the build itself rather than pages: the caches, the compiled templates, the search bundles (compared
 # by bundle below) and the search page, which names the bundles (checked against them below).
 NOT_PAGES = re.compile(r"^(\.newsmirror-[^/]*(/.*)?|pagefind/.*|search\.html)$")
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch):
+    """The status page says when it was built (to the minute): an incremental build and the clean build after it
+    may fall on either side of a minute, so both are given the same clock."""
+    from newsmirror.site import status
+
+    real = status.status_data
+    moment = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+    monkeypatch.setattr(status, "status_data", lambda config, now=None, **kw: real(config, moment, **kw))
 
 
 @pytest.fixture
@@ -118,6 +130,7 @@ def assert_bundles_are_pagefinds_output(incremental: Path, clean: Path, tmp: Pat
 def assert_same_as_clean(root: Path, tmp: Path, step: str) -> None:
     incremental = root / "_site"
     clean = clean_build(root, tmp / f"clean-{step}")
+    assert "更新于 2024-06-01 12:00 UTC" in (incremental / "status.html").read_text(encoding="utf-8")  # the pinned clock
     assert pages(incremental) == pages(clean)
     assert fragments(incremental) == fragments(clean)
     urls = [f["url"] for f in fragments(incremental)]
