@@ -20,7 +20,8 @@ with several, the runs are interleaved (first run of each, re-run of each, next 
 weighs on each alike, and the ratios to the first are printed. `--perform-js PATH` also runs the seed's Node
 generator on the same feeds (a `subs.json` of `[{"site": name, "url": feed}]` in an empty directory, `node PATH`
 run there) and prints its figures beside newsmirror's; without it the output says that no copy was supplied.
-`--profile` profiles the first run's main process (cProfile; the worker processes' work shows as waiting).
+`--profile` profiles the first run's main process (cProfile; the worker processes' work shows as waiting);
+`--stats FILE` keeps its stats for pstats.
 """
 
 from __future__ import annotations
@@ -302,7 +303,7 @@ finally:
 """
 
 
-def profile_first_run(root: Path, src: str | None, sort: str) -> None:
+def profile_first_run(root: Path, src: str | None, sort: str, keep: Path | None) -> None:
     """The first run's main process under cProfile, in CPU time (the workers' time shows as its waiting)."""
     import pstats
 
@@ -314,6 +315,8 @@ def profile_first_run(root: Path, src: str | None, sort: str) -> None:
         sys.exit(f"profiled fetch failed with status {status}")
     written = sum(1 for _ in (root / "_posts").rglob("*.md"))
     print(f"profiled first run: {timing.wall:.2f} s wall, {timing.cpu:.2f} s CPU (all processes), {written} posts written")
+    if keep is not None:
+        shutil.copyfile(stats_file, keep)
     stats = pstats.Stats(str(stats_file))
     print(f"main process: {stats.total_tt:.2f} s CPU")  # type: ignore[attr-defined]
     for order in dict.fromkeys([sort, "tottime"]):
@@ -334,6 +337,7 @@ def main() -> None:
     parser.add_argument("--perform-js", type=Path, metavar="PATH", help="also run the seed's Node generator from this copy")
     parser.add_argument("--profile", action="store_true", help="profile one first run's main process instead")
     parser.add_argument("--sort", default="cumulative", help="with --profile: cumulative, tottime, …")
+    parser.add_argument("--stats", type=Path, metavar="FILE", help="with --profile: keep the cProfile stats there")
     args = parser.parse_args()
 
     if args.real:
@@ -353,7 +357,7 @@ def main() -> None:
             root = work / "profile"
             root.mkdir()
             write_config(root, server, args.feeds, bool(args.real))
-            profile_first_run(root, sources[0], args.sort)
+            profile_first_run(root, sources[0], args.sort, args.stats)
             return
         firsts: dict[str | None, list[Timing]] = {src: [] for src in sources}
         reruns: dict[str | None, list[Timing]] = {src: [] for src in sources}

@@ -18,6 +18,16 @@ class PageChangedError(SourceProblem):
     """A list page or channel no longer has what it is read by (its layout changed): never taken as "no news"."""
 
 
+@dataclass(frozen=True, slots=True)
+class SpilledText:
+    """Text a worker process left in a file instead of sending it to the main process (ingest/spill.py): the
+    file, and where its UTF-8 lies in it."""
+
+    path: str
+    offset: int
+    length: int
+
+
 @dataclass(slots=True)
 class Entry:
     """One item as a feed describes it, before any decision is made about it."""
@@ -31,6 +41,7 @@ class Entry:
     content: str  # HTML as the source sent it (content:encoded / Atom content, else summary)
     has_full_content: bool = True  # False when only a summary/description was given
     video_id: str | None = None  # YouTube entries
+    spilled: SpilledText | None = None  # where the content waits when it stayed out of this process ("" here)
 
 
 @dataclass(slots=True)

@@ -14,6 +14,7 @@ from conftest import post_files, write_config
 from newsmirror.archive.postformat import parse_post, render_post
 from newsmirror.config import SourceConfig, load_config
 from newsmirror.ingest.articles import build_article
+from newsmirror.ingest.feeds import parse_feed
 from newsmirror.ingest.sanitize import sanitize_html
 from newsmirror.models import Entry
 from newsmirror.operations.fetch import Run, run_fetch
@@ -106,3 +107,50 @@ def test_a_worker_dying_mid_source_loses_and_duplicates_nothing(server, tmp_path
     assert second.sources[0].status == "ok" and second.new_posts == 8 - (crash_at - 1)
     assert links_written(tmp_path) == sorted(item(n)["link"] for n in range(8))
     assert not post_files(tmp_path, hidden=True)[len(post_files(tmp_path)):]  # no temporary file left
+
+
+class RecordingPool(WorkerPool):
+    """Keeps what each render job was sent, and whether its spill file was there when it was sent."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sent: list[tuple[str, str, bool]] = []  # (title, content sent, its spill file existed)
+
+    async def run(self, function, *args, limit=None, **kwargs):
+        if function is render_entry:
+            entry = args[0]
+            on_disk = entry.spilled is not None and Path(entry.spilled.path).is_file()
+            self.sent.append((entry.title, entry.content, on_disk))
+        return await super().run(function, *args, limit=limit, **kwargs)
+
+
+def test_item_bodies_stay_out_of_the_run_and_their_files_go(server, tmp_path, monkeypatch):
+    """A feed's bodies go from the worker that parses it to a file and from there to the worker that renders,
+    never through the run (ingest/spill.py); an untitled item's body comes to the run, which names it from it. The
+    posts are what rendering the whole entry writes, and no file is left."""
+    spill_root = tmp_path / "tmp"
+    spill_root.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(spill_root))
+    items = [item(n) for n in range(3)] + [{**item(3), "title": ""}]
+    write_config(tmp_path / "mirror", [{"name": "来源", "url": server.add("/f.xml", rss(items), content_type="application/rss+xml")}])
+    pools: list[RecordingPool] = []
+
+    class RecordingRun(Run):
+        @property
+        def workers(self) -> WorkerPool:
+            if self._workers is None:
+                self._workers = RecordingPool(limit=60)
+                pools.append(self._workers)
+            return self._workers
+
+    report = run_fetch(load_config(tmp_path / "mirror"), run_factory=RecordingRun)
+    assert report.new_posts == 4
+    sent = sorted(pools[0].sent)
+    assert sent[0][0] == "" and "正文3" in sent[0][1] and not sent[0][2]  # untitled: its body in the job
+    assert [(content, on_disk) for _title, content, on_disk in sent[1:]] == [("", True)] * 3
+    assert list(spill_root.iterdir()) == []  # the files and their directory are gone with the run
+    config = load_config(tmp_path / "mirror")
+    feed = parse_feed(rss(items).encode("utf-8"), "来源", charset=None, content_type="application/rss+xml", now=datetime.now(UTC), base_url=config.sources[0].url)
+    expected = {e.link: render_entry(e, config.sources[0], START).data for e in feed.entries}  # every item dated
+    written = {parse_post(p.read_text(encoding="utf-8")).front_matter["from"]: p.read_bytes() for p in post_files(tmp_path / "mirror")}
+    assert written == expected

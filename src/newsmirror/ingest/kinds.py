@@ -124,3 +124,16 @@ def parse_document(
     from newsmirror.ingest.feeds import parse_feed
 
     return parse_feed(data, source.name, charset=charset, content_type=content_type, now=now, base_url=base_url)
+
+
+def parse_document_spilling(
+    spill_to: str, source: SourceConfig, data: bytes, *, charset: str | None, content_type: str, now: datetime,
+    base_url: str
+) -> ParsedFeed:
+    """parse_document, with the bodies the main process does not need left in a new file at `spill_to`
+    (ingest/spill.py). In a worker process."""
+    from newsmirror.ingest.spill import spill_contents
+
+    feed = parse_document(source, data, charset=charset, content_type=content_type, now=now, base_url=base_url)
+    spill_contents(feed.entries, spill_to)
+    return feed

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -19,7 +21,13 @@ from newsmirror.config import Config, SourceConfig, source_kind, telegram_channe
 from newsmirror.ingest.articles import article_title, limit_entry, normalise_title, passes_filters
 from newsmirror.ingest.guard import AddressGuard, source_guard
 from newsmirror.ingest.http import Fetcher
-from newsmirror.ingest.kinds import SourceDocument, fetch_document, instance_order, parse_document
+from newsmirror.ingest.kinds import (
+    SourceDocument,
+    fetch_document,
+    instance_order,
+    parse_document,
+    parse_document_spilling,
+)
 from newsmirror.models import Entry, PageChangedError, SourceProblem
 from newsmirror.workers import TimeLimitExceeded, WorkerPool
 
@@ -116,6 +124,9 @@ class Run:
         # items (megabytes for a big feed), so that memory is bounded by this, not by the number of sources. Twice
         # the requests that may be in flight: the network stays as busy, and the workers always have work.
         self._in_flight = asyncio.Semaphore(2 * max(1, config.fetch.concurrency))
+        self._spill_dir: str | None = None  # made when the first feed is parsed (_spill_path)
+        self._spills = 0
+        self._spilled: dict[str, list[str]] = {}  # the files of item bodies of each source being read
 
     @property
     def workers(self) -> WorkerPool:
@@ -140,6 +151,27 @@ class Run:
     def close(self) -> None:
         if self._workers is not None:
             self._workers.close()
+        if self._spill_dir is not None:
+            import shutil  # here: a run whose feeds all answer 304 makes no such directory
+
+            shutil.rmtree(self._spill_dir, ignore_errors=True)
+
+    def _spill_path(self, source: SourceConfig) -> str:
+        """A new file for a worker to leave a document's item bodies in (ingest/spill.py); deleted when the source
+        is done (_forget_spilled), and with the directory at the end of the run."""
+        if self._spill_dir is None:
+            import tempfile
+
+            self._spill_dir = tempfile.mkdtemp(prefix="newsmirror-items-")
+        self._spills += 1
+        path = os.path.join(self._spill_dir, f"{self._spills}.txt")
+        self._spilled.setdefault(source.name, []).append(path)
+        return path
+
+    def _forget_spilled(self, source: SourceConfig) -> None:
+        for path in self._spilled.pop(source.name, []):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
 
     def guard(self, source: SourceConfig) -> AddressGuard:
         """Where this source's item links, redirects and images may lead: public networks, the feed's own host,
@@ -203,7 +235,10 @@ class Run:
         self.progress.source_started(source.name)
         try:
             async with self._in_flight:
-                await self._fetch_source(source, report)
+                try:
+                    await self._fetch_source(source, report)
+                finally:
+                    self._forget_spilled(source)
         except PostsUnreadableError:
             raise  # not this source's fault, and no source may write now: the run stops (its posts are recorded)
         except SourceProblem as exc:
@@ -261,11 +296,12 @@ class Run:
         from newsmirror.ingest.feeds import FeedError
 
         result = document.result
+        options = {"charset": result.charset, "content_type": result.content_type, "now": self.now, "base_url": result.final_url}
         try:
-            return await self.workers.run(
-                parse_document, source, result.content, charset=result.charset, content_type=result.content_type,
-                now=self.now, base_url=result.final_url, limit=FEED_PARSE_LIMIT,
-            )
+            if self._fetches_pages(source):  # the bodies are needed here (looks_partial, images)
+                return await self.workers.run(parse_document, source, result.content, limit=FEED_PARSE_LIMIT, **options)
+            spill_to = self._spill_path(source)
+            return await self.workers.run(parse_document_spilling, spill_to, source, result.content, limit=FEED_PARSE_LIMIT, **options)
         except TimeLimitExceeded as exc:
             raise FeedError(f"the {'feed' if source_kind(source) in ('feed', 'rsshub') else 'page'} could not be read: parsing it {exc}") from None
 

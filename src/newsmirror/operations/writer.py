@@ -24,6 +24,7 @@ from newsmirror.ingest.articles import build_article
 from newsmirror.ingest.guard import AddressGuard
 from newsmirror.ingest.http import Fetcher
 from newsmirror.ingest.sanitize import sanitize_html
+from newsmirror.ingest.spill import entry_content
 from newsmirror.models import Article, Entry
 from newsmirror.workers import WorkerPool
 
@@ -51,7 +52,7 @@ class RenderedPost:
 def render_entry(entry: Entry, source: SourceConfig, now: datetime, html: str | None = None, base_url: str | None = None) -> RenderedPost:
     """In a worker process: the entry's HTML (`html`, else its own content) made safe, converted when the source
     says so, and the post's text. `base_url` (else the entry's link) resolves relative links."""
-    html = entry.content if html is None else html
+    html = entry_content(entry) if html is None else html
     content = sanitize_html(html, base_url=entry.link if base_url is None else base_url) if html else ""
     return _rendered(build_article(entry, source, content, now))
 
@@ -90,7 +91,7 @@ class PostWriter:
         sanitizing and rendering). Raises TimeLimitExceeded as safe_content does."""
         if not self.config.mirrors_images(source):
             return await self.workers.run(render_entry, entry, source, now, html, base_url)
-        html = entry.content if html is None else html
+        html = entry_content(entry) if html is None else html
         safe = await self.safe_content(html, entry.link if base_url is None else base_url, source, guard)
         return _rendered(build_article(entry, source, safe.html, now), safe.warnings)
 
