@@ -56,6 +56,11 @@ _FOREIGN_TAG = re.compile(
 _TAG_NAME_TOKEN = re.compile(r"</?([^\s/<>]{1,14})(?=[\s/>])")
 
 
+# "<svg" or "<math" in any case, as `"<svg" in fragment.lower()` finds it (ASCII letters only: IGNORECASE would
+# also take "ſ" for "s"), without lowering a copy of the fragment (~12% of preparing real posts).
+_SVG_OR_MATH = re.compile(r"<(?:[sS][vV][gG]|[mM][aA][tT][hH])")
+
+
 def _may_name_foreign_tags(fragment: str) -> bool:
     names = set(_TAG_NAME_TOKEN.findall(fragment))  # a few dozen distinct names among thousands of tags
     return any(not name.isascii() or name.lower() in FOREIGN_NAMES for name in names)
@@ -240,23 +245,24 @@ def _sanitize_html(fragment: str, base_url: str) -> str:
 def _prepare(fragment: str, base_url: str) -> tuple[str, str]:
     """(the fragment with its images and frames made ready for nh3, the fragment as written less the tags that
     preparing drops, such as tracking pixels: what comes back when nh3 keeps all the rest)."""
-    lowered = fragment.lower()
-    if "<svg" not in lowered and "<math" not in lowered and _may_name_foreign_tags(fragment):
+    if not _SVG_OR_MATH.search(fragment) and _may_name_foreign_tags(fragment):
         fragment_as_read = _FOREIGN_TAG.sub(r"<\1span", fragment)
         if fragment_as_read != fragment:
             return _prepare(fragment_as_read, base_url)[0], fragment  # never the same document: nh3 writes it
-    if "<img" not in lowered and "<iframe" not in lowered:
-        return fragment, fragment
     prepared: list[str] = []
     written: list[str] = []
-    at = 0
+    at, dropped = 0, False
     for match in _START_TAG.finditer(fragment):
         tag = _prepare_tag(match, base_url)
         between = fragment[at : match.start()]
         prepared += (between, tag)
         written += (between, match.group() if tag else "")
+        dropped = dropped or not tag
         at = match.end()
-    return "".join(prepared) + fragment[at:], "".join(written) + fragment[at:]
+    if not prepared:
+        return fragment, fragment
+    # Written as it came unless a tag was dropped: joining a copy of every fragment costs ~8% of preparing.
+    return "".join(prepared) + fragment[at:], "".join(written) + fragment[at:] if dropped else fragment
 
 
 def _clean(fragment: str, base_url: str) -> str:
