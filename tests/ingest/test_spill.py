@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from newsmirror.ingest.articles import MAX_CONTENT_CHARS
 from newsmirror.ingest.spill import entry_content, spill_contents
-from newsmirror.models import Entry
+from newsmirror.models import Entry, SourceProblem
 
 
 def entry(title: str, content: str) -> Entry:
@@ -34,15 +34,21 @@ def test_an_over_long_body_stays_where_the_main_process_cuts_it(tmp_path):
     assert long.spilled is None and len(long.content) == MAX_CONTENT_CHARS + 1
 
 
+def test_a_file_that_cannot_be_written_leaves_every_body_in_its_entry(tmp_path):
+    items = [entry("标题", "<p>正文</p>"), entry("标题二", "<p>二</p>")]
+    spill_contents(items, str(tmp_path / "no-such-directory" / "items.txt"))
+    assert [(e.content, e.spilled) for e in items] == [("<p>正文</p>", None), ("<p>二</p>", None)]
+
+
 def test_a_file_that_is_gone_or_short_is_an_error_not_an_empty_post(tmp_path):
     path = tmp_path / "items.txt"
     items = [entry("标题", "<p>正文</p>")]
     spill_contents(items, str(path))
     path.write_bytes(b"<p>")
-    with pytest.raises(OSError, match="bytes of an item's content"):
+    with pytest.raises(SourceProblem, match=r"could not be read back from .*: 3 of 13 bytes"):
         entry_content(items[0])
     path.unlink()
-    with pytest.raises(OSError):
+    with pytest.raises(SourceProblem, match="No such file"):
         entry_content(items[0])
     spill_contents([entry("标题", "x")], str(tmp_path / "x"))
     with pytest.raises(FileExistsError):  # never written over: each document gets a new file

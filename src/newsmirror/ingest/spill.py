@@ -16,33 +16,47 @@ rest: a source that fetches article pages or mirrors images needs the bodies whe
 
 from __future__ import annotations
 
+import contextlib
+import os
+
 from newsmirror.ingest.articles import MAX_CONTENT_CHARS, title_text
-from newsmirror.models import Entry, SpilledText
+from newsmirror.models import Entry, SourceProblem, SpilledText
 
 
 def spill_contents(entries: list[Entry], path: str) -> None:
     """Write the bodies the main process does not need to a new file at `path`, leaving each such entry's content
-    empty and its `spilled` set. In the worker process."""
-    with open(path, "xb") as out:
-        offset = 0
-        for entry in entries:
-            if not entry.content or len(entry.content) > MAX_CONTENT_CHARS or not title_text(entry.title):
-                continue
-            data = entry.content.encode("utf-8", "surrogatepass")  # a feed's text is kept as parsed, every code point
-            out.write(data)
-            entry.spilled = SpilledText(path, offset, len(data))
-            entry.content = ""
-            offset += len(data)
+    empty and its `spilled` set; all or none: a file that cannot be written (a full temporary disk) leaves every
+    body in its entry, as if nothing were spilled. In the worker process."""
+    chosen = [e for e in entries if e.content and len(e.content) <= MAX_CONTENT_CHARS and title_text(e.title)]
+    bodies = [e.content.encode("utf-8", "surrogatepass") for e in chosen]  # every code point kept, as parsed
+    try:
+        with open(path, "xb") as out:
+            out.writelines(bodies)
+    except FileExistsError:
+        raise  # never written over: the caller names a new file for each document
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        return
+    offset = 0
+    for entry, data in zip(chosen, bodies, strict=True):
+        entry.spilled = SpilledText(path, offset, len(data))
+        entry.content = ""
+        offset += len(data)
 
 
 def entry_content(entry: Entry) -> str:
-    """The entry's body, read back from its file when it was spilled. Raises OSError when the file is gone."""
+    """The entry's body, read back from its file when it was spilled. Raises SourceProblem when the file is gone
+    or short (removed from the temporary directory during the run)."""
     if entry.spilled is None:
         return entry.content
     spilled = entry.spilled
-    with open(spilled.path, "rb") as file:
-        file.seek(spilled.offset)
-        data = file.read(spilled.length)
+    try:
+        with open(spilled.path, "rb") as file:
+            file.seek(spilled.offset)
+            data = file.read(spilled.length)
+    except OSError as exc:
+        raise SourceProblem(f"the item's content could not be read back from {spilled.path}: {exc.strerror or exc}") from None
     if len(data) != spilled.length:
-        raise OSError(f"{spilled.path}: {len(data)} of {spilled.length} bytes of an item's content")
+        raise SourceProblem(f"the item's content could not be read back from {spilled.path}: {len(data)} of {spilled.length} bytes")
     return data.decode("utf-8", "surrogatepass")
