@@ -73,6 +73,13 @@ def limit_entry(entry: Entry, max_title_chars: int) -> list[str]:
     return cut
 
 
+def body_read_in_deciding(entry: Entry) -> bool:
+    """Whether deciding on the entry (its keys, filters and limits, in the main process) reads its body: an
+    untitled entry is named from it (normalise_title), an over-long one is cut (limit_entry). The others' bodies
+    may stay in the worker processes (ingest/spill.py)."""
+    return not title_text(entry.title) or len(entry.content) > MAX_CONTENT_CHARS
+
+
 def article_title(entry: Entry, source: SourceConfig) -> str:
     """The title as the post will carry it (normalised, converted between scripts when the source says so)."""
     title = normalise_title(entry)

@@ -9,9 +9,9 @@ feed writes the bodies to one file the main process names, and the entries carry
 source is done, and their directory (in the system's temporary directory) at the end of the run; a run killed
 outright leaves it there.
 
-Only bodies the main process never reads are spilled: an entry with a title (an untitled one is named from its
-body) and a body within the size limit (the main process cuts longer ones, and says so). The caller decides the
-rest: a source that fetches article pages or mirrors images needs the bodies where it works (fetch.py).
+Only bodies the main process never reads are spilled: not those it decides by (articles.body_read_in_deciding:
+an untitled entry is named from its body, an over-long one is cut). The caller decides the rest: a source that
+fetches article pages or mirrors images needs the bodies where it works (fetch.py).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 
-from newsmirror.ingest.articles import MAX_CONTENT_CHARS, title_text
+from newsmirror.ingest.articles import body_read_in_deciding
 from newsmirror.models import Entry, SourceProblem, SpilledText
 
 
@@ -27,7 +27,7 @@ def spill_contents(entries: list[Entry], path: str) -> None:
     """Write the bodies the main process does not need to a new file at `path`, leaving each such entry's content
     empty and its `spilled` set; all or none: a file that cannot be written (a full temporary disk) leaves every
     body in its entry, as if nothing were spilled. In the worker process."""
-    chosen = [e for e in entries if e.content and len(e.content) <= MAX_CONTENT_CHARS and title_text(e.title)]
+    chosen = [e for e in entries if e.content and not body_read_in_deciding(e)]
     bodies = [e.content.encode("utf-8", "surrogatepass") for e in chosen]  # every code point kept, as parsed
     try:
         with open(path, "xb") as out:
@@ -51,12 +51,13 @@ def entry_content(entry: Entry) -> str:
     if entry.spilled is None:
         return entry.content
     spilled = entry.spilled
+    problem = f"the item's content could not be read back from {spilled.path}"
     try:
         with open(spilled.path, "rb") as file:
             file.seek(spilled.offset)
             data = file.read(spilled.length)
     except OSError as exc:
-        raise SourceProblem(f"the item's content could not be read back from {spilled.path}: {exc.strerror or exc}") from None
+        raise SourceProblem(f"{problem}: {exc.strerror or exc}") from None
     if len(data) != spilled.length:
-        raise SourceProblem(f"the item's content could not be read back from {spilled.path}: {len(data)} of {spilled.length} bytes")
+        raise SourceProblem(f"{problem}: {len(data)} of {spilled.length} bytes")
     return data.decode("utf-8", "surrogatepass")

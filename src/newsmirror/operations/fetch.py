@@ -296,12 +296,14 @@ class Run:
         from newsmirror.ingest.feeds import FeedError
 
         result = document.result
-        options = {"charset": result.charset, "content_type": result.content_type, "now": self.now, "base_url": result.final_url}
+        options = {"charset": result.charset, "content_type": result.content_type, "now": self.now,
+                   "base_url": result.final_url}  # fmt: skip
         try:
             if self._fetches_pages(source):  # the bodies are needed here (looks_partial, images)
                 return await self.workers.run(parse_document, source, result.content, limit=FEED_PARSE_LIMIT, **options)
             spill_to = self._spill_path(source)
-            return await self.workers.run(parse_document_spilling, spill_to, source, result.content, limit=FEED_PARSE_LIMIT, **options)
+            return await self.workers.run(parse_document_spilling, spill_to, source, result.content,
+                                          limit=FEED_PARSE_LIMIT, **options)  # fmt: skip
         except TimeLimitExceeded as exc:
             raise FeedError(f"the {'feed' if source_kind(source) in ('feed', 'rsshub') else 'page'} could not be read: parsing it {exc}") from None
 

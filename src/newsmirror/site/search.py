@@ -30,8 +30,9 @@ from newsmirror.site.urls import SEARCH_BUNDLES, href, search_bundle_url
 
 # Measured with Pagefind 1.5 on the real posts (benchmarks/build.py --real): one Pagefind run over 500 posts takes
 # ~13 ms a post and peaks at ~630 MB; over 1,000, ~15 ms and 1 GB; over 2,000, ~20 ms and 1.8 GB (its time and
-# memory grow faster than the posts; these runs included the Japanese dictionary, see JAPANESE). Bundles of 500 keep a build's largest process near 600 MB and are the
-# fastest to index, for more bundles merged in the browser (a search fetches a small index chunk from each).
+# memory grow faster than the posts; these runs included the Japanese dictionary, see JAPANESE). Bundles of 500
+# keep a build's largest process near 600 MB and are the fastest to index, for more bundles merged in the browser
+# (a search fetches a small index chunk from each).
 SEALED_SIZE = 500
 # … and of up to SEALED_BYTES of post files: Pagefind's memory follows the text, not the count. Over the 57 full
 # bundles of the 28,589-post benchmark archive, a run's peak was ≈ 176 MB + 18.5 × the MB of its posts (± 150 MB):
@@ -202,8 +203,9 @@ def _fold_small(state: BundleState, sealed: list[str], dirty: set[str], sizes: M
     the newest touches only what recent builds sealed: folding every small bundle at once made some hourly builds
     index 500–800 posts (benchmarks/build.py --batches)."""
     bundles = state["bundles"]
-    weight = {b: sum(sizes.get(url, 0) for url in bundles[b]) for b in sealed}
-    small = [b for b in sealed if len(bundles[b]) < SMALL_SIZE and weight[b] < SEALED_BYTES // 2]
+    few = [b for b in sealed if len(bundles[b]) < SMALL_SIZE]  # weighed only these: the sizes of every post cost
+    weight = {b: sum(sizes.get(url, 0) for url in bundles[b]) for b in few}
+    small = [b for b in few if weight[b] < SEALED_BYTES // 2]
 
     def fits(group: list[str]) -> bool:
         return sum(len(bundles[b]) for b in group) <= SEALED_SIZE and sum(weight[b] for b in group) <= SEALED_BYTES
