@@ -13,7 +13,7 @@ Per size and run, for each version of newsmirror (--src, interleaved, the order 
                  fill as they do hour after hour, so this is the hourly cost over a bundle's life, not just its first
 and, where `hugo` is on PATH, Hugo's full build of the same posts (pages declared Chinese: languageCode zh-cn,
 <html lang="zh-cn">, so that Pagefind segments them as it does newsmirror's) and Pagefind on its output — the
-same Pagefind binary newsmirror runs (`python -m pagefind`, the pagefind[extended] wheel).
+same Pagefind binary newsmirror runs (the pagefind[extended] wheel's, run directly as newsmirror runs it).
 Each figure is the median of the runs (min–max beside it); peak memory is the largest resident set of the build's
 process and of any process it waited for (os.wait4); "pagefind" is the wall time of the build's Pagefind runs
 where the build reports it (BuildReport.phases["pagefind"], newer versions), and Pagefind's own run for Hugo.
@@ -35,6 +35,7 @@ from pathlib import Path
 from realposts import RealPost, every_kth, read_posts
 
 from newsmirror.archive.postformat import parse_front_matter
+from newsmirror.site.search import pagefind_executable
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDED = 100  # posts added after a build (the hourly case)
@@ -234,7 +235,7 @@ def hugo_build(folder: Path, figures: Figures) -> None:
     shutil.rmtree(folder / "public", ignore_errors=True)
     shutil.rmtree(folder / "resources", ignore_errors=True)
     wall_h, peak_h, _ = run(["hugo", "--quiet"], folder)
-    pagefind = [sys.executable, "-m", "pagefind", "--site", "public", "--silent"]
+    pagefind = [*pagefind_executable(), "--site", "public", "--silent"]
     wall_p, peak_p, _ = run(pagefind, folder)
     figures.wall.append(wall_h + wall_p)
     figures.peak_mb.append(max(peak_h, peak_p))

@@ -81,3 +81,19 @@ def test_a_bundle_with_no_page_on_disk_is_reported_not_a_crash(tmp_path, monkeyp
     _fake_pagefind(monkeypatch, {"b1": "fail"})
     assert search.index_bundles(site, plan, {}, 2, lambda done, total: None) == [
         "search bundle b1: pagefind failed: Error: the last line"]  # fmt: skip
+
+
+def test_pagefind_runs_as_the_wheels_binary_not_through_python(monkeypatch):
+    """`python -m pagefind` only finds the binary and execs it; run directly it starts ~0.3 s sooner each run."""
+    import subprocess
+
+    monkeypatch.delenv("PAGEFIND_BINARY_PATH", raising=False)
+    command = search.pagefind_executable()
+    assert len(command) == 1 and Path(command[0]).is_file() and command[0] != sys.executable
+    version = subprocess.run([*command, "--version"], capture_output=True, text=True, check=True).stdout
+    assert version.startswith("pagefind")
+
+
+def test_pagefind_binary_path_overrides_the_wheel(monkeypatch, tmp_path):
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(tmp_path / "my-pagefind"))
+    assert search.pagefind_command(tmp_path / "s", tmp_path / "o")[0] == str(tmp_path / "my-pagefind")
