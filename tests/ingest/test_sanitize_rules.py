@@ -104,6 +104,41 @@ def test_attributes_kept_are_the_allowed_ones_with_numbers_where_numbers_belong(
     assert clean(fragment) == expected
 
 
+IMG = "https://img.example/a.jpg"
+
+
+@pytest.mark.parametrize(
+    ("policy", "kept"),
+    [
+        ("no-referrer", True),  # what the real posts carry (315 of 5,685)
+        ("No-Referrer", True),  # an enumerated attribute: its value is read without case
+        (" same-origin ", True),
+        ("strict-origin", True),
+        ("strict-origin-when-cross-origin", True),  # the browsers' default
+        # policies that tell the image host more than the default does: the reader's page address, or its origin
+        # over plain http
+        ("unsafe-url", False),
+        ("no-referrer-when-downgrade", False),
+        ("origin", False),
+        ("origin-when-cross-origin", False),
+        ("", False),
+        ("no-referrer unsafe-url", False),
+    ],
+)
+def test_an_images_referrer_policy_stays_when_it_tells_no_more_than_the_default(policy, kept):
+    written = f'<img src="{IMG}" referrerpolicy="{policy}">'
+    assert clean(written) == (written if kept else f'<img src="{IMG}">')
+
+
+def test_a_lazy_images_referrer_policy_stays_with_its_real_picture():
+    lazy = f'<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" data-src="{IMG}" referrerpolicy="no-referrer">'
+    assert clean(lazy) == f'<img src="{IMG}" referrerpolicy="no-referrer">'
+
+
+def test_a_referrer_policy_only_on_images():
+    assert clean('<a href="https://a.example/" referrerpolicy="no-referrer">x</a>') == '<a href="https://a.example/">x</a>'
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Images: how a tag is read, lazy images, srcset, tracking pixels
 

@@ -73,7 +73,7 @@ REMOVED_WITH_CONTENT = {"script", "style", "noscript", "template", "title", "tex
 ALLOWED_ATTRIBUTES = {
     "*": {"title", "lang", "dir"},
     "a": {"href", "name"},
-    "img": {"src", "alt", "width", "height"},
+    "img": {"src", "alt", "width", "height", "referrerpolicy"},
     "iframe": {"src", "width", "height", "allowfullscreen", "frameborder"},
     "video": {"src", "poster", "controls", "width", "height", "preload"},
     "audio": {"src", "controls", "preload"},
@@ -96,6 +96,10 @@ URL_SCHEMES = {"http", "https", "mailto", "data"}  # data: is narrowed to images
 URL_ATTRIBUTES = {"href", "src", "poster", "cite"}
 _LINK_SCHEMES = {"http", "https", "mailto"}
 _NUMERIC_ATTRIBUTES = {"width", "height", "colspan", "rowspan", "span", "start", "value"}
+# Policies that tell an image host no more than the browser's default does (strict-origin-when-cross-origin): the
+# sources' own `referrerpolicy="no-referrer"` keeps working where a host refuses pictures asked for from elsewhere
+# (2,390 images in 315 of the 5,685 real posts carry it), and a reader's page address never leaks by a policy.
+_REFERRER_POLICIES = {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"}
 _NUMBER = re.compile(r"^\s*-?\d{1,6}(?:\.\d+)?\s*(?:%|px)?\s*$")
 # A scheme as browsers read it: control characters and white space inside it are ignored ("java\tscript:").
 _SCHEME = re.compile(r"^[\x00-\x20]*([a-z][a-z0-9+.\-\x00-\x20]*?)[\x00-\x20]*:", re.I)
@@ -270,6 +274,8 @@ def _clean(fragment: str, base_url: str) -> str:
         if attribute not in URL_ATTRIBUTES:
             if attribute in _NUMERIC_ATTRIBUTES and not _NUMBER.match(value):
                 return None  # sizes and spans are numbers; anything else is a smuggling attempt or noise
+            if attribute == "referrerpolicy" and value.strip().lower() not in _REFERRER_POLICIES:
+                return None
             return value
         value = value.strip()
         if value.lower().startswith("data:"):
