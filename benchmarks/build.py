@@ -151,12 +151,14 @@ def main() -> None:
     parser.add_argument("--hugo-max", type=int, default=6000,
                         help="with --real: run the Hugo + Pagefind anchor up to this size (0: never); one Pagefind "
                              "over all posts needs ~0.9 MB a real post")
+    parser.add_argument("--no-bytecode", action="store_true",
+                        help="with --real: run newsmirror without bytecode caches (compiling its sources each run)")
     args = parser.parse_args()
     if args.real:
         from buildreal import run_real
 
         run_real(args.real, [int(n) for n in args.sizes.split(",")], args.runs, args.src, args.dir, args.hugo_max,
-                 args.batches)  # fmt: skip
+                 args.batches, bytecode=not args.no_bytecode)  # fmt: skip
         return
 
     start = datetime(2026, 11, 1, tzinfo=UTC)
