@@ -55,3 +55,20 @@ def test_starting_the_command_imports_no_stage():
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
+
+
+def test_every_command_module_is_a_command_of_that_name_loaded_only_when_run():
+    from importlib import import_module
+    from pathlib import Path
+
+    main = import_module("newsmirror.cli.main")  # the module (newsmirror.cli.main is also its function's name)
+    folder = Path(main.__file__).parent / "commands"
+    modules = {p.stem for p in folder.glob("*.py") if p.stem != "__init__"}
+    assert set(main.COMMANDS.values()) == modules
+    for name in main.COMMANDS:
+        command = app.get_command(None, name)  # type: ignore[arg-type]
+        assert command is not None and command.name == name
+    code = "import sys, newsmirror.cli\nprint(sorted(m for m in sys.modules if m.startswith('newsmirror.cli.commands.')))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
+    assert app.get_command(None, "nosuch") is None  # type: ignore[arg-type]
