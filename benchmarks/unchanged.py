@@ -27,7 +27,8 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-_SKIPPED = {".newsmirror-build.pickle", ".newsmirror-build-quick.pickle"}
+_SKIPPED = {".newsmirror-build.cache", ".newsmirror-build-quick.cache", ".newsmirror-build.pickle",
+            ".newsmirror-build-quick.pickle"}  # the build caches (.pickle: of earlier versions)
 _CLOCK = re.compile(rb"\d{4}-\d\d-\d\d(?: \d\d:\d\d UTC)?")  # the status page says when it was built, and charts end today
 
 

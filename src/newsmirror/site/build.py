@@ -9,7 +9,7 @@ One build is a list of phases, each in its own module:
              site/atom.py, sitemap.py, pages.py: feeds, sitemap and robots.txt, extra pages and the stylesheet
   images     site/assets.py     the mirrored images the posts point at (only the new ones)
   clean up   site/outputs.py    drop outputs that no longer exist
-  save       site/cache.py      the build cache (_site/.newsmirror-build.pickle): each post's parsed header and
+  save       site/cache.py      the build cache (_site/.newsmirror-build.cache): each post's parsed header and
                                 each output's input signature, so a build with nothing changed writes nothing.
 Every URL and output path comes from site/urls.py.
 """

@@ -1,20 +1,23 @@
 """The build cache: what the last build read and wrote, so that the next one redoes only what changed.
 
-Two pickles under _site/:
+Two files under _site/, in marshal's format:
 - CACHE_NAME, the build cache: every post's parsed header (a PostRecord), every output's input signature, the
   posts that could not be used and the search bundles' plan.
 - QUICK_NAME: just enough to see that nothing changed (the scan, the fingerprint, the report's lines) without
   loading the big cache.
 
-Both hold builtins only (dicts, lists, tuples, strings, numbers, bytes): no class of newsmirror is pickled, so
-moving or renaming a module never breaks a cache (and tuples pickle several times faster than dataclasses). A
-file that cannot be read or unpickled, from another CACHE_VERSION, or with rows that do not fit, is no cache:
-the build renders everything, as `build --full` does.
+Both hold builtins only (dicts, lists, tuples, strings, numbers, bytes): no class of newsmirror is stored, so
+moving or renaming a module never breaks a cache (and tuples are several times faster to store than dataclasses).
+marshal, not pickle: it can hold nothing but builtins, and on the 28,589-post benchmark archive (32 MB of cache)
+it wrote the build cache in 0.10 s instead of 0.28 s and read it in 0.28 s instead of 0.43 s (best of 3 each), a
+tenth of a +100-post build's own work at that size. Its format belongs to the Python version; a file that cannot
+be read, from another CACHE_VERSION, or with rows that do not fit, is no cache: the build renders everything, as
+`build --full` does.
 """
 
 from __future__ import annotations
 
-import pickle
+import marshal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,8 +26,9 @@ from typing import Any
 from newsmirror.files import atomic_write_bytes
 from newsmirror.site.scan import PostRecord, Scanned, Shown
 
-CACHE_NAME = ".newsmirror-build.pickle"
-QUICK_NAME = ".newsmirror-build-quick.pickle"
+CACHE_NAME = ".newsmirror-build.cache"
+QUICK_NAME = ".newsmirror-build-quick.cache"
+FORMER_NAMES = (".newsmirror-build.pickle", ".newsmirror-build-quick.pickle")  # the pickles of earlier versions
 CACHE_VERSION = 9  # raise it when the layout of either file changes
 
 
@@ -71,11 +75,10 @@ def row_record(row: tuple) -> PostRecord:
     return record
 
 
-def _unpickle(path: Path) -> dict[str, Any]:
+def _read(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            data = pickle.load(handle)  # our own file under _site, written by this module
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        data = marshal.loads(path.read_bytes())  # our own file under _site, written by this module
+    except (OSError, EOFError, TypeError, ValueError):
         return {}
     if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
         return {}
@@ -83,7 +86,7 @@ def _unpickle(path: Path) -> dict[str, Any]:
 
 
 def load_build_cache(site_dir: Path) -> BuildCache:
-    data = _unpickle(site_dir / CACHE_NAME)
+    data = _read(site_dir / CACHE_NAME)
     try:
         return BuildCache(
             fingerprint=data.get("fingerprint", ""),
@@ -97,7 +100,7 @@ def load_build_cache(site_dir: Path) -> BuildCache:
 
 
 def save_build_cache(site_dir: Path, cache: BuildCache) -> None:
-    _pickle(
+    _write(
         site_dir / CACHE_NAME,
         {
             "version": CACHE_VERSION,
@@ -111,7 +114,7 @@ def save_build_cache(site_dir: Path, cache: BuildCache) -> None:
 
 
 def load_quick_cache(site_dir: Path) -> QuickCache | None:
-    data = _unpickle(site_dir / QUICK_NAME)
+    data = _read(site_dir / QUICK_NAME)
     if not data:
         return None
     return QuickCache(
@@ -127,7 +130,7 @@ def load_quick_cache(site_dir: Path) -> QuickCache | None:
 
 
 def save_quick_cache(site_dir: Path, quick: QuickCache) -> None:
-    _pickle(
+    _write(
         site_dir / QUICK_NAME,
         {
             "version": CACHE_VERSION,
@@ -143,5 +146,7 @@ def save_quick_cache(site_dir: Path, quick: QuickCache) -> None:
     )
 
 
-def _pickle(path: Path, data: dict[str, Any]) -> None:
-    atomic_write_bytes(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+def _write(path: Path, data: dict[str, Any]) -> None:
+    atomic_write_bytes(path, marshal.dumps(data))
+    for former in FORMER_NAMES:  # an earlier version's cache, which this one never reads: not to be published
+        (path.parent / former).unlink(missing_ok=True)
