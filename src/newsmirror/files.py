@@ -97,3 +97,28 @@ def _create_through_temporary_name(path: Path, data: bytes) -> bool:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
+
+
+def run_temporary_folder(prefix: str) -> str:
+    """A new folder in the system's temporary directory for this run, named `<prefix><pid>-…`; first removes the
+    folders of that prefix left by runs that are gone (killed with SIGKILL, or with the machine), which nothing
+    else would ever remove. A folder of a process still alive is left alone: another run may be using it."""
+    temporary = tempfile.gettempdir()
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(temporary):
+            pid = entry.name[len(prefix) :].split("-", 1)[0] if entry.name.startswith(prefix) else ""
+            if pid.isdigit() and entry.is_dir(follow_symlinks=False) and not _alive(int(pid)):
+                import shutil  # only when there is one to remove
+
+                shutil.rmtree(entry.path, ignore_errors=True)
+    return tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, under another user
+        return True
+    return True

@@ -4,6 +4,9 @@ loses and duplicates nothing."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -122,6 +125,27 @@ class RecordingPool(WorkerPool):
             on_disk = entry.spilled is not None and Path(entry.spilled.path).is_file()
             self.sent.append((entry.title, entry.content, on_disk))
         return await super().run(function, *args, limit=limit, **kwargs)
+
+
+def test_a_killed_runs_item_folder_goes_with_the_next_run_that_spills(server, tmp_path, monkeypatch):
+    """A run killed with SIGKILL cannot remove its folder of item bodies; the next run that makes one removes it,
+    and leaves alone the folder of a process still alive (another run on another archive)."""
+    spill_root = tmp_path / "tmp"
+    spill_root.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(spill_root))
+    killed = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    left = spill_root / f"newsmirror-items-{killed.pid}-abc123"
+    left.mkdir()
+    (left / "1.txt").write_text("正文", encoding="utf-8")
+    killed.kill()
+    killed.wait()
+    alive = spill_root / f"newsmirror-items-{os.getpid()}-def456"
+    alive.mkdir()
+    other = spill_root / "newsmirror-items-notapid"
+    other.mkdir()
+    write_config(tmp_path / "mirror", [{"name": "来源", "url": server.add("/f.xml", rss([item(0)]), content_type="application/rss+xml")}])
+    assert run_fetch(load_config(tmp_path / "mirror")).new_posts == 1
+    assert sorted(p.name for p in spill_root.iterdir()) == sorted([alive.name, other.name])
 
 
 def test_item_bodies_stay_out_of_the_run_and_their_files_go(server, tmp_path, monkeypatch):

@@ -160,9 +160,9 @@ class Run:
         """A new file for a worker to leave a document's item bodies in (ingest/spill.py); deleted when the source
         is done (_forget_spilled), and with the directory at the end of the run."""
         if self._spill_dir is None:
-            import tempfile
+            from newsmirror.files import run_temporary_folder
 
-            self._spill_dir = tempfile.mkdtemp(prefix="newsmirror-items-")
+            self._spill_dir = run_temporary_folder("newsmirror-items-")
         self._spills += 1
         path = os.path.join(self._spill_dir, f"{self._spills}.txt")
         self._spilled.setdefault(source.name, []).append(path)
