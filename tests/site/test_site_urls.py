@@ -162,14 +162,6 @@ def test_new_posts_that_do_not_fit_in_the_open_bundle_start_a_new_one():
     assert sorted(placed) == sorted(u for u, _ in _posts(12_000 + 5 * cap)) and len(placed) == len(set(placed))
 
 
-def test_a_plan_kept_with_one_open_bundle_goes_on():
-    first = search.plan_bundles({}, _posts(1_000))
-    second = search.plan_bundles(first.state, _posts(1_010))
-    kept = {**second.state, "open": second.state["open"][0]}  # as builds before lanes kept it: one id
-    third = search.plan_bundles(kept, _posts(1_020))
-    assert third.dirty == {second.state["open"][0]} and len(third.state["bundles"][second.state["open"][0]]) == 20
-
-
 def _family(plan):
     japanese = set(plan.state["japanese"])
     return [u for b in plan.state["order"] if b in japanese for u in plan.state["bundles"][b]]

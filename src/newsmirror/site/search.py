@@ -84,11 +84,6 @@ def _new_id(state: BundleState) -> str:
     return f"b{state['next']}"
 
 
-def _open_bundles(previous: Mapping[str, Any]) -> list[str]:
-    kept = previous.get("open")
-    return [kept] if isinstance(kept, str) else list(kept or [])  # a str: one open bundle, as builds kept it before
-
-
 def plan_bundles(
     previous: Mapping[str, Any],
     posts: list[tuple[str, str]],
@@ -107,7 +102,7 @@ def plan_bundles(
         "order": list(previous["order"]),
         "sigs": dict(previous["sigs"]),
         "next": previous["next"],
-        "open": _open_bundles(previous),
+        "open": list(previous.get("open") or []),
         "japanese": list(previous.get("japanese", [])),
     }
     dirty: set[str] = set()
