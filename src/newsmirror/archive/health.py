@@ -142,7 +142,7 @@ def page_health(config: Config) -> dict[str, str]:
 def build_status(
     config: Config,
     health: dict[str, SourceHealth],
-    posts: Sequence[tuple[str, str | None]],  # (source, ISO date) of every readable post
+    posts: Sequence[tuple[str, str | datetime | None]],  # (source, date: ISO or datetime) of every readable post
     validators: dict[str, tuple[str, str]],  # feed URL → (etag, last_modified)
     now: datetime,
     unreadable: int = 0,
@@ -228,7 +228,7 @@ def _source_validators(config: Config, state: State) -> dict[str, tuple[str, str
 def status_data(
     config: Config,
     now: datetime | None = None,
-    posts: Sequence[tuple[str, str | None]] | None = None,
+    posts: Sequence[tuple[str, str | datetime | None]] | None = None,
     unreadable: int = 0,
 ) -> StatusReport:
     """The status of every source. Without `posts` (source, ISO date), the state is first brought up to date with

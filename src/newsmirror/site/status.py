@@ -122,7 +122,7 @@ def _short(stamp: str | None) -> str:
 
 
 def status_page_context(
-    config: Config, posts: Sequence[tuple[str, str | None]], unreadable: int, now: datetime | None = None
+    config: Config, posts: Sequence[tuple[str, str | datetime | None]], unreadable: int, now: datetime | None = None
 ) -> dict:
     """What the site's status page template (pages/status.html) needs, from the posts the builder read; never
     fails the build for it."""
