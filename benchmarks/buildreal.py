@@ -227,9 +227,7 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tup
 
 
 def build(archive: Path, src: Path, figures: Figures) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(src)}
-    if BYTECODE:  # as an installed package runs: from the bytecode Python caches beside the sources
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env = {**(_writing_bytecode() if BYTECODE else os.environ), "PYTHONPATH": str(src)}
     wall, peak, out = run([sys.executable, "-m", "newsmirror", "build", "-C", str(archive), "--json"], archive, env)
     report = json.loads(out)
     figures.wall.append(wall)
@@ -261,6 +259,7 @@ def versions(specs: list[str]) -> list[tuple[str, Path]]:
 
 
 def _writing_bytecode() -> dict[str, str]:
+    """The environment without PYTHONDONTWRITEBYTECODE: newsmirror runs from the bytecode cached beside it."""
     return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 

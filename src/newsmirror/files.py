@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -108,17 +109,15 @@ def run_temporary_folder(prefix: str) -> str:
         for entry in os.scandir(temporary):
             pid = entry.name[len(prefix) :].split("-", 1)[0] if entry.name.startswith(prefix) else ""
             if pid.isdigit() and entry.is_dir(follow_symlinks=False) and not _alive(int(pid)):
-                import shutil  # only when there is one to remove
-
                 shutil.rmtree(entry.path, ignore_errors=True)
     return tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-")
 
 
 def _alive(pid: int) -> bool:
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # signal 0: only asks whether it exists
     except ProcessLookupError:
         return False
-    except OSError:  # it exists, under another user
-        return True
+    except PermissionError:  # it exists, under another user
+        pass
     return True

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from newsmirror.site.placement import _entry_key, assign_urls, place_posts
+from newsmirror.site.outputs import signature
+from newsmirror.site.placement import assign_urls, place_posts
 from newsmirror.site.scan import PostRecord
 
 
@@ -31,10 +32,10 @@ def test_entries_groups_and_display_strings():
     assert (entry.href, entry.date_iso, entry.date_str) == ("/m/a%20b.html", "1970-01-01T00:00:00Z", "1970-01-01")
     assert entry.source_href == "/m/lists/%E7%94%B2.html"
     shown_fields = ["/m/a%20b.html", "a", "1970-01-01", "甲", "", ""]  # href, title, day, source, excerpt, picture
-    assert entry.key == _entry_key(*shown_fields) and len(entry.key) == 24
+    assert entry.key == signature(*shown_fields) and len(entry.key) == 24
     for i in range(len(shown_fields)):  # each shown field is in the key, apart from its neighbours
-        assert _entry_key(*shown_fields[:i], shown_fields[i] + "x", *shown_fields[i + 1 :]) != entry.key
-    assert _entry_key("ab", "") != _entry_key("a", "b")
+        assert signature(*shown_fields[:i], shown_fields[i] + "x", *shown_fields[i + 1 :]) != entry.key
+    assert signature("ab", "") != signature("a", "b")
     assert {s: [r.rel for r in p] for s, p in placement.by_source.items()} == {"甲": ["a"], "乙": ["b"]}
     assert {t: [r.rel for r in p] for t, p in placement.by_tag.items()} == {"t": ["a", "b"], "u": ["b"]}
     assert list(placement.by_month) == ["1970-01", "1970-02"]

@@ -231,8 +231,8 @@ def status_data(
     posts: Sequence[tuple[str, str | datetime | None]] | None = None,
     unreadable: int = 0,
 ) -> StatusReport:
-    """The status of every source. Without `posts` (source, ISO date), the state is first brought up to date with
-    the posts on disk and they are read from it; the site builder passes the posts it has just read instead."""
+    """The status of every source. Without `posts` (source, ISO date or datetime), the state is first brought up to
+    date with the posts on disk and they are read from it; the site builder passes the posts it has just read."""
     now = now or datetime.now(UTC)
     state = State.open(Archive(config.root))
     try:

@@ -100,6 +100,8 @@ def load_build_cache(site_dir: Path) -> BuildCache:
 
 
 def save_build_cache(site_dir: Path, cache: BuildCache) -> None:
+    for former in FORMER_NAMES:  # an earlier version's caches, which this one never reads: not to be published
+        (site_dir / former).unlink(missing_ok=True)
     _write(
         site_dir / CACHE_NAME,
         {
@@ -148,5 +150,3 @@ def save_quick_cache(site_dir: Path, quick: QuickCache) -> None:
 
 def _write(path: Path, data: dict[str, Any]) -> None:
     atomic_write_bytes(path, marshal.dumps(data))
-    for former in FORMER_NAMES:  # an earlier version's cache, which this one never reads: not to be published
-        (path.parent / former).unlink(missing_ok=True)
