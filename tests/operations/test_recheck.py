@@ -24,7 +24,18 @@ from newsmirror.archive.state import State
 from newsmirror.config import RecheckConfig, load_config
 from newsmirror.operations.fetch import run_fetch
 from newsmirror.operations.recheck import due_checkpoint, next_checkpoint, run_recheck
-from recheckhelpers import ARTICLES, PARAGRAPHS, mirror_articles, page, second_visit, third_visit
+from newsmirror.site.build import build_site
+from newsmirror.site.urls import jekyll_slugify_pretty, output_path
+from recheckhelpers import (
+    ARTICLES,
+    PARAGRAPHS,
+    article_page,
+    feed,
+    mirror_articles,
+    page,
+    second_visit,
+    third_visit,
+)
 
 
 @pytest.fixture
@@ -89,6 +100,42 @@ def test_edits_deletions_a_return_and_a_counter(mirrored, server):
     assert "<ins>记者稍后从交通局获悉" in versions[1]["diff"] and "<del>" not in versions[1]["diff"]
     assert [d["title"] for d in data["deleted"]] and {d["source"] for d in data["deleted"]} == {"测试报"}
     assert len(data["deleted"]) == 3  # 404, notice, redirect; the one that came back is not listed
+
+
+def test_posts_whose_names_slugify_alike_keep_their_version_pages_apart(server, tmp_path):
+    """Two articles whose titles differ only where Jekyll's slug does not ("?" against "-": 2 of the 5,685 real
+    posts are such pairs), both edited: each version page has its own address, and the site shows each post's."""
+    published = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    titles = {"/one.html": "听证会?纪要", "/two.html": "听证会-纪要"}
+    for path, title in titles.items():
+        server.add(path, article_page(title, PARAGRAPHS), content_type="text/html; charset=utf-8")
+    url = server.add("/feed.xml", feed(server, [(path, title, published) for path, title in titles.items()]))
+    write_config(tmp_path, [{"name": "测试报", "url": url, "fulltext": "always"}],
+                 extra="[fetch]\nallow_private = ['127.0.0.1']\n")  # fmt: skip
+    config = load_config(tmp_path)
+    assert run_fetch(config).new_posts == 2
+    names = sorted(p.name for p in post_files(tmp_path))
+    assert len({jekyll_slugify_pretty(n.rpartition(".")[0]) for n in names}) == 1, names
+
+    added = ["记者稍后从交通局获悉，修改后的方案已提交市人大常委会审议。", "市人大常委会昨日表决通过了修改后的方案，并要求公开评估报告。"]
+    for round_ in (2, 3):
+        for path, title in titles.items():
+            server.add(path, article_page(title, [*PARAGRAPHS, *(f"{title}：{a}" for a in added[: round_ - 1])]),
+                       content_type="text/html; charset=utf-8")  # fmt: skip
+        outcomes = run_recheck(config, everything=True).outcomes
+        assert [o.status for o in outcomes] == ["edited", "edited"], [o.evidence for o in outcomes]
+        assert {o.evidence["version"] for o in outcomes} == {str(round_)}
+
+    histories = read_histories(tmp_path)
+    permalinks = {name: [e.permalink for e in histories[name].versions] for name in names}
+    folders = {name: {link.rpartition("/")[0] for link in links} for name, links in permalinks.items()}
+    assert all(len(f) == 1 for f in folders.values()) and len(set.union(*folders.values())) == 2, permalinks
+    build_site(config, with_search=False)
+    for name, links in permalinks.items():
+        title = "听证会-纪要" if "听证会-纪要" in name else "听证会?纪要"
+        for link in links:
+            shown = (tmp_path / "_site" / output_path(link)).read_text(encoding="utf-8")
+            assert f"{title}：" in shown, (name, link)
 
 
 def test_json_lists_every_outcome_and_a_state_cache_deleted_loses_nothing(mirrored, server):

@@ -50,7 +50,7 @@ from newsmirror.ingest.edits import compare_text
 from newsmirror.ingest.guard import AddressGuard, source_guard
 from newsmirror.ingest.http import Fetcher, FetchResult
 from newsmirror.models import Entry, FetchError, SourceProblem, Validators
-from newsmirror.site.urls import revision_url
+from newsmirror.site.urls import revision_folder, revision_url
 from newsmirror.urlsafety import http_link
 from newsmirror.workers import WorkerPool
 
@@ -188,6 +188,7 @@ class Recheck:
         self.marks: list[RecheckMark] = []
         self._feeds: dict[str, asyncio.Task[dict[str, Entry] | None]] = {}
         self._previous = state.recheck_marks()
+        self._folders: dict[str, str] | None = None  # version folder → its post (revision_url), read at the first edit
 
     def guard(self, source: SourceConfig | None) -> AddressGuard:
         if source is None:  # a source no longer configured: public networks and [fetch] allow_private only
@@ -311,8 +312,10 @@ class Recheck:
         if not change.is_edit:
             return UNCHANGED
         version = len(history.versions) + 2  # the post is version 1
+        permalink = revision_url(due.name, version, self._version_folders())
         self._event(due, Event(EDITED, history.last_number + 1, self.now, due.name, url, title, dict(evidence), version,
-                               revision_url(due.name, version), content=fresh))  # fmt: skip
+                               permalink, content=fresh))  # fmt: skip
+        self._version_folders()[revision_folder(permalink)] = due.name
         evidence["version"] = str(version)
         return EDITED
 
@@ -361,6 +364,14 @@ class Recheck:
         return safe
 
     # -- what was found ------------------------------------------------------------------------------------------
+
+    def _version_folders(self) -> dict[str, str]:
+        """Every version page's folder → its post, from the record (read once a run, and only when it records an
+        edit); kept up to date with the edits this run records."""
+        if self._folders is None:
+            self._folders = {revision_folder(event.permalink): name for name, history in read_histories(self.root).items()
+                             for event in history.versions if event.permalink}  # fmt: skip
+        return self._folders
 
     def _event(self, due: DuePost, event: Event) -> Event:
         return write_event(self.root, event)  # whole or not at all, never over another

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import quote
@@ -174,7 +175,20 @@ def _revisions_folder(post_name: str) -> str:
     return f"/revisions/{jekyll_slugify_pretty(stem if dot else post_name) or '_'}"
 
 
-def revision_url(post_name: str, version: int) -> str:
-    """The page of version `version` (2, 3, …) of the post in the file `post_name`."""
-    return f"{_revisions_folder(post_name)}/v{version}.html"
+def revision_url(post_name: str, version: int, folders: Mapping[str, str] | None = None) -> str:
+    """The page of version `version` (2, 3, …) of the post in the file `post_name`. `folders` (a version folder →
+    the post whose versions it holds, for the versions recorded so far) keeps two posts whose names slugify alike
+    (`a | b` and `a  b`: 2 of the 5,685 real posts) apart: the folder taken first stays its post's, the other post
+    gets the first of `…-2`, `…-3`, … that no other post has, and every later version goes where its first went."""
+    base = _revisions_folder(post_name)
+    folder, n = base, 1
+    while folders is not None and folders.get(folder, post_name) != post_name:
+        n += 1
+        folder = f"{base}-{n}"
+    return f"{folder}/v{version}.html"
+
+
+def revision_folder(permalink: str) -> str:
+    """The folder part of a version page's URL (what revision_url's `folders` are keyed by)."""
+    return permalink.rpartition("/")[0]
 
