@@ -89,3 +89,17 @@ def test_a_hero_picture_before_the_body_comes_back_with_its_caption_as_alt_text_
 def test_an_author_keeps_no_separator_of_the_byline(byline, name):
     html = page().replace("<head>", f'<head><meta name="author" content="{byline}">')
     assert extract_article(html, URL).author == name
+
+
+@pytest.mark.parametrize(
+    ("meta", "name"),
+    [
+        ('<meta property="article:author" content="https://www.facebook.com/bbcnews">', ""),  # BBC's real pages
+        ('<meta property="article:author" content="//example.org/people/jane">', ""),
+        ('<meta name="author" content="www.example.org">', ""),
+        ('<meta name="author" content="王明">', "王明"),
+    ],
+)
+def test_an_author_that_is_a_web_address_is_no_name(meta, name):
+    html = page().replace("<head>", f"<head>{meta}")
+    assert extract_article(html, URL).author == name

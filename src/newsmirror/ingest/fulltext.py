@@ -807,6 +807,7 @@ def _words_only(text: str) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 # Metadata
 
+_ADDRESS = re.compile(r"(?:[a-z][a-z0-9+.-]*:)?//|www\.", re.I)  # an author that is a web address
 _AUTHOR_PREFIX = re.compile(r"^\s*(?:作者|文|记者|記者|撰文|by)\s*[:：]?\s*", re.I)
 # Where an editor's credit starts in an author line: `\s*(?:责编|…)\s*[:：]` started only where a run of white space
 # starts (the same splits), not from every character of a long run, each rescanning the rest of it.
@@ -878,6 +879,15 @@ def _library_metadata(tree: lxml.html.HtmlElement, url: str, *, extensive: bool)
     return found
 
 
+def _drop_address_authors(tree: lxml.html.HtmlElement) -> None:
+    """Removes the <meta> authors that are web addresses. Open Graph's article:author is a profile page (BBC's
+    real pages: its Facebook page), which names no one, and trafilatura makes words of it ("Example Org; People")."""
+    for element in list(tree.iter("meta")):
+        keys = " ".join(element.get(a) or "" for a in ("property", "name", "itemprop")).lower()
+        if ("author" in keys or "creator" in keys) and _ADDRESS.match((element.get("content") or "").strip()):
+            _drop(element)
+
+
 def _metadata(tree: lxml.html.HtmlElement, url: str) -> tuple[str, str, datetime | None, str]:
     # The page's own publication timestamp (article:published_time, <time datetime>) is precise to the minute and
     # says what it means; trafilatura's date is a day, found by heuristics that can pick an unrelated date. Only
@@ -886,6 +896,7 @@ def _metadata(tree: lxml.html.HtmlElement, url: str) -> tuple[str, str, datetime
     if precise is None:
         stamp = next((t.get("datetime") for t in tree.iter("time") if t.get("datetime")), "")
         precise = _parse_date(stamp or "")
+    _drop_address_authors(tree)
     meta = _library_metadata(tree, url, extensive=precise is None)
     title = (meta.title if meta else "") or _meta(tree, "og:title", "twitter:title")
     if not title:
@@ -894,6 +905,8 @@ def _metadata(tree: lxml.html.HtmlElement, url: str) -> tuple[str, str, datetime
     author = (meta.author if meta else "") or _meta(tree, "author", "article:author", "dc.creator")
     author = _AUTHOR_PREFIX.sub("", author or "").strip()
     author = _byline_name(_EDITOR_CREDIT.split(author)[0])
+    if _ADDRESS.match(author):
+        author = ""  # one from JSON-LD or the page's text: see _drop_address_authors
     site = (meta.sitename if meta else "") or _meta(tree, "og:site_name", "application-name")
     day = _parse_date(meta.date) if precise is None and meta and meta.date else None
     date = precise or day
