@@ -807,7 +807,7 @@ def _words_only(text: str) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 # Metadata
 
-_ADDRESS = re.compile(r"(?:[a-z][a-z0-9+.-]*:)?//|www\.", re.I)  # an author that is a web address
+_ADDRESS_STARTS = ("http://", "https://", "//", "www.")  # an author that is a web address
 _AUTHOR_PREFIX = re.compile(r"^\s*(?:作者|文|记者|記者|撰文|by)\s*[:：]?\s*", re.I)
 # Where an editor's credit starts in an author line: `\s*(?:责编|…)\s*[:：]` started only where a run of white space
 # starts (the same splits), not from every character of a long run, each rescanning the rest of it.
@@ -884,7 +884,7 @@ def _drop_address_authors(tree: lxml.html.HtmlElement) -> None:
     real pages: its Facebook page), which names no one, and trafilatura makes words of it ("Example Org; People")."""
     for element in list(tree.iter("meta")):
         keys = " ".join(element.get(a) or "" for a in ("property", "name", "itemprop")).lower()
-        if ("author" in keys or "creator" in keys) and _ADDRESS.match((element.get("content") or "").strip()):
+        if ("author" in keys or "creator" in keys) and (element.get("content") or "").strip().lower().startswith(_ADDRESS_STARTS):
             _drop(element)
 
 
@@ -905,7 +905,7 @@ def _metadata(tree: lxml.html.HtmlElement, url: str) -> tuple[str, str, datetime
     author = (meta.author if meta else "") or _meta(tree, "author", "article:author", "dc.creator")
     author = _AUTHOR_PREFIX.sub("", author or "").strip()
     author = _byline_name(_EDITOR_CREDIT.split(author)[0])
-    if _ADDRESS.match(author):
+    if author.lower().startswith(_ADDRESS_STARTS):
         author = ""  # one from JSON-LD or the page's text: see _drop_address_authors
     site = (meta.sitename if meta else "") or _meta(tree, "og:site_name", "application-name")
     day = _parse_date(meta.date) if precise is None and meta and meta.date else None
