@@ -312,10 +312,12 @@ class Recheck:
         if not change.is_edit:
             return UNCHANGED
         version = len(history.versions) + 2  # the post is version 1
-        permalink = revision_url(due.name, version, self._version_folders())
+        earlier = history.versions[-1].permalink if history.versions else ""
+        permalink = revision_url(due.name, version, {} if earlier else self._version_folders(), earlier)
         self._event(due, Event(EDITED, history.last_number + 1, self.now, due.name, url, title, dict(evidence), version,
                                permalink, content=fresh))  # fmt: skip
-        self._version_folders()[revision_folder(permalink)] = due.name
+        if self._folders is not None:  # else read from the record when it is first needed, this event included
+            self._folders[revision_folder(permalink)] = due.name
         evidence["version"] = str(version)
         return EDITED
 

@@ -175,11 +175,14 @@ def _revisions_folder(post_name: str) -> str:
     return f"/revisions/{jekyll_slugify_pretty(stem if dot else post_name) or '_'}"
 
 
-def revision_url(post_name: str, version: int, folders: Mapping[str, str] | None = None) -> str:
-    """The page of version `version` (2, 3, …) of the post in the file `post_name`. `folders` (a version folder →
-    the post whose versions it holds, for the versions recorded so far) keeps two posts whose names slugify alike
-    (`a | b` and `a  b`: 2 of the 5,685 real posts) apart: the folder taken first stays its post's, the other post
-    gets the first of `…-2`, `…-3`, … that no other post has, and every later version goes where its first went."""
+def revision_url(post_name: str, version: int, folders: Mapping[str, str] | None = None, earlier: str = "") -> str:
+    """The page of version `version` (2, 3, …) of the post in the file `post_name`: beside `earlier` (the page of
+    the post's version before, if any), else in a folder of its own. `folders` (a version folder → the post whose
+    versions it holds, for the versions recorded so far) keeps two posts whose names slugify alike (`a | b` and
+    `a  b`: 2 of the 5,685 real posts) apart: the folder taken first stays its post's, the other post gets the
+    first of `…-2`, `…-3`, … that no other post has."""
+    if earlier:
+        return f"{revision_folder(earlier)}/v{version}.html"
     base = _revisions_folder(post_name)
     folder, n = base, 1
     while folders is not None and folders.get(folder, post_name) != post_name:
