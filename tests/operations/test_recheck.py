@@ -138,6 +138,52 @@ def test_posts_whose_names_slugify_alike_keep_their_version_pages_apart(server, 
             assert f"{title}：" in shown, (name, link)
 
 
+def test_a_text_made_by_other_settings_or_code_is_no_edit(server, tmp_path):
+    """The post's text was made under other settings (here remove_selectors, as after a newsmirror or trafilatura
+    upgrade by other code): the page, unchanged, gives another text. That check records no edit and keeps the new
+    text to compare with; a real edit after it is recorded against that text, and the version it records is the
+    next check's base. A post whose making is unknown (a state cache rebuilt) is taken likewise, never compared."""
+    published = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    note = "另据了解，本次听证会的全部发言记录已由市档案馆存档备查。"
+
+    def show(paragraphs: list[str]) -> None:
+        body = article_page("听证会纪要", paragraphs).replace("</article>", f"<p class='note'>{note}</p></article>")
+        server.add("/a.html", body, content_type="text/html; charset=utf-8")
+
+    show(PARAGRAPHS)
+    url = server.add("/feed.xml", feed(server, [("/a.html", "听证会纪要", published)]))
+    settings = {"name": "测试报", "url": url, "fulltext": "always"}
+    extra = "[fetch]\nallow_private = ['127.0.0.1']\n"
+    write_config(tmp_path, [settings], extra=extra)
+    assert run_fetch(load_config(tmp_path)).new_posts == 1
+    (post,) = post_files(tmp_path)
+    assert note in parse_post(post.read_text(encoding="utf-8")).content
+
+    write_config(tmp_path, [{**settings, "remove_selectors": [".note"]}], extra=extra)
+    config = load_config(tmp_path)
+    report = run_recheck(config, everything=True)
+    (outcome,) = report.outcomes
+    assert outcome.status == "unchanged", outcome.evidence
+    assert int(outcome.evidence["changed_chars"]) >= 12  # an edit, had the same settings made both texts
+    assert "other code or settings" in outcome.evidence["reason"] and len(report.warnings) == 1, report.warnings
+    assert not (tmp_path / REVISIONS_DIR).exists()
+
+    show([*PARAGRAPHS[:2], "多名居民代表对方案中的拆迁补偿标准表示支持，认为现行标准总体合理。", *PARAGRAPHS[3:]])
+    (edited,) = run_recheck(config, everything=True).outcomes
+    assert edited.status == "edited" and edited.evidence["version"] == "2", edited.evidence
+    assert int(edited.evidence["changed_chars"]) < 60  # the sentence rewritten, not the note too
+    (version,) = read_histories(tmp_path)[post.name].versions
+    assert "表示支持" in version.content and note not in version.content
+    again = run_recheck(config, everything=True)
+    assert [o.status for o in again.outcomes] == ["unchanged"] and not again.warnings, again.to_dict()
+
+    shutil.rmtree(tmp_path / ".newsmirror")  # the making of the post and of its versions no longer known
+    show([*PARAGRAPHS, "记者稍后从交通局获悉，修改后的方案已提交市人大常委会审议。"])
+    unknown = run_recheck(config, everything=True)
+    assert [o.status for o in unknown.outcomes] == ["unchanged"] and len(unknown.warnings) == 1, unknown.to_dict()
+    assert len(read_histories(tmp_path)[post.name].versions) == 1
+
+
 def test_json_lists_every_outcome_and_a_state_cache_deleted_loses_nothing(mirrored, server):
     root = mirrored
     page(server, "/edited.html", [*PARAGRAPHS, "此后，市政府发言人宣布，听证会的全部记录将在下周公开发布。"])

@@ -8,6 +8,7 @@ import json
 import os
 import sqlite3
 import time
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -68,6 +69,7 @@ class WrittenPost:
     date: datetime
     source: str
     keys: tuple[str, ...]  # every key the article is known by (newsmirror.archive.identity.article_keys)
+    making: str = ""  # which code and settings made its text (ingest/making.py); "" for unknown
 
 
 # pragma: no mutate start (outside the mutation-testing scope: see [tool.mutmut] in pyproject.toml)
@@ -111,6 +113,8 @@ class RecheckMark:
     next_due: datetime | None
     outcome: str  # unchanged | edited | deleted | failed
     checks: int = 0
+    making: str = ""  # the making (ingest/making.py) of the text the next check compares with; "" for unknown
+    baseline: str | None = None  # that text, when it is not the post's newest version (made by other code)
 
 
 @dataclass(slots=True)
@@ -123,13 +127,27 @@ class RevisionCounts:
 
 
 _POST_COLUMNS = "path, mtime_ns, url, title, date, source, error"
+# Columns added after schema 1 shipped: an older cache gains them in place (table, column, type).
+_LATER_COLUMNS = (
+    ("health", "failing_since", "TEXT"),
+    # when the mirror wrote the post (status counts what was fetched per day); unknown (NULL) for posts read back
+    # from disk into a rebuilt cache
+    ("posts", "fetched", "TEXT"),
+    # which code and settings made the post's text (ingest/making.py); unknown (NULL) likewise
+    ("posts", "making", "TEXT"),
+    ("rechecks", "making", "TEXT"),
+    ("rechecks", "baseline", "BLOB"),  # zlib-compressed UTF-8
+)
 _UPDATE_POST = "mtime_ns = excluded.mtime_ns, url = excluded.url, title = excluded.title, date = excluded.date, " \
     "source = excluded.source, error = excluded.error"
-# A post read from disk: a new row, or the row brought up to date, keeping when it was fetched.
-_UPSERT_POST = f"INSERT INTO posts ({_POST_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET {_UPDATE_POST}"
+# A post read from disk: a new row, or the row brought up to date, keeping when it was fetched; a file changed
+# since it was written no longer holds the text its making made.
+_UPSERT_POST = (f"INSERT INTO posts ({_POST_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET "
+                f"{_UPDATE_POST}, making = NULL")  # fmt: skip
 # A post just written: fetched now, unless the row knew an earlier fetch (a post written again in place).
-_RECORD_POST = (f"INSERT INTO posts ({_POST_COLUMNS}, fetched) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) "
-                f"DO UPDATE SET {_UPDATE_POST}, fetched = coalesce(posts.fetched, excluded.fetched)")  # fmt: skip
+_RECORD_POST = (f"INSERT INTO posts ({_POST_COLUMNS}, fetched, making) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                f"ON CONFLICT(path) DO UPDATE SET {_UPDATE_POST}, fetched = coalesce(posts.fetched, excluded.fetched), "
+                "making = excluded.making")  # fmt: skip
 
 
 class SourceDate(NamedTuple):
@@ -146,6 +164,14 @@ class DatedPost(NamedTuple):
     date: str | None
 
 
+def _packed(text: str | None) -> bytes | None:
+    return None if text is None else zlib.compress(text.encode("utf-8", "surrogatepass"))
+
+
+def _unpacked(data: bytes | None) -> str | None:
+    return None if data is None else zlib.decompress(data).decode("utf-8", "surrogatepass")
+
+
 def _iso(value: object) -> str | None:
     moment = as_datetime(value)  # timestamps, bare dates (as Jekyll reads them) and ISO strings
     return moment.astimezone(UTC).isoformat() if moment is not None else None
@@ -160,6 +186,12 @@ def state_files_signature(archive: Archive) -> tuple[tuple[str, int, int], ...]:
     except FileNotFoundError:
         return ()
     return tuple(sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size) for e in entries))
+
+def _add_later_columns(connection: sqlite3.Connection) -> None:
+    for table, column, kind in _LATER_COLUMNS:
+        if column not in {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}:
+            connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
 
 class State:
     """Open with `State.open(archive)`; every method commits its own work."""
@@ -194,13 +226,7 @@ class State:
             if not ok or ok[0] != "ok":
                 raise sqlite3.DatabaseError(f"quick_check: {ok}")
             connection.executescript(_SCHEMA)
-            columns = {row[1] for row in connection.execute("PRAGMA table_info(health)")}
-            if "failing_since" not in columns:  # added after schema 1 shipped; an old cache gains it in place
-                connection.execute("ALTER TABLE health ADD COLUMN failing_since TEXT")
-            if "fetched" not in {row[1] for row in connection.execute("PRAGMA table_info(posts)")}:
-                # when the mirror wrote the post (status counts what was fetched per day); unknown (NULL) for posts
-                # read back from disk into a rebuilt cache
-                connection.execute("ALTER TABLE posts ADD COLUMN fetched TEXT")
+            _add_later_columns(connection)
             version = connection.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if version is None:
                 connection.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
@@ -299,14 +325,15 @@ class State:
 
     def record_posts(self, posts: Iterable[WrittenPost]) -> None:
         """Record written posts in one transaction."""
-        rows: list[tuple[str, int, str | None, str, str, str, None, str]] = []
+        rows: list[tuple[str, int, str | None, str, str, str, None, str, str | None]] = []
         key_rows: list[tuple[str, str]] = []
         fetched = datetime.now(UTC).isoformat()
         for post in posts:
             relative = self.archive.relative(post.path)
             date_text = post.date.astimezone(UTC).isoformat()
             url = canonical_url(post.url) or None
-            rows.append((relative, post.path.stat().st_mtime_ns, url, post.title, date_text, post.source, None, fetched))
+            rows.append((relative, post.path.stat().st_mtime_ns, url, post.title, date_text, post.source, None, fetched,
+                         post.making or None))  # fmt: skip
             key_rows.extend((key, relative) for key in post.keys)
         self.db.execute("BEGIN")
         try:
@@ -381,17 +408,24 @@ class State:
     # -- rechecks and revisions (operations/recheck.py; the record is the files of archive/revisions.py) ---------
 
     def recheck_marks(self) -> dict[str, RecheckMark]:
-        rows = self.db.execute("SELECT post, last_checked, next_due, outcome, checks FROM rechecks")
-        return {r[0]: RecheckMark(r[0], as_datetime(r[1]), as_datetime(r[2]), r[3] or "", r[4] or 0) for r in rows}
+        rows = self.db.execute("SELECT post, last_checked, next_due, outcome, checks, making, baseline FROM rechecks")
+        return {r[0]: RecheckMark(r[0], as_datetime(r[1]), as_datetime(r[2]), r[3] or "", r[4] or 0, r[5] or "",
+                                  _unpacked(r[6])) for r in rows}  # fmt: skip
+
+    def post_makings(self) -> dict[str, str]:
+        """Which code and settings made each post's text, by archive-relative path, where the cache knows it."""
+        return dict(self.db.execute("SELECT path, making FROM posts WHERE making IS NOT NULL"))
 
     def record_rechecks(self, marks: Iterable[RecheckMark]) -> None:
         """Record a run's rechecks in one transaction."""
         rows = [
-            (m.post, _iso(m.last_checked), _iso(m.next_due), m.outcome, m.checks) for m in marks
+            (m.post, _iso(m.last_checked), _iso(m.next_due), m.outcome, m.checks, m.making or None, _packed(m.baseline))
+            for m in marks
         ]
         self.db.execute("BEGIN")
         try:
-            self.db.executemany("INSERT OR REPLACE INTO rechecks VALUES (?, ?, ?, ?, ?)", rows)
+            self.db.executemany("INSERT OR REPLACE INTO rechecks (post, last_checked, next_due, outcome, checks, making, "
+                                "baseline) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)  # fmt: skip
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")

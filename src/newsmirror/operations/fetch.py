@@ -460,7 +460,7 @@ class Run:
         if self._post_files is None:
             self._post_files = ThreadPoolExecutor(max_workers=1, thread_name_prefix="post-files")
         loop = asyncio.get_running_loop()
-        post = await loop.run_in_executor(self._post_files, self.writer.write_rendered, rendered, keys)
+        post = await loop.run_in_executor(self._post_files, self.writer.write_rendered, rendered, keys, source)
         self._unrecorded.setdefault(source.name, []).append(post)
         report.new += 1
         report.posts.append(self.archive.relative(post.path))

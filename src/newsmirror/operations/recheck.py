@@ -6,6 +6,8 @@ takes every article inside the window now. How: the same Fetcher (per-host limit
 conditional GET as `fetch`. What: `deleted` (ingest/deletion.py: HTTP 404/410/451, a redirect to the front page,
 a platform's notice), `edited` (ingest/edits.py: the text extracted again the way the post was made, compared
 with the newest version kept) or `unchanged`; a deleted article whose page comes back is recorded as restored.
+A text made by other code or settings than the text kept (ingest/making.py) is compared with nothing: it becomes
+the text later checks compare with (RecheckMark.baseline, where it differs from the newest version).
 
 "The way the post was made": a source with `fulltext = "always"` gets its article page extracted again; one with
 `fulltext = "never"` gets its feed read again (once a run, never with nor saving the feed's validators, which
@@ -46,9 +48,10 @@ from newsmirror.archive.state import RecheckMark, State, locked_state
 from newsmirror.config import Config, RecheckConfig, SourceConfig
 from newsmirror.files import write_if_changed
 from newsmirror.ingest.deletion import Deletion, deleted_by_status, deleted_page
-from newsmirror.ingest.edits import compare_text
+from newsmirror.ingest.edits import TextChange, compare_text
 from newsmirror.ingest.guard import AddressGuard, source_guard
 from newsmirror.ingest.http import Fetcher, FetchResult
+from newsmirror.ingest.making import text_making
 from newsmirror.models import Entry, FetchError, SourceProblem, Validators
 from newsmirror.site.urls import revision_folder, revision_url
 from newsmirror.urlsafety import http_link
@@ -189,6 +192,9 @@ class Recheck:
         self._feeds: dict[str, asyncio.Task[dict[str, Entry] | None]] = {}
         self._previous = state.recheck_marks()
         self._folders: dict[str, str] | None = None  # version folder → its post (revision_url), read at the first edit
+        self._post_makings: dict[str, str] | None = None  # each post's making (State.post_makings), read when needed
+        self._texts: dict[str, TextKept] = {}  # the text each post checked this run is to be compared with next
+        self.rebaselined = 0  # checks whose text was made by other code or settings than the text kept
 
     def guard(self, source: SourceConfig | None) -> AddressGuard:
         if source is None:  # a source no longer configured: public networks and [fetch] allow_private only
@@ -307,8 +313,12 @@ class Recheck:
             return UNCHANGED
         history = read_history(self.root, due.name)
         latest = history.versions[-1].content if history.versions else original
-        change = compare_text(latest, fresh)
+        kept_making, kept = self._text_kept(due, latest)
+        change = compare_text(kept, fresh)
         evidence["changed_chars"] = str(change.changed_chars)
+        making = text_making(source)
+        if kept_making != making:
+            return self._new_baseline(due, making, latest, fresh, change if kept is latest else None, evidence)
         if not change.is_edit:
             return UNCHANGED
         version = len(history.versions) + 2  # the post is version 1
@@ -318,8 +328,31 @@ class Recheck:
                                permalink, content=fresh))  # fmt: skip
         if self._folders is not None:  # else read from the record when it is first needed, this event included
             self._folders[revision_folder(permalink)] = due.name
+        self._texts[due.name] = TextKept(making)  # the version just recorded
         evidence["version"] = str(version)
         return EDITED
+
+    def _text_kept(self, due: DuePost, latest: str) -> tuple[str, str]:
+        """(its making, "" where not known; the text the fresh one is compared with): the text the post's last
+        check took as its baseline, else its newest version (`latest`)."""
+        mark = self._previous.get(due.name)
+        if mark is not None and mark.making:
+            return mark.making, latest if mark.baseline is None else mark.baseline
+        if self._post_makings is None:
+            self._post_makings = self.state.post_makings()
+        return self._post_makings.get(due.relative, ""), latest
+
+    def _new_baseline(
+        self, due: DuePost, making: str, latest: str, fresh: str, change: TextChange | None, evidence: dict[str, str]
+    ) -> str:
+        """The text kept was made by other code or settings (a newer newsmirror, trafilatura or nh3; another
+        content_selector, …), or by a making not known: a difference tells nothing. The fresh text is what later
+        checks compare with; kept in the state only where it differs from the newest version."""
+        change = change or compare_text(latest, fresh)
+        self._texts[due.name] = TextKept(making, fresh if change.is_edit else None)
+        self.rebaselined += 1
+        evidence["reason"] = "text made by other code or settings than the text kept: not compared, kept to compare with"
+        return UNCHANGED
 
     def _remember(self, url: str, result: FetchResult, body_hash: str | None, source: SourceConfig | None) -> None:
         """The page's validators and hash, for a conditional GET and a cheap "same bytes" next time; after the
@@ -394,13 +427,28 @@ class Recheck:
 
     def _mark(self, due: DuePost, outcome: str) -> None:
         previous = self._previous.get(due.name)
-        self.marks.append(RecheckMark(due.name, self.now, next_checkpoint(due.published, self.now, self.config.recheck),
-                                      outcome, (previous.checks if previous else 0) + 1))  # fmt: skip
+        kept = self._texts.get(due.name)
+        if kept is None:  # not compared this time: as it was
+            kept = TextKept(previous.making, previous.baseline) if previous else TextKept("")
+        upcoming = next_checkpoint(due.published, self.now, self.config.recheck)
+        if upcoming is None:  # checked for the last time: no text kept in the state for it (its making unknown)
+            kept = TextKept("")
+        self.marks.append(RecheckMark(due.name, self.now, upcoming, outcome, (previous.checks if previous else 0) + 1,
+                                      kept.making, kept.content))  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
 class NotCompared:
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class TextKept:
+    """The text a post's next check compares with, and its making (ingest/making.py): `content` None for the
+    post's newest version."""
+
+    making: str
+    content: str | None = None
 
 
 # -- the data file the Jekyll templates read ------------------------------------------------------------------------
@@ -499,5 +547,10 @@ async def _check_all(
                 if on_checked is not None:
                     on_checked(done, len(chosen))
             state.record_rechecks(run.marks)
+            if run.rebaselined:
+                report.warnings.append(
+                    f"{run.rebaselined} article(s) made again by other code or settings than their text kept (a newer "
+                    "newsmirror or extractor, other source settings): not compared this time, compared from the next check on"
+                )
     finally:
         await asyncio.to_thread(workers.close)

@@ -23,6 +23,7 @@ from newsmirror.config import Config, SourceConfig
 from newsmirror.ingest.articles import build_article
 from newsmirror.ingest.guard import AddressGuard
 from newsmirror.ingest.http import Fetcher
+from newsmirror.ingest.making import text_making
 from newsmirror.ingest.sanitize import sanitize_html
 from newsmirror.ingest.spill import entry_content
 from newsmirror.models import Article, Entry
@@ -116,13 +117,13 @@ class PostWriter:
         state takes once the caller records it. `now` dates an entry that has no date."""
         article = build_article(entry, source, content, now)
         path = self.state.archive.write_post(article, self.config.site.post_folders)
-        return WrittenPost(path, article.link, article.title, article.date, article.source, tuple(keys))
+        return WrittenPost(path, article.link, article.title, article.date, article.source, tuple(keys), text_making(source))
 
-    def write_rendered(self, rendered: RenderedPost, keys: Sequence[str]) -> WrittenPost:
-        """A rendered post as a new post file (never replacing another); the record the state takes."""
+    def write_rendered(self, rendered: RenderedPost, keys: Sequence[str], source: SourceConfig) -> WrittenPost:
+        """A rendered post of `source` as a new post file (never replacing another); the record the state takes."""
         article = rendered.article
         path = self.state.archive.write_post(article, self.config.site.post_folders, rendered.data)
-        return WrittenPost(path, article.link, article.title, article.date, article.source, tuple(keys))
+        return WrittenPost(path, article.link, article.title, article.date, article.source, tuple(keys), text_making(source))
 
 
 def write_lists(config: Config, state: State) -> list[str]:

@@ -1,0 +1,54 @@
+"""Which code and settings made an article's text: what `recheck` must know before it calls a difference an edit.
+
+`recheck` makes an article's text again and compares it with the text kept. Made by other code (a newer
+newsmirror, trafilatura or nh3) or under other settings (a source's `content_selector`, `convert`, …), the same
+page gives another text, and the difference is no edit. `text_making` names the making: a digest of the ingest
+stage's own source files, the versions of the libraries that shape the text, and the source's settings that do.
+Any change to them counts, even one that leaves every text as it was: the cost of a false alarm here is one
+check whose text is taken as the new baseline instead of compared (operations/recheck.py), the cost of a miss an
+edit recorded that never happened.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from newsmirror.config import SourceConfig
+
+# The distributions whose versions shape a text: extraction (trafilatura and what it runs), parsing, sanitizing,
+# decoding, script conversion.
+LIBRARIES = ("trafilatura", "justext", "lxml", "lxml_html_clean", "readability-lxml", "nh3", "feedparser",
+             "charset-normalizer", "opencc")  # fmt: skip
+_PACKAGE = Path(__file__).resolve().parent.parent  # newsmirror/
+_CODE = ("ingest", "urlsafety.py", "models.py")  # the ingest stage, and the URL rules and records it uses
+
+
+@lru_cache(maxsize=1)
+def code_making() -> str:
+    """A digest of the text-making code and library versions of this installation (once a process)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    digest = hashlib.blake2b(digest_size=12)
+    for part in _CODE:
+        path = _PACKAGE / part
+        for file in sorted(path.glob("*.py")) if path.is_dir() else [path]:
+            digest.update(file.relative_to(_PACKAGE).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
+    for name in LIBRARIES:
+        try:
+            found = version(name)
+        except PackageNotFoundError:
+            found = "-"
+        digest.update(f"{name}={found}\0".encode())
+    return digest.hexdigest()
+
+
+def text_making(source: SourceConfig | None) -> str:
+    """The making of the texts of `source`'s posts as this installation makes them now."""
+    if source is None:
+        return code_making()
+    settings = [source.fulltext, source.content_selector, source.remove_selectors, source.convert]
+    digest = hashlib.blake2b(json.dumps(settings, ensure_ascii=False).encode(), digest_size=6).hexdigest()
+    return f"{code_making()}-{digest}"

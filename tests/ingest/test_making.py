@@ -1,0 +1,49 @@
+"""The making of a text (ingest/making.py): whatever changes how a text is made changes it, and nothing else."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import shutil
+from pathlib import Path
+
+from newsmirror.config import SourceConfig
+from newsmirror.ingest import making
+
+
+def _making_of(package: Path, monkeypatch) -> str:
+    monkeypatch.setattr(making, "_PACKAGE", package)
+    return making.code_making.__wrapped__()
+
+
+def test_the_ingest_code_and_library_versions_make_the_making(tmp_path, monkeypatch):
+    package = tmp_path / "newsmirror"
+    shutil.copytree(Path(making.__file__).parent.parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    first = _making_of(package, monkeypatch)
+    assert _making_of(package, monkeypatch) == first
+    assert first == making.code_making()  # the copy is this installation's code
+
+    (package / "site" / "build.py").write_text("# the site builder makes no article text\n", encoding="utf-8")
+    assert _making_of(package, monkeypatch) == first
+    fulltext = package / "ingest" / "fulltext.py"
+    fulltext.write_text(fulltext.read_text(encoding="utf-8") + "\n# a rule more\n", encoding="utf-8")
+    changed_code = _making_of(package, monkeypatch)
+    assert changed_code != first
+
+    real_version = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "9.9" if name == "trafilatura" else real_version(name))
+    assert _making_of(package, monkeypatch) not in (first, changed_code)
+
+
+def test_a_sources_text_settings_make_its_making_and_its_other_settings_do_not():
+    source = SourceConfig(name="大纪元", url="https://feed.example/rss", fulltext="auto")
+    same = making.text_making(source)
+    assert making.text_making(SourceConfig(name="大纪元", url="https://feed.example/rss", fulltext="auto", tags=["x"],
+                                           max_items=5, author="某")) == same  # fmt: skip
+    others = [
+        SourceConfig(name="大纪元", url="https://feed.example/rss", fulltext="always"),
+        SourceConfig(name="大纪元", url="https://feed.example/rss", fulltext="auto", content_selector="article"),
+        SourceConfig(name="大纪元", url="https://feed.example/rss", fulltext="auto", remove_selectors=[".ad"]),
+        SourceConfig(name="大纪元", url="https://feed.example/rss", fulltext="auto", convert="t2s"),
+    ]
+    assert len({making.text_making(s) for s in others} | {same}) == 5
+    assert all(m.startswith(making.code_making()) for m in [same, *(making.text_making(s) for s in others)])
