@@ -100,6 +100,27 @@ def test_a_new_record_renders_its_post_page_again(archive, tmp_path):
     assert "学者谈听证会" in (root / "_site" / "deleted.html").read_text(encoding="utf-8")
 
 
+def test_two_posts_naming_one_version_page_are_told_and_the_first_keeps_it(archive, tmp_path):
+    """An archive whose record names one version page for two posts (recorded before 4f97f64 kept slug-alike
+    posts' folders apart, or edited by hand): the page shows the post that named it first, and the build says so."""
+    root = tmp_path / "copy"
+    shutil.copytree(archive, root, ignore=shutil.ignore_patterns("_site"))
+    from newsmirror.archive.revisions import EDITED, Event, append_event, read_histories
+
+    histories = read_histories(root)
+    (edited,) = [n for n in histories if "地铁延线" in n]
+    (other,) = [n for n in histories if "学者谈" in n]
+    taken = histories[edited].versions[0]
+    later = histories[other]
+    append_event(root, Event(EDITED, later.last_number + 1, taken.date + timedelta(days=1), other, later.events[0].url,
+                             "学者谈听证会", {}, 2, taken.permalink, content="<p>学者谈听证会的另一版本。</p>"))  # fmt: skip
+    report = build_site(load_config(root), with_search=False)
+    assert report.errors == [f"{taken.permalink}: the version page of {edited}; the version of {other} recorded at "
+                             "the same address has no page of its own"], report.errors  # fmt: skip
+    shown = (root / "_site" / taken.permalink.lstrip("/")).read_text(encoding="utf-8")
+    assert "表示支持" in shown and "另一版本" not in shown
+
+
 @pytest.mark.jekyll
 @pytest.mark.skipif(shutil.which("jekyll") is None, reason="jekyll is not installed")
 def test_jekyll_shows_the_same_from_the_data_newsmirror_writes(archive, tmp_path):

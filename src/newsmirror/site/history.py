@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,11 +32,36 @@ class Histories:
     by_post: dict[str, History]  # by post file name
     records: Records
     problems: list[str]
+    # version page address → the post whose page it shows, where the events of two posts name it (see shared_pages)
+    owners: dict[str, str] = field(default_factory=dict)
 
 
 def load_histories(root: Path) -> Histories:
     problems: list[str] = []
-    return Histories(read_histories(root, problems), scan_records(root), problems)
+    by_post = read_histories(root, problems)
+    owners = shared_pages(by_post, problems)
+    return Histories(by_post, scan_records(root), problems, owners)
+
+
+def shared_pages(by_post: dict[str, History], problems: list[str]) -> dict[str, str]:
+    """Version pages that the events of two posts name (recorded before recheck kept slug-alike posts' version
+    folders apart, or written by hand): each shows the post whose event named it first, and a problem line says
+    which post's version has no page of its own."""
+    claims: dict[str, list[tuple[datetime, str]]] = {}
+    for name, history in by_post.items():
+        for event in history.versions:
+            if event.permalink:
+                claims.setdefault(event.permalink, []).append((event.date, name))
+    owners: dict[str, str] = {}
+    for permalink, claimed in sorted(claims.items()):
+        posts = sorted(set(claimed))
+        if len({name for _, name in posts}) < 2:
+            continue
+        owners[permalink] = posts[0][1]
+        others = ", ".join(sorted({name for _, name in posts[1:]} - {posts[0][1]}))
+        problems.append(f"{permalink}: the version page of {posts[0][1]}; the version of {others} recorded at the "
+                        "same address has no page of its own")  # fmt: skip
+    return owners
 
 
 def post_name(record: PostRecord) -> str:
@@ -89,17 +114,23 @@ def write_history_pages(renderer: Renderer, placement: Placement, histories: His
         record = by_name.get(name)
         if record is None or not history.versions:
             continue
-        _version_pages(renderer, record, history, placement.entries[record.rel].href, outputs, base)
+        _version_pages(renderer, record, history, placement.entries[record.rel].href, outputs, base, histories.owners)
     _deleted_feed(renderer, placement, histories, outputs)
 
 
-def _version_pages(renderer: Renderer, record: PostRecord, history: History, post_href: str, outputs: Outputs, base: str) -> None:
+def _version_pages(
+    renderer: Renderer, record: PostRecord, history: History, post_href: str, outputs: Outputs, base: str,
+    owners: dict[str, str],
+) -> None:
     inputs = [(e.path, histories_stamp(e.path, renderer.root)) for e in history.versions]
     versions = post_history(history, base)
     assert versions is not None
     previous: str | None = None
     for event in history.versions:
         out = output_path(event.permalink)
+        if owners.get(event.permalink, history.post) != history.post:
+            previous = event.content  # the page shows another post's version (shared_pages)
+            continue
         if not outputs.needs(out, signature(record.digest, post_href, inputs, event.path)):
             previous = event.content
             continue
