@@ -246,7 +246,8 @@ def _start_index(
     from newsmirror.site import search
 
     note("search", 0, max(1, len(plan.dirty)))
-    url_to_out = {r.url: output_path(r.url) for r in placement.ordered}
+    staged = {url for bundle in plan.dirty for url in plan.state["bundles"].get(bundle, ())}  # usually 100 posts
+    url_to_out = {r.url: r.shown.out if r.shown else output_path(r.url) for r in placement.ordered if r.url in staged}
     return search.BackgroundIndex(site_dir, plan, url_to_out, processes, lambda done, total: note("search", done, total))
 
 

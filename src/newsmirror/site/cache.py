@@ -64,13 +64,16 @@ def record_row(record: PostRecord) -> tuple:
         record.rel, record.mtime_ns, record.size, record.digest, record.title, record.timestamp, record.author,
         record.link, record.source, record.tags, record.comments, record.base_url, record.url, record.month,
         record.excerpt, record.picture, record.japanese,
-        None if shown is None else (shown.url, shown.base, shown.href, shown.date_iso, shown.date_str),
+        None if shown is None else (shown.url, shown.base, shown.href, shown.date_iso, shown.date_str, shown.out, shown.key),
     )  # fmt: skip
+
+
+_SHOWN_FIELDS = len(Shown.__dataclass_fields__)
 
 
 def row_record(row: tuple) -> PostRecord:
     record = PostRecord(*row[:-1])
-    if row[-1] is not None:
+    if row[-1] is not None and len(row[-1]) == _SHOWN_FIELDS:  # an earlier layout's: made again (placement)
         record.shown = Shown(*row[-1])
     return record
 

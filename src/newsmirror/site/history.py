@@ -109,7 +109,7 @@ def history_signature(history: History | None) -> str:
 def write_history_pages(renderer: Renderer, placement: Placement, histories: Histories, outputs: Outputs) -> None:
     """Every later version's page and the deleted articles' feed, each when its inputs changed."""
     base = renderer.context["site"]["baseurl"]
-    by_name = {post_name(r): r for r in placement.ordered}
+    by_name = placement.by_name
     for name, history in histories.by_post.items():
         record = by_name.get(name)
         if record is None or not history.versions:
@@ -163,7 +163,7 @@ def _original(root: Path, record: PostRecord) -> str:
 
 def deleted_entries(placement: Placement, histories: Histories, base: str) -> list[dict]:
     """The deleted articles, newest deletion first, as deleted.html and the feed show them."""
-    by_name = {post_name(r): r for r in placement.ordered}
+    by_name = placement.by_name
     entries = []
     for name, history in histories.by_post.items():
         deletion, record = history.deletion, by_name.get(name)

@@ -30,8 +30,8 @@ def post_jobs(
             prev = posts[i - 1] if i > 0 else None
             nxt = posts[i + 1] if i + 1 < len(posts) else None
             entry = entries[record.rel]
-            out = output_path(record.url)
-            history = histories.get(post_name(record))
+            out = record.shown.out if record.shown else output_path(record.url)  # shown: made by place_posts
+            history = histories.get(post_name(record)) if histories else None
             inputs = "\x01".join(
                 (
                     record.digest, entry.key, entries[prev.rel].key if prev else "",

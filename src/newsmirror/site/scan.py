@@ -35,6 +35,8 @@ class Shown:
     href: str  # the URL as a link, with the baseurl
     date_iso: str  # 2024-05-01T12:00:00Z
     date_str: str  # the day: 2024-05-01
+    out: str = ""  # its page's file under _site/ (urls.output_path of the URL)
+    key: str = ""  # what the pages listing it depend on (placement.Entry.key)
 
 
 @dataclass(slots=True)
