@@ -24,6 +24,7 @@ from newsmirror.site.cache import (
     load_quick_cache,
     record_row,
     row_record,
+    save_build_cache,
 )
 from newsmirror.site.scan import PostRecord, Shown
 
@@ -91,6 +92,20 @@ def test_the_cache_holds_builtins_only(archive):
         data = marshal.loads((archive / "_site" / name).read_bytes())
         assert data["version"] == CACHE_VERSION and marshal.loads(marshal.dumps(data)) == data
     assert load_build_cache(archive / "_site").records  # and the build reads it
+
+
+def test_a_field_that_is_a_subclass_of_str_is_stored_as_str(tmp_path):
+    """marshal refuses subclasses of builtins (lxml's text results are str subclasses): such a field, should one
+    reach a record, is stored as the builtin instead of failing every build at its end."""
+
+    class Text(str):
+        pass
+
+    record = PostRecord("_posts/x.md", 1, 2, "d", Text("标题"), 1.5, "a", "https://x/", "s", [Text("t")], True, "/x.html")
+    save_build_cache(tmp_path, BuildCache(records={"_posts/x.md": record}, search={"sigs": {Text("/x.html"): "s"}}))
+    loaded = load_build_cache(tmp_path)
+    assert loaded.records["_posts/x.md"] == record and type(loaded.records["_posts/x.md"].title) is str
+    assert loaded.search == {"sigs": {"/x.html": "s"}}
 
 
 def test_a_record_survives_its_row():

@@ -152,4 +152,23 @@ def save_quick_cache(site_dir: Path, quick: QuickCache) -> None:
 
 
 def _write(path: Path, data: dict[str, Any]) -> None:
-    atomic_write_bytes(path, marshal.dumps(data))
+    try:
+        packed = marshal.dumps(data)
+    except ValueError:  # "unmarshallable object": a subclass of a builtin (lxml's text results are str subclasses)
+        packed = marshal.dumps(_builtins(data))
+    atomic_write_bytes(path, packed)
+
+
+def _builtins(value: Any) -> Any:
+    """`value` with every subclass of str, bytes, int or float made the builtin itself, through dicts, lists and
+    tuples: what a field read by a library may be, and marshal refuses. The slow way, taken only when needed."""
+    if isinstance(value, dict):
+        return {_builtins(k): _builtins(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_builtins(v) for v in value)
+    if isinstance(value, list):
+        return [_builtins(v) for v in value]
+    for kind in (bool, str, bytes, int, float):
+        if isinstance(value, kind) and type(value) is not kind:
+            return kind(value)
+    return value
