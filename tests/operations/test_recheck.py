@@ -5,6 +5,7 @@ edit, the schedule and the budget, a killed run, and a state cache deleted."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -182,6 +183,18 @@ def test_a_text_made_by_other_settings_or_code_is_no_edit(server, tmp_path):
     unknown = run_recheck(config, everything=True)
     assert [o.status for o in unknown.outcomes] == ["unchanged"] and len(unknown.warnings) == 1, unknown.to_dict()
     assert len(read_histories(tmp_path)[post.name].versions) == 1
+
+
+def test_a_fresh_checkout_keeps_how_the_posts_texts_were_made(mirrored, server):
+    """The scheduled workflow checks the repository out afresh each run (every post file a new mtime) and restores
+    the state cache: the posts are read again, and still known as made the way recheck makes them, so an edit is
+    one."""
+    later = time.time() + 3600
+    for post in post_files(mirrored):
+        os.utime(post, (later, later))
+    second_visit(server)
+    outcomes = by_path(run_recheck(load_config(mirrored), everything=True))
+    assert outcomes["edited.html"].status == "edited", outcomes["edited.html"].evidence
 
 
 def test_json_lists_every_outcome_and_a_state_cache_deleted_loses_nothing(mirrored, server):

@@ -140,10 +140,9 @@ _LATER_COLUMNS = (
 )
 _UPDATE_POST = "mtime_ns = excluded.mtime_ns, url = excluded.url, title = excluded.title, date = excluded.date, " \
     "source = excluded.source, error = excluded.error"
-# A post read from disk: a new row, or the row brought up to date, keeping when it was fetched; a file changed
-# since it was written no longer holds the text its making made.
-_UPSERT_POST = (f"INSERT INTO posts ({_POST_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET "
-                f"{_UPDATE_POST}, making = NULL")  # fmt: skip
+# A post read from disk: a new row, or the row brought up to date, keeping when it was fetched and how its text
+# was made (a fresh clone gives every file a new mtime: the scheduled workflow's checkout does, every run).
+_UPSERT_POST = f"INSERT INTO posts ({_POST_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET {_UPDATE_POST}"
 # A post just written: fetched now, unless the row knew an earlier fetch (a post written again in place).
 _RECORD_POST = (f"INSERT INTO posts ({_POST_COLUMNS}, fetched, making) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 f"ON CONFLICT(path) DO UPDATE SET {_UPDATE_POST}, fetched = coalesce(posts.fetched, excluded.fetched), "
