@@ -346,10 +346,14 @@ class Recheck:
         self, due: DuePost, making: str, latest: str, fresh: str, change: TextChange | None, evidence: dict[str, str]
     ) -> str:
         """The text kept was made by other code or settings (a newer newsmirror, trafilatura or nh3; another
-        content_selector, …), or by a making not known: a difference tells nothing. The fresh text is what later
-        checks compare with; kept in the state only where it differs from the newest version."""
+        content_selector, …), or by a making not known: a difference tells nothing. Where the fresh text is the
+        newest version's but for noise, nothing is lost; else it is what later checks compare with, kept in the
+        state, and an edit made since the last check cannot be told from the change of making (counted, warned)."""
         change = change or compare_text(latest, fresh)
-        self._texts[due.name] = TextKept(making, fresh if change.is_edit else None)
+        if not change.is_edit:
+            self._texts[due.name] = TextKept(making)  # the newest version stands
+            return UNCHANGED
+        self._texts[due.name] = TextKept(making, fresh)
         self.rebaselined += 1
         evidence["reason"] = "text made by other code or settings than the text kept: not compared, kept to compare with"
         return UNCHANGED
@@ -549,8 +553,9 @@ async def _check_all(
             state.record_rechecks(run.marks)
             if run.rebaselined:
                 report.warnings.append(
-                    f"{run.rebaselined} article(s) made again by other code or settings than their text kept (a newer "
-                    "newsmirror or extractor, other source settings): not compared this time, compared from the next check on"
+                    f"{run.rebaselined} article(s) whose text, made by other code or settings than the text kept (a "
+                    "newer newsmirror or extractor, other source settings), differs from it: not compared this "
+                    "time, compared from the next check on"
                 )
     finally:
         await asyncio.to_thread(workers.close)
