@@ -180,3 +180,35 @@ def test_the_state_keeps_when_each_post_was_fetched_across_rereads_and_old_cache
     state = State.open(archive)
     assert state.fetch_dates() == [] and state.source_dates() == [SourceDate("源", "2020-01-02T00:00:00+00:00")]
     state.close()
+
+
+def test_how_texts_were_made_survives_rereads_old_caches_and_an_older_newsmirror(tmp_path):
+    """The making of each post's text (kept across a re-read, as a fresh checkout causes), recheck's marks with the
+    text to compare with, a cache from before either (nothing known: ""), a damaged text blob (unknown), and an
+    older newsmirror writing its five-column marks in between (the text kept then belongs to no mark)."""
+    from newsmirror.archive.state import RecheckMark, WrittenPost
+
+    archive = Archive(tmp_path)
+    post = Article(title="听证会", date=MAY_1, author="源", link="https://a.example/1", source="源", content="<p>x</p>")
+    path = archive.write_post(post)
+    state = State.open(archive)
+    state.record_posts([WrittenPost(path, post.link, post.title, post.date, "源", ("k1",), "m1")])
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    state.synced = False
+    assert state.sync_with_disk() == 1 and state.post_makings() == {archive.relative(path): "m1"}
+    marks = [RecheckMark("a.md", MAY_1, MAY_2, "unchanged", 1, "m2", "<p>新的基线</p>"),
+             RecheckMark("b.md", MAY_1, MAY_2, "edited", 2, "m2"), RecheckMark("c.md", MAY_1, None, "unchanged", 3)]
+    state.record_rechecks(marks)
+    assert state.recheck_marks() == {m.post: m for m in marks}
+    state.db.execute("UPDATE recheck_texts SET baseline = x'00ff' WHERE post = 'b.md'")
+    state.db.execute("INSERT OR REPLACE INTO rechecks VALUES ('a.md', '2024-05-02T00:00:00+00:00', NULL, 'unchanged', 2)")
+    read = state.recheck_marks()
+    assert (read["a.md"].checks, read["a.md"].making, read["a.md"].baseline) == (2, "", None)  # written by an older one
+    assert (read["b.md"].making, read["b.md"].baseline) == ("", None)
+    state.close()
+    with sqlite3.connect(archive.state_dir / "state.sqlite") as db:  # a cache from before both
+        db.execute("ALTER TABLE posts DROP COLUMN making")
+        db.execute("DROP TABLE recheck_texts")
+    state = State.open(archive)
+    assert state.post_makings() == {} and {m.making for m in state.recheck_marks().values()} == {""}
+    state.close()

@@ -6,7 +6,7 @@ import importlib.metadata
 import shutil
 from pathlib import Path
 
-from newsmirror.config import SourceConfig
+from newsmirror.config import ListConfig, SourceConfig
 from newsmirror.ingest import making
 
 
@@ -44,6 +44,16 @@ def test_a_sources_text_settings_make_its_making_and_its_other_settings_do_not()
         SourceConfig(name="大纪元", url="https://feed.example/rss", fulltext="auto", content_selector="article"),
         SourceConfig(name="大纪元", url="https://feed.example/rss", fulltext="auto", remove_selectors=[".ad"]),
         SourceConfig(name="大纪元", url="https://feed.example/rss", fulltext="auto", convert="t2s"),
+        SourceConfig(name="大纪元", url="https://feed.example/full-rss", fulltext="auto"),
+        SourceConfig(name="大纪元", url="https://www.example/news", fulltext="auto", list_page=ListConfig(item="li")),
+        SourceConfig(name="大纪元", url="https://www.example/news", fulltext="auto",
+                     list_page=ListConfig(item="li", summary="p")),
     ]
-    assert len({making.text_making(s) for s in others} | {same}) == 5
+    assert len({making.text_making(s) for s in others} | {same}) == 8
+    # A page extracted (`add`) is made as by a source that always extracts; a feed's own text owes nothing to the
+    # selectors that cut pages.
+    assert making.text_making(source, from_page=True) == making.text_making(others[0])
+    never = SourceConfig(name="大纪元", url="https://feed.example/rss", fulltext="never")
+    assert making.text_making(SourceConfig(name="大纪元", url="https://feed.example/rss", fulltext="never",
+                                           content_selector="article")) == making.text_making(never)  # fmt: skip
     assert all(m.startswith(making.code_making()) for m in [same, *(making.text_making(s) for s in others)])

@@ -104,7 +104,8 @@ def test_a_field_that_is_a_subclass_of_str_is_stored_as_str(tmp_path):
     record = PostRecord("_posts/x.md", 1, 2, "d", Text("标题"), 1.5, "a", "https://x/", "s", [Text("t")], True, "/x.html")
     save_build_cache(tmp_path, BuildCache(records={"_posts/x.md": record}, search={"sigs": {Text("/x.html"): "s"}}))
     loaded = load_build_cache(tmp_path)
-    assert loaded.records["_posts/x.md"] == record and type(loaded.records["_posts/x.md"].title) is str
+    stored = loaded.records["_posts/x.md"]
+    assert stored == record and type(stored.title) is str and type(stored.comments) is bool
     assert loaded.search == {"sigs": {"/x.html": "s"}}
 
 

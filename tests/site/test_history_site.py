@@ -120,6 +120,13 @@ def test_two_posts_naming_one_version_page_are_told_and_the_first_keeps_it(archi
     shown = (root / "_site" / taken.permalink.lstrip("/")).read_text(encoding="utf-8")
     assert "表示支持" in shown and "另一版本" not in shown
 
+    # The first post gone from the archive: its events show nowhere, and the page is the other post's.
+    (post,) = [p for p in (root / "_posts").rglob(edited)]
+    post.unlink()
+    again = build_site(load_config(root), with_search=False)
+    assert not [e for e in again.errors if "version page" in e], again.errors
+    assert "另一版本" in (root / "_site" / taken.permalink.lstrip("/")).read_text(encoding="utf-8")
+
 
 @pytest.mark.jekyll
 @pytest.mark.skipif(shutil.which("jekyll") is None, reason="jekyll is not installed")

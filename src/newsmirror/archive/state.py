@@ -47,6 +47,10 @@ CREATE TABLE IF NOT EXISTS images (url TEXT PRIMARY KEY, path TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS rechecks (
     post TEXT PRIMARY KEY, last_checked TEXT, next_due TEXT, outcome TEXT, checks INTEGER DEFAULT 0
 );
+-- The text a post's next recheck compares with (RecheckMark.making, .baseline), apart from `rechecks` so that an
+-- older newsmirror, which writes that table's five columns by position, still can; `checks` says which mark it
+-- goes with (an older version's later marks leave it behind).
+CREATE TABLE IF NOT EXISTS recheck_texts (post TEXT PRIMARY KEY, checks INTEGER, making TEXT, baseline BLOB);
 CREATE TABLE IF NOT EXISTS revisions (path TEXT PRIMARY KEY, mtime_ns INTEGER, post TEXT, kind TEXT, date TEXT);
 CREATE TABLE IF NOT EXISTS rsshub (route TEXT PRIMARY KEY, instance TEXT NOT NULL, answered_at TEXT);
 CREATE TABLE IF NOT EXISTS pages (
@@ -135,8 +139,6 @@ _LATER_COLUMNS = (
     ("posts", "fetched", "TEXT"),
     # which code and settings made the post's text (ingest/making.py); unknown (NULL) likewise
     ("posts", "making", "TEXT"),
-    ("rechecks", "making", "TEXT"),
-    ("rechecks", "baseline", "BLOB"),  # zlib-compressed UTF-8
 )
 _UPDATE_POST = "mtime_ns = excluded.mtime_ns, url = excluded.url, title = excluded.title, date = excluded.date, " \
     "source = excluded.source, error = excluded.error"
@@ -168,7 +170,11 @@ def _packed(text: str | None) -> bytes | None:
 
 
 def _unpacked(data: bytes | None) -> str | None:
-    return None if data is None else zlib.decompress(data).decode("utf-8", "surrogatepass")
+    """The text of a blob of _packed; None also for one that cannot be read (the cache damaged)."""
+    try:
+        return None if data is None else zlib.decompress(data).decode("utf-8", "surrogatepass")
+    except (zlib.error, UnicodeDecodeError, TypeError):
+        return None
 
 
 def _iso(value: object) -> str | None:
@@ -407,9 +413,18 @@ class State:
     # -- rechecks and revisions (operations/recheck.py; the record is the files of archive/revisions.py) ---------
 
     def recheck_marks(self) -> dict[str, RecheckMark]:
-        rows = self.db.execute("SELECT post, last_checked, next_due, outcome, checks, making, baseline FROM rechecks")
-        return {r[0]: RecheckMark(r[0], as_datetime(r[1]), as_datetime(r[2]), r[3] or "", r[4] or 0, r[5] or "",
-                                  _unpacked(r[6])) for r in rows}  # fmt: skip
+        rows = self.db.execute(
+            "SELECT r.post, r.last_checked, r.next_due, r.outcome, r.checks, t.making, t.baseline FROM rechecks r "
+            "LEFT JOIN recheck_texts t ON t.post = r.post AND t.checks IS r.checks"
+        )
+        marks = {}
+        for post, last, due, outcome, checks, making, baseline in rows:
+            text = _unpacked(baseline)
+            if baseline is not None and text is None:  # a blob that cannot be read: what it was made by is moot
+                making = None
+            marks[post] = RecheckMark(post, as_datetime(last), as_datetime(due), outcome or "", checks or 0, making or "",
+                                      text)  # fmt: skip
+        return marks
 
     def post_makings(self) -> dict[str, str]:
         """Which code and settings made each post's text, by archive-relative path, where the cache knows it."""
@@ -417,14 +432,14 @@ class State:
 
     def record_rechecks(self, marks: Iterable[RecheckMark]) -> None:
         """Record a run's rechecks in one transaction."""
-        rows = [
-            (m.post, _iso(m.last_checked), _iso(m.next_due), m.outcome, m.checks, m.making or None, _packed(m.baseline))
-            for m in marks
-        ]
+        marks = list(marks)
+        rows = [(m.post, _iso(m.last_checked), _iso(m.next_due), m.outcome, m.checks) for m in marks]
+        texts = [(m.post, m.checks, m.making, _packed(m.baseline)) for m in marks if m.making]
         self.db.execute("BEGIN")
         try:
-            self.db.executemany("INSERT OR REPLACE INTO rechecks (post, last_checked, next_due, outcome, checks, making, "
-                                "baseline) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)  # fmt: skip
+            self.db.executemany("INSERT OR REPLACE INTO rechecks VALUES (?, ?, ?, ?, ?)", rows)
+            self.db.executemany("DELETE FROM recheck_texts WHERE post = ?", [(m.post,) for m in marks if not m.making])
+            self.db.executemany("INSERT OR REPLACE INTO recheck_texts VALUES (?, ?, ?, ?)", texts)
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")

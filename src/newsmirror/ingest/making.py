@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,7 +24,8 @@ from newsmirror.config import SourceConfig
 LIBRARIES = ("trafilatura", "justext", "lxml", "lxml_html_clean", "readability-lxml", "nh3", "feedparser",
              "charset-normalizer", "opencc")  # fmt: skip
 _PACKAGE = Path(__file__).resolve().parent.parent  # newsmirror/
-_CODE = ("ingest", "urlsafety.py", "models.py")  # the ingest stage, and the URL rules and records it uses
+# The ingest stage, the URL rules and records it uses, and the post format a text is written in and read back from.
+_CODE = ("ingest", "urlsafety.py", "models.py", "archive/postformat.py")
 
 
 @lru_cache(maxsize=1)
@@ -45,10 +47,16 @@ def code_making() -> str:
     return digest.hexdigest()
 
 
-def text_making(source: SourceConfig | None) -> str:
-    """The making of the texts of `source`'s posts as this installation makes them now."""
+def text_making(source: SourceConfig | None, from_page: bool = False) -> str:
+    """The making of the texts of `source`'s posts as this installation makes them now; `from_page`: of a text
+    extracted from the article's page whatever the source's `fulltext` says (`newsmirror add`)."""
     if source is None:
         return code_making()
-    settings = [source.fulltext, source.content_selector, source.remove_selectors, source.convert]
+    fulltext = "always" if from_page else source.fulltext
+    # Where the text comes from (the address, a list page's selectors), how a page is cut (not for a source whose
+    # texts are its feed's alone), and the script conversion.
+    settings: list[object] = [fulltext, source.url, asdict(source.list_page) if source.list_page else None, source.convert]
+    if fulltext != "never":
+        settings += [source.content_selector, source.remove_selectors]
     digest = hashlib.blake2b(json.dumps(settings, ensure_ascii=False).encode(), digest_size=6).hexdigest()
     return f"{code_making()}-{digest}"

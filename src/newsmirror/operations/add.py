@@ -124,7 +124,7 @@ class _Adder:
             source=source.name, title=page.title, link=final_url, guid="", author=page.author, published=page.date,
             content=safe.html,
         )
-        post = self.writer.write(entry, source, safe.html, keys, self.now)
+        post = self.writer.write(entry, source, safe.html, keys, self.now, from_page=True)
         self.state.record_posts([post])
         self.known.update(keys)
         return AddOutcome(url, "added", path=self.state.archive.relative(post.path), warnings=safe.warnings)

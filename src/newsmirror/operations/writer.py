@@ -112,12 +112,16 @@ class PostWriter:
             self._images = ImageMirror.for_site(self.config, self.fetcher, self.state)
         return self._images
 
-    def write(self, entry: Entry, source: SourceConfig, content: str, keys: Sequence[str], now: datetime) -> WrittenPost:
-        """The entry as a new post file (never replacing another), with `content` as its safe HTML; the record the
-        state takes once the caller records it. `now` dates an entry that has no date."""
+    def write(
+        self, entry: Entry, source: SourceConfig, content: str, keys: Sequence[str], now: datetime, from_page: bool = False
+    ) -> WrittenPost:
+        """The entry as a new post file (never replacing another), with `content` as its safe HTML (`from_page`:
+        extracted from the article's page); the record the state takes once the caller records it. `now` dates an
+        entry that has no date."""
         article = build_article(entry, source, content, now)
         path = self.state.archive.write_post(article, self.config.site.post_folders)
-        return WrittenPost(path, article.link, article.title, article.date, article.source, tuple(keys), text_making(source))
+        making = text_making(source, from_page)
+        return WrittenPost(path, article.link, article.title, article.date, article.source, tuple(keys), making)
 
     def write_rendered(self, rendered: RenderedPost, keys: Sequence[str], source: SourceConfig) -> WrittenPost:
         """A rendered post of `source` as a new post file (never replacing another); the record the state takes."""

@@ -151,7 +151,7 @@ def _build(config: Config, note: BuildProgress, jobs: int | None, full: bool, wi
             placement = place_posts(posts.records, context["site"]["baseurl"])
             report.collisions, report.posts = placement.collisions, len(placement.ordered)
         outputs = Outputs(site_dir, previous_outputs)
-        histories = load_histories(config.root)
+        histories = load_histories(config.root, placement.by_name)
         report.errors.extend(histories.problems)
         with _phase(report, "posts"):
             _post_pages(workers, placement, outputs, posts, note, report, histories)

@@ -168,7 +168,10 @@ def _builtins(value: Any) -> Any:
         return tuple(_builtins(v) for v in value)
     if isinstance(value, list):
         return [_builtins(v) for v in value]
-    for kind in (bool, str, bytes, int, float):
-        if isinstance(value, kind) and type(value) is not kind:
+    for kind in _SUBCLASSED:
+        if isinstance(value, kind) and type(value) not in (kind, bool):
             return kind(value)
     return value
+
+
+_SUBCLASSED: tuple[type, ...] = (str, bytes, int, float)  # bool, an int subclass marshal takes, stays bool

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,17 +37,18 @@ class Histories:
     owners: dict[str, str] = field(default_factory=dict)
 
 
-def load_histories(root: Path) -> Histories:
+def load_histories(root: Path, posts: Container[str]) -> Histories:
+    """The record, for the site of `posts` (post file names: the others' events show nowhere)."""
     problems: list[str] = []
     by_post = read_histories(root, problems)
-    owners = shared_pages(by_post, problems)
+    owners = shared_pages({name: history for name, history in by_post.items() if name in posts}, problems)
     return Histories(by_post, scan_records(root), problems, owners)
 
 
 def shared_pages(by_post: dict[str, History], problems: list[str]) -> dict[str, str]:
     """Version pages that the events of two posts name (recorded before recheck kept slug-alike posts' version
     folders apart, or written by hand): each shows the post whose event named it first, and a problem line says
-    which post's version has no page of its own."""
+    which post's version has no page of its own. `by_post`: the histories of the posts the site shows."""
     claims: dict[str, list[tuple[datetime, str]]] = {}
     for name, history in by_post.items():
         for event in history.versions:
