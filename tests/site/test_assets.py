@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from newsmirror.archive.layout import IMAGES_DIR
 from newsmirror.config import load_config
+from newsmirror.ingest.media import IMAGES_DIR
 from newsmirror.scaffold import init_archive
 from newsmirror.site.assets import IMAGES, sync_images
 from newsmirror.site.build import build_site

@@ -23,7 +23,6 @@ ARCHIVED_DIR = "archived"
 LISTS_DIR = "lists"
 SOURCES_PAGE = "sources.md"
 STATE_DIR = ".newsmirror"
-IMAGES_DIR = "assets/images"  # mirrored images (ingest/media.py), published at the same path (site/assets.py)
 
 
 class ArchiveError(SourceProblem):

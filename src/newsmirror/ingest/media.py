@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from newsmirror.archive.layout import IMAGES_DIR
 from newsmirror.config import Config, format_size
 from newsmirror.files import atomic_write_bytes
 from newsmirror.ingest.guard import AddressGuard
@@ -28,6 +27,7 @@ from newsmirror.models import FetchError
 if TYPE_CHECKING:
     import PIL.Image
 
+IMAGES_DIR = "assets/images"
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 # Raster types only: an SVG served from the mirror's own origin could run script when opened directly.
 _EXTENSIONS = {"image/jpeg": "jpg", "image/jpg": "jpg", "image/pjpeg": "jpg", "image/png": "png", "image/gif": "gif",

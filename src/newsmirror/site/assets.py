@@ -10,9 +10,7 @@ import os
 import shutil
 from pathlib import Path
 
-from newsmirror.archive.layout import IMAGES_DIR
-
-IMAGES = Path(IMAGES_DIR)  # relative to both roots
+IMAGES = Path("assets") / "images"  # the folder ingest/media.py stores into (IMAGES_DIR), relative to both roots
 
 
 def _files(folder: Path) -> dict[str, int]:
