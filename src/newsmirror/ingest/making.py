@@ -3,10 +3,13 @@
 `recheck` makes an article's text again and compares it with the text kept. Made by other code (a newer
 newsmirror, trafilatura or nh3) or under other settings (a source's `content_selector`, `convert`, …), the same
 page gives another text, and the difference is no edit. `text_making` names the making: a digest of the ingest
-stage's own source files, the versions of the libraries that shape the text, and the source's settings that do.
-Any change to them counts, even one that leaves every text as it was: the cost of a false alarm here is one
-check whose text is taken as the new baseline instead of compared (operations/recheck.py), the cost of a miss an
-edit recorded that never happened.
+stage's own source files, the feature releases (x.y) of the libraries that shape the text, and the source's
+settings that do (the address, list-page selectors, `fulltext`, page-cutting selectors, `convert`).
+
+A change that leaves a post's text as it was costs nothing. One that changes it by an edit's worth makes that
+check take the new text as the baseline instead of comparing (operations/recheck.py): an edit made since the
+post's last check is then not recorded. A change left out costs an edit recorded that never happened. Bug-fix
+releases of the libraries are left out: they come most often and seldom change a text.
 """
 
 from __future__ import annotations
@@ -40,11 +43,16 @@ def code_making() -> str:
             digest.update(file.relative_to(_PACKAGE).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
     for name in LIBRARIES:
         try:
-            found = version(name)
+            found = _feature_release(version(name))
         except PackageNotFoundError:
             found = "-"
         digest.update(f"{name}={found}\0".encode())
     return digest.hexdigest()
+
+
+def _feature_release(number: str) -> str:
+    """"6.1.3" → "6.1" (see the module's docstring)."""
+    return ".".join(number.split(".")[:2])
 
 
 def text_making(source: SourceConfig | None, from_page: bool = False) -> str:
