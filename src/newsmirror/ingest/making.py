@@ -6,10 +6,11 @@ page gives another text, and the difference is no edit. `text_making` names the 
 stage's own source files, the feature releases (x.y) of the libraries that shape the text, and the source's
 settings that do (the address, list-page selectors, `fulltext`, page-cutting selectors, `convert`).
 
-A change that leaves a post's text as it was costs nothing. One that changes it by an edit's worth makes that
-check take the new text as the baseline instead of comparing (operations/recheck.py): an edit made since the
-post's last check is then not recorded. A change left out costs an edit recorded that never happened. Bug-fix
-releases of the libraries are left out: they come most often and seldom change a text.
+After a change, a check whose text differs from the one kept by an edit's worth, whether the change or an edit
+made it so, takes the new text as the baseline instead of comparing (operations/recheck.py): an edit made since
+the post's last check is then not recorded. A change left out costs, where it changes a text, an edit recorded
+that never happened. Bug-fix releases of the libraries are left out: they come most often and seldom change a
+text.
 """
 
 from __future__ import annotations
