@@ -185,6 +185,27 @@ def test_a_text_made_by_other_settings_or_code_is_no_edit(server, tmp_path):
     assert len(read_histories(tmp_path)[post.name].versions) == 1
 
 
+def test_a_posts_last_check_keeps_no_text_to_compare_with(mirrored, server):
+    """At its last checkpoint (30 days), a post whose text, made under other settings, becomes the text to compare
+    with keeps none in the state: nothing would use it but an --all, which then finds the making unknown."""
+    state = State.open(Archive(mirrored))
+    last = min(s.date for s in state.summaries()) + timedelta(days=30)
+    state.close()
+    config_text = (mirrored / "newsmirror.toml").read_text(encoding="utf-8")
+    (mirrored / "newsmirror.toml").write_text(config_text.replace('fulltext = "always"', 'fulltext = "always"\nremove_selectors = ["p:nth-of-type(3)"]'), encoding="utf-8")  # fmt: skip
+    for path in ARTICLES:  # other bytes, the same article: its text is made again
+        page(server, path, views=5678)
+    report = run_recheck(load_config(mirrored), everything=True, now=last)
+    assert {o.status for o in report.outcomes} == {"unchanged"} and len(report.warnings) == 1, report.to_dict()
+    assert "6 article(s)" in report.warnings[0]
+    state = State.open(Archive(mirrored))
+    try:
+        assert {(m.next_due, m.making, m.baseline) for m in state.recheck_marks().values()} == {(None, "", None)}
+        assert state.db.execute("SELECT COUNT(*) FROM recheck_texts").fetchone()[0] == 0
+    finally:
+        state.close()
+
+
 def test_a_fresh_checkout_keeps_how_the_posts_texts_were_made(mirrored, server):
     """The scheduled workflow checks the repository out afresh each run (every post file a new mtime) and restores
     the state cache: the posts are read again, and still known as made the way recheck makes them, so an edit is

@@ -435,8 +435,8 @@ class Recheck:
         if kept is None:  # not compared this time: as it was
             kept = TextKept(previous.making, previous.baseline) if previous else TextKept("")
         upcoming = next_checkpoint(due.published, self.now, self.config.recheck)
-        if upcoming is None:  # checked for the last time: no text kept in the state for it (its making unknown)
-            kept = TextKept("")
+        if upcoming is None and kept.content is not None:  # checked for the last time: no text kept for it in the
+            kept = TextKept("")  # state; what made the text it would be compared with next (an --all) is unknown
         self.marks.append(RecheckMark(due.name, self.now, upcoming, outcome, (previous.checks if previous else 0) + 1,
                                       kept.making, kept.content))  # fmt: skip
 
