@@ -6,8 +6,10 @@ The 88 real pages of /work/shared/extraction-dev/ are the articles of one full-t
 by the real `fetch`, then revisited by `recheck --all` five times, every page's bytes different at each visit (an
 HTML comment: the article the same, so that its text is extracted again rather than taken as unchanged):
 twice as they were, after a settings change that changes no text (a `remove_selectors` matching nothing), after
-one that does (`remove_selectors = ["p:first-of-type"]`, as an extractor upgrade that cuts pages otherwise would),
-and once more. No article is edited: every edit recorded is a false one. Prints, per visit, the outcomes, how many
+one that does (`remove_selectors = ["p:first-of-type"]`), once more, then after an upgrade that changes no text and
+one that changes them (simulated: this process is told its text-making code changed while the settings go back to
+cutting nothing, so that the first paragraphs come back as other code would bring them), and once more (code
+without ingest/making.py gets the settings change alone). No article is edited: every edit recorded is a false one. Prints, per visit, the outcomes, how many
 texts differ from the text compared with by an edit's worth, the warnings, and the edit events recorded in all.
 `--src` runs another checkout's code (e.g. one from before ingest/making.py). Prints figures; asserts nothing.
 """
@@ -67,6 +69,17 @@ def config_text(url: str, remove: list[str]) -> str:
             f"fulltext = \"always\"\nremove_selectors = [{selectors}]\n")  # fmt: skip
 
 
+def upgrade(digest: str) -> bool:
+    """Make this process's newsmirror believe its text-making code changed (ingest/making.py's digest of it; the
+    worker processes, which make the texts, still run the same code). False for code without ingest/making.py."""
+    try:
+        from newsmirror.ingest import making
+    except ImportError:
+        return False
+    making.code_making = lambda: digest
+    return True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--src", type=Path, default=HERE.parent / "src", help="the source tree to run")
@@ -108,6 +121,13 @@ def main() -> None:
     visit("remove_selectors matching nothing", [".no-such-class"])
     visit('remove_selectors ["p:first-of-type"]', ["p:first-of-type"])
     visit("recheck again, same settings", ["p:first-of-type"])
+    if upgrade("1" * 24):
+        visit("an upgrade that changes no text", ["p:first-of-type"])
+        upgrade("2" * 24)
+        visit("an upgrade that cuts pages otherwise", [])  # the first paragraphs come back: like new code would
+    else:
+        visit("remove_selectors [] again", [])
+    visit("recheck again", [])
     print("edit events recorded (all false):", sum(len(h.versions) for h in read_histories(root).values()))
     server.shutdown()
 

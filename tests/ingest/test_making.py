@@ -59,3 +59,17 @@ def test_a_sources_text_settings_make_its_making_and_its_other_settings_do_not()
     assert making.text_making(SourceConfig(name="大纪元", url="https://feed.example/rss", fulltext="never",
                                            content_selector="article")) == making.text_making(never)  # fmt: skip
     assert all(m.startswith(making.code_making()) for m in [same, *(making.text_making(s) for s in others)])
+
+
+def test_a_source_is_made_as_before_only_by_this_code_from_the_same_place():
+    before = SourceConfig(name="大纪元", url="https://feed.example/rss", fulltext="always", remove_selectors=[".ad"],
+                          convert="t2s")  # fmt: skip
+    now = SourceConfig(name="大纪元", url="https://feed.example/rss", fulltext="auto", content_selector="article")
+    earlier = making.source_made_as(now, making.text_making(before))
+    assert earlier is not None and making.text_making(earlier) == making.text_making(before)
+    assert (earlier.name, earlier.fulltext, earlier.remove_selectors, earlier.content_selector) == ("大纪元", "always", [".ad"], "")
+    moved = SourceConfig(name="大纪元", url="https://feed.example/full-rss", fulltext="always")
+    assert making.source_made_as(moved, making.text_making(before)) is None  # its texts came from elsewhere
+    other_code = "0" * 24 + making.text_making(before)[24:]
+    for unusable in (other_code, making.code_making(), making.code_making() + "-{not json", "", "x-[]"):
+        assert making.source_made_as(now, unusable) is None, unusable

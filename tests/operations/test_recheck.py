@@ -140,10 +140,11 @@ def test_posts_whose_names_slugify_alike_keep_their_version_pages_apart(server, 
 
 
 def test_a_text_made_by_other_settings_or_code_is_no_edit(server, tmp_path):
-    """The post's text was made under other settings (here remove_selectors, as after a newsmirror or trafilatura
-    upgrade by other code): the page, unchanged, gives another text. That check records no edit and keeps the new
-    text to compare with; a real edit after it is recorded against that text, and the version it records is the
-    next check's base. A post whose making is unknown (a state cache rebuilt) is taken likewise, never compared."""
+    """The post's text was made under other settings (here remove_selectors): the page, unchanged, gives another
+    text. Made again the earlier way it shows no edit: none is recorded, the new text is kept to compare with, and a
+    real edit after it is recorded against that text; settings changed and the article edited at once, the edit is
+    told as well. Where the earlier making cannot be made again (other code, as after an upgrade, or a making not
+    known: a state cache rebuilt), the check records nothing, keeps the new text and warns."""
     published = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
     note = "另据了解，本次听证会的全部发言记录已由市档案馆存档备查。"
 
@@ -151,25 +152,25 @@ def test_a_text_made_by_other_settings_or_code_is_no_edit(server, tmp_path):
         body = article_page("听证会纪要", paragraphs).replace("</article>", f"<p class='note'>{note}</p></article>")
         server.add("/a.html", body, content_type="text/html; charset=utf-8")
 
+    def configure(remove: list[str]):
+        write_config(tmp_path, [{"name": "测试报", "url": url, "fulltext": "always", "remove_selectors": remove}],
+                     extra="[fetch]\nallow_private = ['127.0.0.1']\n")  # fmt: skip
+        return load_config(tmp_path)
+
     show(PARAGRAPHS)
     url = server.add("/feed.xml", feed(server, [("/a.html", "听证会纪要", published)]))
-    settings = {"name": "测试报", "url": url, "fulltext": "always"}
-    extra = "[fetch]\nallow_private = ['127.0.0.1']\n"
-    write_config(tmp_path, [settings], extra=extra)
-    assert run_fetch(load_config(tmp_path)).new_posts == 1
+    assert run_fetch(configure([])).new_posts == 1
     (post,) = post_files(tmp_path)
     assert note in parse_post(post.read_text(encoding="utf-8")).content
 
-    write_config(tmp_path, [{**settings, "remove_selectors": [".note"]}], extra=extra)
-    config = load_config(tmp_path)
+    config = configure([".note"])
     report = run_recheck(config, everything=True)
     (outcome,) = report.outcomes
-    assert outcome.status == "unchanged", outcome.evidence
-    assert int(outcome.evidence["changed_chars"]) >= 12  # an edit, had the same settings made both texts
-    assert "other code or settings" in outcome.evidence["reason"] and len(report.warnings) == 1, report.warnings
-    assert not (tmp_path / REVISIONS_DIR).exists()
+    assert outcome.status == "unchanged" and outcome.evidence["reason"].startswith("no edit"), outcome.evidence
+    assert not report.warnings and not (tmp_path / REVISIONS_DIR).exists()
 
-    show([*PARAGRAPHS[:2], "多名居民代表对方案中的拆迁补偿标准表示支持，认为现行标准总体合理。", *PARAGRAPHS[3:]])
+    supported = "多名居民代表对方案中的拆迁补偿标准表示支持，认为现行标准总体合理。"
+    show([*PARAGRAPHS[:2], supported, *PARAGRAPHS[3:]])
     (edited,) = run_recheck(config, everything=True).outcomes
     assert edited.status == "edited" and edited.evidence["version"] == "2", edited.evidence
     assert int(edited.evidence["changed_chars"]) < 60  # the sentence rewritten, not the note too
@@ -178,11 +179,18 @@ def test_a_text_made_by_other_settings_or_code_is_no_edit(server, tmp_path):
     again = run_recheck(config, everything=True)
     assert [o.status for o in again.outcomes] == ["unchanged"] and not again.warnings, again.to_dict()
 
+    added = "记者稍后从交通局获悉，修改后的方案已提交市人大常委会审议。"
+    show([*PARAGRAPHS[:2], supported, *PARAGRAPHS[3:], added])  # edited while the settings change back
+    (both,) = run_recheck(configure([]), everything=True).outcomes
+    assert both.status == "edited" and both.evidence["version"] == "3", both.evidence
+    assert int(both.evidence["changed_chars"]) < 40  # the sentence added, told apart from the note coming back
+    assert note in read_histories(tmp_path)[post.name].versions[-1].content  # the version as the settings make it
+
     shutil.rmtree(tmp_path / ".newsmirror")  # the making of the post and of its versions no longer known
-    show([*PARAGRAPHS, "记者稍后从交通局获悉，修改后的方案已提交市人大常委会审议。"])
-    unknown = run_recheck(config, everything=True)
+    show([*PARAGRAPHS[:2], supported, *PARAGRAPHS[3:], added, "市人大常委会昨日表决通过了修改后的方案。"])
+    unknown = run_recheck(configure([]), everything=True)
     assert [o.status for o in unknown.outcomes] == ["unchanged"] and len(unknown.warnings) == 1, unknown.to_dict()
-    assert len(read_histories(tmp_path)[post.name].versions) == 1
+    assert len(read_histories(tmp_path)[post.name].versions) == 2
 
 
 def test_a_posts_last_check_keeps_no_text_to_compare_with(mirrored, server):
@@ -196,8 +204,8 @@ def test_a_posts_last_check_keeps_no_text_to_compare_with(mirrored, server):
     for path in ARTICLES:  # other bytes, the same article: its text is made again
         page(server, path, views=5678)
     report = run_recheck(load_config(mirrored), everything=True, now=last)
-    assert {o.status for o in report.outcomes} == {"unchanged"} and len(report.warnings) == 1, report.to_dict()
-    assert "6 article(s)" in report.warnings[0]
+    assert {o.status for o in report.outcomes} == {"unchanged"} and not report.warnings, report.to_dict()
+    assert {o.evidence["reason"][:7] for o in report.outcomes} == {"no edit"}  # made again the earlier way
     state = State.open(Archive(mirrored))
     try:
         assert {(m.next_due, m.making, m.baseline) for m in state.recheck_marks().values()} == {(None, "", None)}

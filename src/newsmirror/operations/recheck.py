@@ -6,8 +6,9 @@ takes every article inside the window now. How: the same Fetcher (per-host limit
 conditional GET as `fetch`. What: `deleted` (ingest/deletion.py: HTTP 404/410/451, a redirect to the front page,
 a platform's notice), `edited` (ingest/edits.py: the text extracted again the way the post was made, compared
 with the newest version kept) or `unchanged`; a deleted article whose page comes back is recorded as restored.
-A text made by other code or settings than the text kept (ingest/making.py) is compared with nothing: it becomes
-the text later checks compare with (RecheckMark.baseline, where it differs from the newest version).
+A text made under other settings than the text kept (ingest/making.py) is made again the earlier way to be
+compared; one made by other code is compared with nothing. Either becomes the text later checks compare with
+(RecheckMark.baseline, where it differs from the newest version).
 
 "The way the post was made": a source with `fulltext = "always"` gets its article page extracted again; one with
 `fulltext = "never"` gets its feed read again (once a run, never with nor saving the feed's validators, which
@@ -48,10 +49,10 @@ from newsmirror.archive.state import RecheckMark, State, locked_state
 from newsmirror.config import Config, RecheckConfig, SourceConfig
 from newsmirror.files import write_if_changed
 from newsmirror.ingest.deletion import Deletion, deleted_by_status, deleted_page
-from newsmirror.ingest.edits import TextChange, compare_text
+from newsmirror.ingest.edits import compare_text
 from newsmirror.ingest.guard import AddressGuard, source_guard
 from newsmirror.ingest.http import Fetcher, FetchResult
-from newsmirror.ingest.making import text_making
+from newsmirror.ingest.making import source_made_as, text_making
 from newsmirror.models import Entry, FetchError, SourceProblem, Validators
 from newsmirror.site.urls import revision_folder, revision_url
 from newsmirror.urlsafety import http_link
@@ -318,8 +319,18 @@ class Recheck:
         evidence["changed_chars"] = str(change.changed_chars)
         making = text_making(source)
         if kept_making != making:
-            return self._new_baseline(due, making, latest, fresh, change if kept is latest else None, evidence)
-        if not change.is_edit:
+            assert source is not None  # fresh text is made only for a configured source
+            again = await self._made_as_before(source, kept_making, url, result, page)
+            if again is None:  # other code, or a making not known: the difference tells nothing
+                return self._new_baseline(due, making, latest, fresh, evidence, lost=change.is_edit)
+            differs = change.is_edit
+            change = compare_text(kept, again)  # like with like: made by the same settings
+            evidence["changed_chars"] = str(change.changed_chars)
+            if not change.is_edit:
+                if differs:
+                    evidence["reason"] = "no edit (the text made again under the earlier settings); the new text kept to compare with"
+                return self._new_baseline(due, making, latest, fresh, evidence, lost=False)
+        elif not change.is_edit:
             return UNCHANGED
         version = len(history.versions) + 2  # the post is version 1
         earlier = history.versions[-1].permalink if history.versions else ""
@@ -342,20 +353,29 @@ class Recheck:
             self._post_makings = self.state.post_makings()
         return self._post_makings.get(due.relative, ""), latest
 
+    async def _made_as_before(
+        self, source: SourceConfig, making: str, url: str, result: FetchResult, page: str | None
+    ) -> str | None:
+        """The article's text made again under the settings that made the text kept (ingest/making.py
+        source_made_as: the same code, the same address, other selectors or conversion), or None where it cannot be."""
+        earlier = source_made_as(source, making) if making else None
+        if earlier is None:
+            return None
+        again = await self._fresh_content(earlier, url, result, page)
+        return again if isinstance(again, str) and again else None
+
     def _new_baseline(
-        self, due: DuePost, making: str, latest: str, fresh: str, change: TextChange | None, evidence: dict[str, str]
+        self, due: DuePost, making: str, latest: str, fresh: str, evidence: dict[str, str], lost: bool
     ) -> str:
         """The text kept was made by other code or settings (a newer newsmirror, trafilatura or nh3; another
-        content_selector, …), or by a making not known: a difference tells nothing. Where the fresh text is the
-        newest version's but for noise, nothing is lost; else it is what later checks compare with, kept in the
-        state, and an edit made since the last check cannot be told from the change of making (counted, warned)."""
-        change = change or compare_text(latest, fresh)
-        if not change.is_edit:
-            self._texts[due.name] = TextKept(making)  # the newest version stands
-            return UNCHANGED
-        self._texts[due.name] = TextKept(making, fresh)
-        self.rebaselined += 1
-        evidence["reason"] = "text made by other code or settings than the text kept: not compared, kept to compare with"
+        content_selector, …) or by a making not known: the fresh text is what later checks compare with (kept in
+        the state where it is not the newest version's but for noise). `lost`: it differs from the text kept by an
+        edit's worth, which cannot be told from the change of making: an edit made since the last check would be
+        lost (counted, warned)."""
+        self._texts[due.name] = TextKept(making, fresh if compare_text(latest, fresh).is_edit else None)
+        if lost:
+            self.rebaselined += 1
+            evidence["reason"] = "text made by other code or settings than the text kept: not compared, kept to compare with"
         return UNCHANGED
 
     def _remember(self, url: str, result: FetchResult, body_hash: str | None, source: SourceConfig | None) -> None:
