@@ -71,5 +71,7 @@ def test_a_source_is_made_as_before_only_by_this_code_from_the_same_place():
     moved = SourceConfig(name="大纪元", url="https://feed.example/full-rss", fulltext="always")
     assert making.source_made_as(moved, making.text_making(before)) is None  # its texts came from elsewhere
     other_code = "0" * 24 + making.text_making(before)[24:]
-    for unusable in (other_code, making.code_making(), making.code_making() + "-{not json", "", "x-[]"):
+    code = making.code_making()
+    damaged = (code + "-{not json", code + "-" + "[" * 100_000, code + '-{"fulltext":"always","url":"https://feed.example/rss","list":null,"convert":"rot13"}')
+    for unusable in (other_code, code, "", "x-[]", *damaged):
         assert making.source_made_as(now, unusable) is None, unusable

@@ -193,6 +193,61 @@ def test_a_text_made_by_other_settings_or_code_is_no_edit(server, tmp_path):
     assert len(read_histories(tmp_path)[post.name].versions) == 2
 
 
+def _one_article(server, tmp_path, note: str):
+    """One article with a note paragraph after its text, fetched two hours ago; returns show(paragraphs, note),
+    configure(**source settings) and the post's path."""
+    published = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+
+    def show(paragraphs: list[str], shown_note: str = note) -> None:
+        body = article_page("听证会纪要", paragraphs).replace("</article>", f"<p class='note'>{shown_note}</p></article>")
+        server.add("/a.html", body, content_type="text/html; charset=utf-8")
+
+    def configure(**settings):
+        write_config(tmp_path, [{"name": "测试报", "url": url, "fulltext": "always", **settings}],
+                     extra="[fetch]\nallow_private = ['127.0.0.1']\n")  # fmt: skip
+        return load_config(tmp_path)
+
+    show(PARAGRAPHS)
+    url = server.add("/feed.xml", feed(server, [("/a.html", "听证会纪要", published)]))
+    assert run_fetch(configure()).new_posts == 1
+    (post,) = post_files(tmp_path)
+    return show, configure, post
+
+
+def test_settings_changes_told_apart_from_edits_in_every_order(server, tmp_path):
+    """A selector added as the block it removes changes is no edit (the text mirrored is as it was); a later
+    version is never taken as made the way its post was; a page that answers 304 after the source's texts moved to
+    its feed tells that nothing changed there."""
+    show, configure, post = _one_article(server, tmp_path, "记者张三。")
+    show(PARAGRAPHS, "更正：本文此前误将听证会日期写为前日，现已更正，特此说明并向读者致歉。")
+    (quiet,) = run_recheck(configure(remove_selectors=[".note"]), everything=True).outcomes
+    assert quiet.status == "unchanged" and not (tmp_path / REVISIONS_DIR).exists(), quiet.evidence
+
+    show([*PARAGRAPHS, "记者稍后从交通局获悉，修改后的方案已提交市人大常委会审议。"])  # an edit: version 2
+    (edited,) = run_recheck(configure(remove_selectors=[".note"]), everything=True).outcomes
+    assert edited.status == "edited", edited.evidence
+    state = State.open(Archive(tmp_path))
+    state.db.execute("DELETE FROM recheck_texts")  # as a post's last checkpoint leaves it: the making of v2 unknown
+    state.close()
+    # The note back in the text (a selector that removes nothing): made the post's way, the text would show the note
+    # against version 2, which was made without it.
+    show([*PARAGRAPHS, "记者稍后从交通局获悉，修改后的方案已提交市人大常委会审议。"], "本报记者张三、李四、王五对本文亦有贡献。")
+    again = run_recheck(configure(remove_selectors=[".nothing"]), everything=True)
+    assert [o.status for o in again.outcomes] == ["unchanged"], again.to_dict()  # not compared as made like the post
+    assert len(read_histories(tmp_path)[post.name].versions) == 1
+
+
+def test_a_page_unchanged_since_its_texts_moved_to_the_feed_is_no_lost_edit(server, tmp_path):
+    _show, configure, _post = _one_article(server, tmp_path, "记者张三。")
+    assert [o.status for o in run_recheck(configure(), everything=True).outcomes] == ["unchanged"]  # validators kept
+    items = feed(server, [("/a.html", "听证会纪要", datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2))])
+    server.add("/feed.xml", items.replace("的摘要".encode(), "的摘要，全文见网页。".encode() * 3))
+    report = run_recheck(configure(fulltext="never"), everything=True)
+    (outcome,) = report.outcomes
+    assert outcome.status == "unchanged" and outcome.evidence["http_status"] == "304", outcome.evidence
+    assert not report.warnings, report.warnings  # the page, and so the article, is as the last check read it
+
+
 def test_a_posts_last_check_keeps_no_text_to_compare_with(mirrored, server):
     """At its last checkpoint (30 days), a post whose text, made under other settings, becomes the text to compare
     with keeps none in the state: nothing would use it but an --all, which then finds the making unknown."""

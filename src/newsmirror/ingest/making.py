@@ -22,7 +22,7 @@ from dataclasses import asdict, replace
 from functools import lru_cache
 from pathlib import Path
 
-from newsmirror.config import SourceConfig
+from newsmirror.config import CONVERSIONS, SourceConfig
 
 # The distributions whose versions shape a text: extraction (trafilatura and what it runs), parsing, sanitizing,
 # decoding, script conversion.
@@ -86,13 +86,13 @@ def source_made_as(source: SourceConfig, making: str) -> SourceConfig | None:
         return None
     try:
         earlier = json.loads(settings_json)
-    except ValueError:
+    except (ValueError, RecursionError):  # the state cache damaged
         return None
     current = _settings(source, source.fulltext)
     if not isinstance(earlier, dict) or (earlier.get("url"), earlier.get("list")) != (current["url"], current["list"]):
         return None
     fulltext = earlier.get("fulltext")
-    if fulltext not in ("never", "auto", "always") or not isinstance(earlier.get("convert"), str):
+    if fulltext not in ("never", "auto", "always") or earlier.get("convert") not in ("", *CONVERSIONS):
         return None
     content_selector, remove_selectors = earlier.get("content_selector", ""), earlier.get("remove_selectors", [])
     if not isinstance(content_selector, str) or not isinstance(remove_selectors, list):

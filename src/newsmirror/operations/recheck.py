@@ -49,7 +49,7 @@ from newsmirror.archive.state import RecheckMark, State, locked_state
 from newsmirror.config import Config, RecheckConfig, SourceConfig
 from newsmirror.files import write_if_changed
 from newsmirror.ingest.deletion import Deletion, deleted_by_status, deleted_page
-from newsmirror.ingest.edits import compare_text
+from newsmirror.ingest.edits import TextChange, compare_text
 from newsmirror.ingest.guard import AddressGuard, source_guard
 from newsmirror.ingest.http import Fetcher, FetchResult
 from newsmirror.ingest.making import source_made_as, text_making
@@ -314,22 +314,15 @@ class Recheck:
             return UNCHANGED
         history = read_history(self.root, due.name)
         latest = history.versions[-1].content if history.versions else original
-        kept_making, kept = self._text_kept(due, latest)
+        kept_making, kept = self._text_kept(due, latest, bool(history.versions))
         change = compare_text(kept, fresh)
         evidence["changed_chars"] = str(change.changed_chars)
-        making = text_making(source)
-        if kept_making != making:
+        texts = Texts(latest, kept, kept_making, fresh, text_making(source), change)
+        if texts.kept_making != texts.making:
             assert source is not None  # fresh text is made only for a configured source
-            again = await self._made_as_before(source, kept_making, url, result, page)
-            if again is None:  # other code, or a making not known: the difference tells nothing
-                return self._new_baseline(due, making, latest, fresh, evidence, lost=change.is_edit)
-            differs = change.is_edit
-            change = compare_text(kept, again)  # like with like: made by the same settings
-            evidence["changed_chars"] = str(change.changed_chars)
-            if not change.is_edit:
-                if differs:
-                    evidence["reason"] = "no edit (the text made again under the earlier settings); the new text kept to compare with"
-                return self._new_baseline(due, making, latest, fresh, evidence, lost=False)
+            told = await self._told_apart(due, source, texts, url, result, page, evidence)
+            if told is not None:
+                return told
         elif not change.is_edit:
             return UNCHANGED
         version = len(history.versions) + 2  # the post is version 1
@@ -339,40 +332,51 @@ class Recheck:
                                permalink, content=fresh))  # fmt: skip
         if self._folders is not None:  # else read from the record when it is first needed, this event included
             self._folders[revision_folder(permalink)] = due.name
-        self._texts[due.name] = TextKept(making)  # the version just recorded
+        self._texts[due.name] = TextKept(texts.making)  # the version just recorded
         evidence["version"] = str(version)
         return EDITED
 
-    def _text_kept(self, due: DuePost, latest: str) -> tuple[str, str]:
+    def _text_kept(self, due: DuePost, latest: str, versions: bool) -> tuple[str, str]:
         """(its making, "" where not known; the text the fresh one is compared with): the text the post's last
-        check took as its baseline, else its newest version (`latest`)."""
+        check took as its baseline, else its newest version (`latest`: a later version if `versions`, whose making
+        the post's own does not tell)."""
         mark = self._previous.get(due.name)
         if mark is not None and mark.making:
             return mark.making, latest if mark.baseline is None else mark.baseline
+        if versions:
+            return "", latest
         if self._post_makings is None:
             self._post_makings = self.state.post_makings()
         return self._post_makings.get(due.relative, ""), latest
 
-    async def _made_as_before(
-        self, source: SourceConfig, making: str, url: str, result: FetchResult, page: str | None
+    async def _told_apart(
+        self, due: DuePost, source: SourceConfig, texts: Texts, url: str, result: FetchResult, page: str | None,
+        evidence: dict[str, str],
     ) -> str | None:
-        """The article's text made again under the settings that made the text kept (ingest/making.py
-        source_made_as: the same code, the same address, other selectors or conversion), or None where it cannot be."""
-        earlier = source_made_as(source, making) if making else None
-        if earlier is None:
+        """The text kept was made otherwise than the fresh one. None where an edit shows like with like (the text
+        made again under the earlier settings: ingest/making.py source_made_as), for the caller to record; else
+        UNCHANGED, the fresh text now the one to compare with."""
+        if not texts.change.is_edit:  # the text mirrored is the one kept but for noise: no edit to look for
+            return self._new_baseline(due, texts, evidence, lost=False)
+        earlier = source_made_as(source, texts.kept_making) if texts.kept_making else None
+        again = await self._fresh_content(earlier, url, result, page) if earlier is not None else NotCompared("")
+        if again is None:  # the page is the one the last check read: so is its article
+            return self._new_baseline(due, texts, evidence, lost=False)
+        if isinstance(again, NotCompared) or not again:  # other code, a making not known: the difference tells nothing
+            return self._new_baseline(due, texts, evidence, lost=True)
+        like = compare_text(texts.kept, again)
+        evidence["changed_chars"] = str(like.changed_chars)
+        if like.is_edit:
             return None
-        again = await self._fresh_content(earlier, url, result, page)
-        return again if isinstance(again, str) and again else None
+        evidence["reason"] = "no edit (the text made again under the earlier settings); the new text kept to compare with"
+        return self._new_baseline(due, texts, evidence, lost=False)
 
-    def _new_baseline(
-        self, due: DuePost, making: str, latest: str, fresh: str, evidence: dict[str, str], lost: bool
-    ) -> str:
-        """The text kept was made by other code or settings (a newer newsmirror, trafilatura or nh3; another
-        content_selector, …) or by a making not known: the fresh text is what later checks compare with (kept in
-        the state where it is not the newest version's but for noise). `lost`: it differs from the text kept by an
-        edit's worth, which cannot be told from the change of making: an edit made since the last check would be
-        lost (counted, warned)."""
-        self._texts[due.name] = TextKept(making, fresh if compare_text(latest, fresh).is_edit else None)
+    def _new_baseline(self, due: DuePost, texts: Texts, evidence: dict[str, str], lost: bool) -> str:
+        """The fresh text is what later checks compare with (kept in the state where it is not the newest
+        version's but for noise). `lost`: it differs from the text kept by an edit's worth, which cannot be told
+        from the change of making: an edit made since the last check would be lost (counted, warned)."""
+        baseline = texts.fresh if compare_text(texts.latest, texts.fresh).is_edit else None
+        self._texts[due.name] = TextKept(texts.making, baseline)
         if lost:
             self.rebaselined += 1
             evidence["reason"] = "text made by other code or settings than the text kept: not compared, kept to compare with"
@@ -464,6 +468,19 @@ class Recheck:
 @dataclass(frozen=True, slots=True)
 class NotCompared:
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Texts:
+    """What one check compares: the post's newest version, the text kept to compare with (it, or a baseline),
+    the text made now, their makings (ingest/making.py) and the change between the kept and the fresh."""
+
+    latest: str
+    kept: str
+    kept_making: str
+    fresh: str
+    making: str
+    change: TextChange
 
 
 @dataclass(frozen=True, slots=True)
