@@ -195,7 +195,7 @@ def test_how_texts_were_made_survives_rereads_old_caches_and_an_older_newsmirror
     state.record_posts([WrittenPost(path, post.link, post.title, post.date, "源", ("k1",), "m1")])
     path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     state.synced = False
-    assert state.sync_with_disk() == 1 and state.post_makings() == {archive.relative(path): "m1"}
+    assert state.sync_with_disk() == 1 and state.post_making(archive.relative(path)) == "m1"
     marks = [RecheckMark("a.md", MAY_1, MAY_2, "unchanged", 1, "m2", "<p>新的基线</p>"),
              RecheckMark("b.md", MAY_1, MAY_2, "edited", 2, "m2"), RecheckMark("c.md", MAY_1, None, "unchanged", 3)]
     state.record_rechecks(marks)
@@ -210,5 +210,5 @@ def test_how_texts_were_made_survives_rereads_old_caches_and_an_older_newsmirror
         db.execute("ALTER TABLE posts DROP COLUMN making")
         db.execute("DROP TABLE recheck_texts")
     state = State.open(archive)
-    assert state.post_makings() == {} and {m.making for m in state.recheck_marks().values()} == {""}
+    assert state.post_making(archive.relative(path)) == "" and {m.making for m in state.recheck_marks().values()} == {""}
     state.close()

@@ -426,9 +426,10 @@ class State:
                                       text)  # fmt: skip
         return marks
 
-    def post_makings(self) -> dict[str, str]:
-        """Which code and settings made each post's text, by archive-relative path, where the cache knows it."""
-        return dict(self.db.execute("SELECT path, making FROM posts WHERE making IS NOT NULL"))
+    def post_making(self, relative: str) -> str:
+        """Which code and settings made the text of the post at `relative` (ingest/making.py); "" where not known."""
+        row = self.db.execute("SELECT making FROM posts WHERE path = ?", (relative,)).fetchone()
+        return (row[0] or "") if row else ""
 
     def record_rechecks(self, marks: Iterable[RecheckMark]) -> None:
         """Record a run's rechecks in one transaction."""

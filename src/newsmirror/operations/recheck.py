@@ -193,7 +193,6 @@ class Recheck:
         self._feeds: dict[str, asyncio.Task[dict[str, Entry] | None]] = {}
         self._previous = state.recheck_marks()
         self._folders: dict[str, str] | None = None  # version folder → its post (revision_url), read at the first edit
-        self._post_makings: dict[str, str] | None = None  # each post's making (State.post_makings), read when needed
         self._texts: dict[str, TextKept] = {}  # the text each post checked this run is to be compared with next
         self.rebaselined = 0  # checks whose text was made by other code or settings than the text kept
 
@@ -343,11 +342,7 @@ class Recheck:
         mark = self._previous.get(due.name)
         if mark is not None and mark.making:
             return mark.making, latest if mark.baseline is None else mark.baseline
-        if versions:
-            return "", latest
-        if self._post_makings is None:
-            self._post_makings = self.state.post_makings()
-        return self._post_makings.get(due.relative, ""), latest
+        return ("" if versions else self.state.post_making(due.relative)), latest
 
     async def _told_apart(
         self, due: DuePost, source: SourceConfig, texts: Texts, url: str, result: FetchResult, page: str | None,

@@ -41,8 +41,7 @@ from newsmirror.site.cache import (
 )
 from newsmirror.site.outputs import Outputs, signature
 from newsmirror.site.render import Renderer, site_context, template_fingerprint
-from newsmirror.site.scan import PostsRead, Scanned, read_chunk, read_posts
-from newsmirror.site.urls import output_path
+from newsmirror.site.scan import PostsRead, Scanned, page_file, read_chunk, read_posts
 
 if TYPE_CHECKING:  # the phases' modules are imported when there is work (see build_site)
     from newsmirror.site import search
@@ -247,7 +246,7 @@ def _start_index(
 
     note("search", 0, max(1, len(plan.dirty)))
     staged = {url for bundle in plan.dirty for url in plan.state["bundles"].get(bundle, ())}  # usually 100 posts
-    url_to_out = {r.url: r.shown.out if r.shown else output_path(r.url) for r in placement.ordered if r.url in staged}
+    url_to_out = {r.url: page_file(r) for r in placement.ordered if r.url in staged}
     return search.BackgroundIndex(site_dir, plan, url_to_out, processes, lambda done, total: note("search", done, total))
 
 

@@ -66,10 +66,6 @@ def shared_pages(by_post: dict[str, History], problems: list[str]) -> dict[str, 
     return owners
 
 
-def post_name(record: PostRecord) -> str:
-    return record.rel.rsplit("/", 1)[-1]
-
-
 def _day(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d")
 

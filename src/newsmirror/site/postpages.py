@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from newsmirror.archive.revisions import History
-from newsmirror.site.history import history_signature, post_history, post_name
+from newsmirror.site.history import history_signature, post_history
 from newsmirror.site.outputs import Outputs
 from newsmirror.site.placement import Placement
 from newsmirror.site.pool import Workers
 from newsmirror.site.render import Link, PostJob, Renderer
-from newsmirror.site.scan import PostRecord
-from newsmirror.site.urls import output_path
+from newsmirror.site.scan import PostRecord, page_file, post_name
 
 CHUNK = 200  # posts per task
 
@@ -30,7 +29,7 @@ def post_jobs(
             prev = posts[i - 1] if i > 0 else None
             nxt = posts[i + 1] if i + 1 < len(posts) else None
             entry = entries[record.rel]
-            out = record.shown.out if record.shown else output_path(record.url)  # shown: made by place_posts
+            out = page_file(record)
             history = histories.get(post_name(record)) if histories else None
             inputs = "\x01".join(
                 (

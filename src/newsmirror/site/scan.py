@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from newsmirror.archive.postformat import PostFormatError, parse_post
 from newsmirror.site.excerpt import excerpt_and_picture
-from newsmirror.site.urls import filename_date, post_url
+from newsmirror.site.urls import filename_date, output_path, post_url
 
 if TYPE_CHECKING:
     from newsmirror.site.render import Renderer
@@ -62,6 +62,16 @@ class PostRecord:
     picture: str = ""  # its first image's address, for lists ("" for none)
     japanese: bool = False  # it holds kana: indexed with the other such posts (site/search.py needs_japanese)
     shown: Shown | None = None
+
+
+def post_name(record: PostRecord) -> str:
+    """The post's file name: what the record of edits and deletions knows it by (archive/revisions.py)."""
+    return record.rel.rsplit("/", 1)[-1]
+
+
+def page_file(record: PostRecord) -> str:
+    """The post page's file under _site/ (kept with its display strings once placement has made them)."""
+    return record.shown.out if record.shown else output_path(record.url)
 
 
 @dataclass(frozen=True, slots=True)
