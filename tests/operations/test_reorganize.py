@@ -10,7 +10,6 @@ import re
 import shutil
 import signal
 import subprocess
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -220,6 +219,24 @@ def test_an_interrupted_reorganize_is_finished_by_the_next(tmp_path, monkeypatch
         state.close()
 
 
+def killing_git(tmp_path: Path, after_moves: int) -> Path:
+    """A folder holding a `git` that runs the real one, then SIGKILLs its caller (newsmirror) once its nth `git mv`
+    has finished: the kill lands between two batches on any machine, however fast or loaded."""
+    folder = tmp_path / "killing-git"
+    folder.mkdir()
+    script = folder / "git"
+    script.write_text(f"""#!/bin/sh
+'{shutil.which("git")}' "$@"; status=$?
+if [ "$1" = mv ]; then
+  echo >> '{folder / "moves"}'
+  [ "$(wc -l < '{folder / "moves"}')" -ge {after_moves} ] && kill -KILL $PPID
+fi
+exit $status
+""")
+    script.chmod(0o755)
+    return folder
+
+
 @needs_git
 @pytest.mark.slow
 def test_a_killed_reorganize_in_a_repository_is_finished_by_the_next(tmp_path):
@@ -228,18 +245,11 @@ def test_a_killed_reorganize_in_a_repository_is_finished_by_the_next(tmp_path):
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "start")
-    env = {**os.environ, **ISOLATED}
-    child = subprocess.Popen(["python", "-m", "newsmirror", "reorganize", "-C", str(root)], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list((root / "_posts").glob("20*/*/*.md"))) < 400:
-        time.sleep(0.01)
-    child.send_signal(signal.SIGKILL)  # only newsmirror: a `git mv` it started finishes its batch
-    child.wait()
-    quiet = 0
-    while quiet < 10:  # that `git mv` (it holds git's index lock) has finished: the files stand still
-        time.sleep(0.05)
-        quiet = 0 if (root / ".git" / "index.lock").exists() else quiet + 1
+    kills = killing_git(tmp_path, after_moves=2)
+    env = {**os.environ, **ISOLATED, "PATH": f"{kills}{os.pathsep}{os.environ['PATH']}"}
+    child = subprocess.run(["python", "-m", "newsmirror", "reorganize", "-C", str(root)], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)  # fmt: skip
+    assert child.returncode == -signal.SIGKILL
     half = tree(root)
     assert len(half) == len(before) and sorted(half.values()) == sorted(before.values())
     moved = sum(1 for path in half if path.count("/") == 3)
