@@ -37,7 +37,7 @@ from pathlib import Path
 from realposts import RealPost, every_kth, read_posts
 
 from newsmirror.archive.postformat import parse_front_matter
-from newsmirror.site.search import pagefind_executable
+from newsmirror.site.indexer import pagefind_executable
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDED = 100  # posts added after a build (the hourly case)

@@ -138,8 +138,12 @@ def assert_same_as_clean(root: Path, tmp: Path, step: str) -> None:
     assert_bundles_are_pagefinds_output(incremental, clean, tmp / step)
 
 
-def test_incremental_builds_match_a_clean_build(tmp_path, small_bundles):
+def test_incremental_builds_match_a_clean_build(tmp_path, small_bundles, monkeypatch):
     from newsmirror.scaffold import init_archive
+
+    served: list[str] = []  # the bundles the warm Pagefind service indexed (site/indexer.py), not the command
+    real_service = search._run_service
+    monkeypatch.setattr(search, "_run_service", lambda ix, stage, fresh: served.append(stage.name) or real_service(ix, stage, fresh))
 
     root = tmp_path / "mirror"
     init_archive(root, title="测试镜像")
@@ -158,6 +162,7 @@ def test_incremental_builds_match_a_clean_build(tmp_path, small_bundles):
     assert report.parsed == 4 and 0 < len(report.indexed_bundles) < 5
     state = load_build_cache(root / "_site").search
     assert state["japanese"][0] in report.indexed_bundles and len(state["bundles"][state["japanese"][0]]) == 2
+    assert served == state["japanese"]  # the new post with kana: its bundle indexed by the warm service
     assert_same_as_clean(root, tmp_path, "added")
 
     edited = next((root / "_posts").rglob("*第2条*"))

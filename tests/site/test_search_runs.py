@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from newsmirror.site import search
+from newsmirror.site import indexer, search
 
 # Stands in for Pagefind: argv = [site, output, behaviour]; writes the entry file Pagefind writes last.
 FAKE = """
@@ -88,7 +88,7 @@ def test_pagefind_runs_as_the_wheels_binary_not_through_python(monkeypatch):
     import subprocess
 
     monkeypatch.delenv("PAGEFIND_BINARY_PATH", raising=False)
-    command = search.pagefind_executable()
+    command = indexer.pagefind_executable()
     assert len(command) == 1 and Path(command[0]).is_file() and command[0] != sys.executable
     version = subprocess.run([*command, "--version"], capture_output=True, text=True, check=True).stdout
     assert version.startswith("pagefind")

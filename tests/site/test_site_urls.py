@@ -212,11 +212,14 @@ def test_index_runs_start_with_the_bundles_of_posts_with_kana(tmp_path, monkeypa
     posts = _posts(30)
     plan = search.plan_bundles({}, posts, japanese=frozenset({posts[3][0]}))
     started = []
-    monkeypatch.setattr(search, "_start", lambda site, bundle, urls, out: started.append(bundle) or bundle)
-    monkeypatch.setattr(search, "_first_done", lambda running: running.pop(0))
-    monkeypatch.setattr(search, "_finish", lambda run, bundles_dir: None)
-    search.index_bundles(tmp_path, plan, {}, 2, lambda done, total: None)
-    assert started == plan.state["japanese"] + [b for b in plan.state["order"] if b not in plan.state["japanese"]]
+    monkeypatch.setattr(search, "_index_bundle", lambda site, bundle, urls, out, warm: started.append((bundle, warm)))
+    search.index_bundles(tmp_path, plan, {}, 1, lambda done, total: None, warm_japanese="the warm service")
+    (first,) = plan.state["japanese"]
+    assert started == [(first, "the warm service")] + [(b, None) for b in plan.state["order"] if b != first]
+    started.clear()
+    plan = search.plan_bundles({}, posts)  # no bundle of posts with kana: the warm service is not theirs
+    search.index_bundles(tmp_path, plan, {}, 1, lambda done, total: None, warm_japanese="the warm service")
+    assert started == [(b, None) for b in plan.state["order"]]
 
 
 def _weights(plan, sizes):

@@ -5,6 +5,7 @@ One build is a list of phases, each in its own module:
   place      site/placement.py  every post's URL (keeping both posts where Jekyll's slugs collide) and list entry
   posts      site/postpages.py  render the post pages whose inputs changed (site/render.py)
   search     site/search.py     re-index the Pagefind bundles holding changed posts, in the background
+             site/indexer.py    (for a new post with kana, a Pagefind process started with the build)
   lists      site/lists.py      the front page, source, tag and month pages whose posts changed
              site/atom.py, sitemap.py, pages.py: feeds, sitemap and robots.txt, extra pages and the stylesheet
   images     site/assets.py     the mirrored images the posts point at (only the new ones)
@@ -46,12 +47,14 @@ from newsmirror.site.scan import PostsRead, Scanned, page_file, read_chunk, read
 if TYPE_CHECKING:  # the phases' modules are imported when there is work (see build_site)
     from newsmirror.site import search
     from newsmirror.site.history import Histories, Records
+    from newsmirror.site.indexer import Indexer
     from newsmirror.site.pages import PageInputs
     from newsmirror.site.placement import Placement
     from newsmirror.site.pool import Workers
 
 SITE_DIR = "_site"
 READ_CHUNK = 500  # posts per task of the scan
+KANA_PROBE = 1000  # changed post files read for kana before the build knows which bundles it indexes
 
 BuildProgress = Callable[[str, int, int], None]  # (phase, done, total)
 
@@ -133,44 +136,83 @@ def _build(config: Config, note: BuildProgress, jobs: int | None, full: bool, wi
     from newsmirror.site.placement import place_posts
     from newsmirror.site.pool import Workers
 
-    cache = load_build_cache(site_dir)
-    if full:
-        cache = cache.forget_all_but_outputs()
-    # Outputs and a search index made with other templates or settings are all made again.
-    same_kind = cache.fingerprint == fingerprint
-    previous_outputs, previous_index = (cache.outputs, cache.search) if same_kind else ({}, {})
-    report.phases["scan"] = time.perf_counter() - started
+    with _warm_japanese(config.root, scanned, quick, with_search) as warm_japanese:
+        cache = load_build_cache(site_dir)
+        if full:
+            cache = cache.forget_all_but_outputs()
+        # Outputs and a search index made with other templates or settings are all made again.
+        same_kind = cache.fingerprint == fingerprint
+        previous_outputs, previous_index = (cache.outputs, cache.search) if same_kind else ({}, {})
+        report.phases["scan"] = time.perf_counter() - started
 
-    renderer = Renderer(config.root, site_dir, context)
-    with Workers(renderer, jobs or os.cpu_count() or 1) as workers:
-        with _phase(report, "parse"):
-            posts = _read_posts(workers, scanned, cache, note, report)
-        unreadable = len(posts.errors)  # posts that cannot be read (render failures are added below)
-        with _phase(report, "place"):
-            placement = place_posts(posts.records, context["site"]["baseurl"])
-            report.collisions, report.posts = placement.collisions, len(placement.ordered)
-        outputs = Outputs(site_dir, previous_outputs)
-        histories = load_histories(config.root, placement.by_name)
-        report.errors.extend(histories.problems)
-        with _phase(report, "posts"):
-            _post_pages(workers, placement, outputs, posts, note, report, histories)
-        plan = search.plan_bundles(
-            previous_index, [(r.url, r.digest + r.url) for r in placement.ordered],
-            japanese={r.url for r in placement.ordered if r.japanese}, sizes={r.url: r.size for r in placement.ordered},
-        )
-        index = _start_index(site_dir, plan, placement, workers.processes, note) if with_search else None
-        with _phase(report, "lists"):  # the search index is being built meanwhile
-            _lists_and_pages(renderer, PageInputs(config, placement, unreadable, histories), plan, outputs, report, note)
-        report.deleted = outputs.remove_gone(cache.outputs)
-        report.written = outputs.written
-        with _phase(report, "images"):
-            report.written += sync_images(config.root, site_dir)
+        renderer = Renderer(config.root, site_dir, context)
+        with Workers(renderer, jobs or os.cpu_count() or 1) as workers:
+            with _phase(report, "parse"):
+                posts = _read_posts(workers, scanned, cache, note, report)
+            unreadable = len(posts.errors)  # posts that cannot be read (render failures are added below)
+            with _phase(report, "place"):
+                placement = place_posts(posts.records, context["site"]["baseurl"])
+                report.collisions, report.posts = placement.collisions, len(placement.ordered)
+            outputs = Outputs(site_dir, previous_outputs)
+            histories = load_histories(config.root, placement.by_name)
+            report.errors.extend(histories.problems)
+            with _phase(report, "posts"):
+                _post_pages(workers, placement, outputs, posts, note, report, histories)
+            plan = search.plan_bundles(
+                previous_index, [(r.url, r.digest + r.url) for r in placement.ordered],
+                japanese={r.url for r in placement.ordered if r.japanese}, sizes={r.url: r.size for r in placement.ordered},
+            )
+            index = _start_index(site_dir, plan, placement, workers.processes, note, warm_japanese) if with_search else None
+            with _phase(report, "lists"):  # the search index is being built meanwhile
+                _lists_and_pages(renderer, PageInputs(config, placement, unreadable, histories), plan, outputs, report, note)
+            report.deleted = outputs.remove_gone(cache.outputs)
+            report.written = outputs.written
+            with _phase(report, "images"):
+                report.written += sync_images(config.root, site_dir)
 
-    with _phase(report, "search"):
-        indexed = _finish_index(index, plan, report) if index else SearchOutcome(previous_index, complete=False)
-    _save(site_dir, fingerprint, scanned, posts, outputs.current, indexed, report, histories.records)
+        with _phase(report, "search"):
+            indexed = _finish_index(index, plan, report) if index else SearchOutcome(previous_index, complete=False)
+        _save(site_dir, fingerprint, scanned, posts, outputs.current, indexed, report, histories.records)
     report.seconds = time.perf_counter() - started
     return report
+
+
+@contextmanager
+def _warm_japanese(root: Path, scanned: Scanned, quick: QuickCache | None, with_search: bool) -> Iterator[Indexer | None]:
+    """When a post file new or changed since the last build holds kana, a Pagefind process for its search bundle,
+    started now: it loads the Japanese dictionary while the posts are parsed and rendered (site/indexer.py)."""
+    from newsmirror.site.indexer import Indexer, IndexerError
+
+    indexer = None
+    if with_search and _kana_added(root, scanned, quick):
+        try:
+            indexer = Indexer.start()
+        except (OSError, IndexerError):  # no Pagefind to start: the bundle's own run will say so
+            indexer = None
+    try:
+        yield indexer
+    finally:
+        if indexer is not None:
+            indexer.close()
+
+
+def _kana_added(root: Path, scanned: Scanned, quick: QuickCache | None) -> bool:
+    """Whether a post file new or changed since the last build holds kana. Unknown without a last build, and not
+    looked for past KANA_PROBE changed files (a rebuild that large gains little from the head start): False."""
+    from newsmirror.site.search import needs_japanese
+
+    if quick is None:
+        return False
+    changed = [rel for rel, seen in scanned.items() if quick.scanned.get(rel) != seen]
+    if len(changed) > KANA_PROBE:
+        return False
+    for rel in changed:
+        try:
+            if needs_japanese((root / rel).read_bytes()):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def _quiet(stage: str, done: int, total: int) -> None:
@@ -239,7 +281,7 @@ def _post_pages(
 
 
 def _start_index(
-    site_dir: Path, plan: search.Plan, placement: Placement, processes: int, note: BuildProgress
+    site_dir: Path, plan: search.Plan, placement: Placement, processes: int, note: BuildProgress, warm_japanese: Indexer | None
 ) -> search.BackgroundIndex:
     """Pagefind reads the post pages just written while the lists are rendered."""
     from newsmirror.site import search
@@ -247,7 +289,7 @@ def _start_index(
     note("search", 0, max(1, len(plan.dirty)))
     staged = {url for bundle in plan.dirty for url in plan.state["bundles"].get(bundle, ())}  # usually 100 posts
     url_to_out = {r.url: page_file(r) for r in placement.ordered if r.url in staged}
-    return search.BackgroundIndex(site_dir, plan, url_to_out, processes, lambda done, total: note("search", done, total))
+    return search.BackgroundIndex(site_dir, plan, url_to_out, processes, lambda done, total: note("search", done, total), warm_japanese)
 
 
 def _lists_and_pages(

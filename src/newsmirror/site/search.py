@@ -17,15 +17,16 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
 
+from newsmirror.site.indexer import LANGUAGE, Indexer, IndexerError, pagefind_executable
 from newsmirror.site.urls import SEARCH_BUNDLES, href, search_bundle_url
 
 # Measured with Pagefind 1.5 on the real posts (benchmarks/build.py --real): one Pagefind run over 500 posts takes
@@ -231,71 +232,98 @@ def ui_context(plan: Plan, base: str) -> dict:
     }
 
 
-def pagefind_executable() -> list[str]:
-    """The Pagefind binary, as the pagefind package finds it (PAGEFIND_BINARY_PATH, else the pagefind[extended]
-    wheel's, with CJK segmentation), run directly: `python -m pagefind` only finds it and execs it, and that Python
-    start cost 0.3–0.5 s wall and ~0.24 s CPU of every run here (`--version` timed 5 times each way), beside runs of
-    1.2–1.5 s over 100 new real posts."""
-    from pagefind.service import get_executable  # imports asyncio (~60 ms): only in builds that index
-
-    found = get_executable()
-    return [str(found)] if found else [sys.executable, "-m", "pagefind"]  # the module then says what is missing
-
-
-def pagefind_command(site: Path, output: Path) -> list[str]:
-    return [*pagefind_executable(), "--site", str(site), "--output-path", str(output),
-            "--force-language", "zh", "--silent"]
-
-
-@dataclass
-class _Run:
-    """A Pagefind process indexing one bundle's pages from `stage` into `fresh`."""
-
-    bundle: str
-    process: subprocess.Popen[bytes]
-    stage: Path
-    fresh: Path
-
-
 def index_bundles(
     site_dir: Path,
     plan: Plan,
     url_to_out: dict[str, str],
     workers: int,
     note: Callable[[int, int], None],
+    warm_japanese: Indexer | None = None,
 ) -> list[str]:
-    """Run Pagefind for each dirty bundle (up to `workers` at once) and swap the new bundle in; returns problems."""
+    """Run Pagefind for each dirty bundle (up to `workers` at once) and swap the new bundle in; returns problems.
+    `warm_japanese`, a Pagefind service that loaded the Japanese segmenter meanwhile, indexes the first bundle of
+    posts with kana (site/indexer.py)."""
     bundles_dir = site_dir / BUNDLES_DIR
     bundles_dir.mkdir(parents=True, exist_ok=True)
-    problems: list[str] = []
-    # The runs over posts with kana first: loading the Japanese dictionary makes them the longest.
+    # The runs over posts with kana first: loading the Japanese segmenter makes them the longest.
     family = set(plan.state["japanese"])
     queue = sorted((b for b in plan.state["order"] if b in plan.dirty), key=lambda b: b not in family)
-    total, done = len(queue), 0
-    running: list[_Run] = []
-    while queue or running:
-        while queue and len(running) < max(1, workers):
-            bundle = queue.pop(0)
-            running.append(_start(site_dir, bundle, plan.state["bundles"][bundle], url_to_out))
-        problem = _finish(_first_done(running), bundles_dir)
-        if problem:
-            problems.append(problem)
-        done += 1
-        note(done, total)
+    spare = {queue[0]: warm_japanese} if warm_japanese and queue and queue[0] in family else {}
+    problems: list[str] = []
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pagefind") as pool:
+        # A free worker takes the next bundle while a long run goes on.
+        runs = [pool.submit(_index_bundle, site_dir, b, plan.state["bundles"][b], url_to_out, spare.get(b)) for b in queue]
+        for done, run in enumerate(as_completed(runs), 1):
+            if problem := run.result():
+                problems.append(problem)
+            note(done, len(queue))
     shutil.rmtree(site_dir / STAGE_DIR, ignore_errors=True)
     keep = set(plan.state["order"])
     for child in bundles_dir.iterdir():
         if child.is_dir() and child.name not in keep:
             shutil.rmtree(child, ignore_errors=True)
-    return problems
+    return sorted(problems)
 
 
-def _start(site_dir: Path, bundle: str, urls: list[str], url_to_out: dict[str, str]) -> _Run:
-    """Stage the bundle's pages (hard links, at their own paths: Pagefind derives each URL from its path) and
-    start Pagefind on them."""
+def _index_bundle(
+    site_dir: Path, bundle: str, urls: list[str], url_to_out: dict[str, str], indexer: Indexer | None
+) -> str | None:
+    """Stage the bundle's pages, index them (with `indexer` if given, else a run of `pagefind`) and swap the new
+    bundle in; returns the problem, the bundle on disk left as it was."""
     stage = site_dir / STAGE_DIR / bundle
+    fresh = site_dir / BUNDLES_DIR / f".{bundle}.new"
+    shutil.rmtree(fresh, ignore_errors=True)
+    try:
+        _stage(site_dir, stage, urls, url_to_out)
+        failed = _run_pagefind(stage, fresh) if indexer is None else _run_service(indexer, stage, fresh)
+    except OSError as exc:  # a page gone from _site/ meanwhile, a full disk
+        failed = f"cannot stage its pages: {exc}"
+    finally:
+        if indexer is not None:
+            indexer.close()
+        shutil.rmtree(stage, ignore_errors=True)
+    if not failed and not (fresh / "pagefind-entry.json").exists():
+        failed = "it wrote no index"
+    if failed:
+        shutil.rmtree(fresh, ignore_errors=True)
+        return f"search bundle {bundle}: pagefind failed: {failed}"
+    _swap_in(fresh, site_dir / BUNDLES_DIR / bundle)
+    return None
+
+
+def pagefind_command(site: Path, output: Path) -> list[str]:
+    return [*pagefind_executable(), "--site", str(site), "--output-path", str(output),
+            "--force-language", LANGUAGE, "--silent"]  # fmt: skip
+
+
+def _run_pagefind(stage: Path, fresh: Path) -> str | None:
+    """One run of the `pagefind` command over the staged pages; its last line of output if it failed."""
+    log = stage.with_name(f"{stage.name}.log")
+    try:
+        with log.open("wb") as out:  # a file, not a pipe: nothing to read while it runs
+            status = subprocess.run(pagefind_command(stage, fresh), stdout=out, stderr=subprocess.STDOUT).returncode
+        output = log.read_bytes().decode("utf-8", "replace").strip()
+    except OSError as exc:
+        return str(exc)
+    finally:
+        log.unlink(missing_ok=True)
+    if status == 0:
+        return None
+    return output.splitlines()[-1] if output else f"exit status {status}"
+
+
+def _run_service(indexer: Indexer, stage: Path, fresh: Path) -> str | None:
+    try:
+        indexer.index(stage, fresh)
+    except IndexerError as exc:
+        return str(exc)
+    return None
+
+
+def _stage(site_dir: Path, stage: Path, urls: list[str], url_to_out: dict[str, str]) -> None:
+    """The bundle's pages, hard-linked at their own paths (Pagefind derives each URL from its path)."""
     shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir(parents=True)  # even for a bundle with no page to stage: its log is written beside it
+    stage.mkdir(parents=True)
     for url in urls:
         out = url_to_out.get(url)
         if out is None:
@@ -306,57 +334,38 @@ def _start(site_dir: Path, bundle: str, urls: list[str], url_to_out: dict[str, s
             os.link(site_dir / out, target)
         except OSError:
             shutil.copyfile(site_dir / out, target)
-    fresh = site_dir / BUNDLES_DIR / f".{bundle}.new"
-    shutil.rmtree(fresh, ignore_errors=True)
-    # Its output goes to a file, not a pipe: runs are polled (_first_done), and a full pipe would stall one.
-    with (site_dir / STAGE_DIR / f"{bundle}.log").open("wb") as log:
-        process = subprocess.Popen(pagefind_command(stage, fresh), stdout=log, stderr=subprocess.STDOUT)
-    return _Run(bundle, process, stage, fresh)
 
 
-def _first_done(running: list[_Run]) -> _Run:
-    """Take out the run that ends first (the first started may be the longest: a free core would wait for it)."""
-    while True:
-        for run in running:
-            if run.process.poll() is not None:
-                running.remove(run)
-                return run
-        time.sleep(0.005)
-
-
-def _finish(run: _Run, bundles_dir: Path) -> str | None:
-    """Wait for the run; swap its bundle in, or return the problem (the bundle on disk stays as it was)."""
-    run.process.wait()
-    log = run.stage.with_name(f"{run.bundle}.log")
-    output = log.read_bytes().decode("utf-8", "replace").strip() if log.exists() else ""
-    log.unlink(missing_ok=True)
-    shutil.rmtree(run.stage, ignore_errors=True)
-    if run.process.returncode != 0 or not (run.fresh / "pagefind-entry.json").exists():
-        shutil.rmtree(run.fresh, ignore_errors=True)
-        last = output.splitlines()[-1] if output else f"exit status {run.process.returncode}"
-        return f"search bundle {run.bundle}: pagefind failed: {last}"
-    final = bundles_dir / run.bundle
-    old = bundles_dir / f".{run.bundle}.old"
+def _swap_in(fresh: Path, final: Path) -> None:
+    old = final.with_name(f".{final.name}.old")
     shutil.rmtree(old, ignore_errors=True)
     if final.exists():
         final.rename(old)
-    run.fresh.rename(final)
+    fresh.rename(final)
     shutil.rmtree(old, ignore_errors=True)
-    return None
 
 
 class BackgroundIndex:
     """index_bundles in a thread: Pagefind reads the post pages just written while the build renders the rest."""
 
     def __init__(
-        self, site_dir: Path, plan: Plan, url_to_out: dict[str, str], workers: int, note: Callable[[int, int], None]
+        self,
+        site_dir: Path,
+        plan: Plan,
+        url_to_out: dict[str, str],
+        workers: int,
+        note: Callable[[int, int], None],
+        warm_japanese: Indexer | None = None,
     ) -> None:
         self.problems: list[str] = []
         self.seconds = 0.0  # how long the Pagefind runs took, all told (the build report's phases["pagefind"])
 
         def index() -> None:
             started = time.perf_counter()
-            self.problems.extend(index_bundles(site_dir, plan, url_to_out, workers, note))
+            try:
+                self.problems.extend(index_bundles(site_dir, plan, url_to_out, workers, note, warm_japanese))
+            except Exception as exc:  # a fault of this thread's: said in the report, all indexed again next time
+                self.problems.append(f"search index: {type(exc).__name__}: {exc}")
             self.seconds = time.perf_counter() - started
 
         self._thread = threading.Thread(target=index, name="pagefind", daemon=True)

@@ -1,0 +1,180 @@
+"""The Pagefind service that loads the Japanese dictionary while a build renders (site/indexer.py): it indexes a
+bundle exactly as the `pagefind` command does, a build starts it only when a new or changed post holds kana and
+uses it for that post's bundle, and a service that dies, refuses or answers nonsense costs that bundle alone, with
+a one-line reason. The fake services here speak Pagefind's protocol (base64 JSON messages ended by commas)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_incremental_exact import bundle
+from test_site_build import article
+
+from newsmirror.archive.layout import Archive
+from newsmirror.config import load_config
+from newsmirror.scaffold import init_archive
+from newsmirror.site import build_site, indexer, search
+from newsmirror.site.indexer import Indexer, IndexerError
+
+PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title></head><body>
+<article data-pagefind-body><h1 data-pagefind-meta="title">{title}</h1>
+<a data-pagefind-filter="来源:{source}">{source}</a><div class="content"><p>{text}</p></div></article></body></html>"""
+
+# Answers each message as `how` says (argv[1]); writes every message it reads, decoded, to argv[2].
+FAKE = """
+import base64, json, sys
+how, log = sys.argv[1], open(sys.argv[2], "a", encoding="utf-8")
+if how == "die":
+    sys.exit(3)
+buffer = b""
+while True:
+    more = sys.stdin.buffer.read1(65536)
+    if not more:
+        break
+    buffer += more
+    while b"," in buffer:
+        message, buffer = buffer.split(b",", 1)
+        sent = json.loads(base64.b64decode(message))
+        log.write(json.dumps(sent, ensure_ascii=False) + "\\n"); log.flush()
+        kind = sent["payload"]["type"]
+        if how == "garbage" and kind == "AddDir":
+            sys.stdout.buffer.write(b"not base64 at all!,"); sys.stdout.flush(); continue
+        if how == "unreadable" and kind == "AddDir":
+            answer = {"payload": {"type": "Error", "message": "could not parse\\n the message"}}
+        elif how == "refuse" and kind == "AddDir":
+            answer = {"message_id": sent["message_id"], "payload": {"type": "Error", "message": "Error: no pages\\nhere"}}
+        elif kind == "NewIndex":
+            answer = {"message_id": sent["message_id"], "payload": {"type": "NewIndex", "index_id": 7}}
+        else:
+            answer = {"message_id": sent["message_id"], "payload": {"type": "Done"}}
+        sys.stdout.buffer.write(base64.b64encode(json.dumps(answer).encode()) + b","); sys.stdout.flush()
+"""
+
+
+def fake_service(tmp_path: Path, monkeypatch, how: str) -> Path:
+    """PAGEFIND_BINARY_PATH → a program that acts as `pagefind --service` would, as `how` says; returns its log."""
+    program, log = tmp_path / "fake-pagefind", tmp_path / "fake.log"
+    program.write_text(f"#!{sys.executable}\nimport sys\nsys.argv[1:] = [{how!r}, {str(log)!r}]\n{FAKE}", encoding="utf-8")
+    program.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(program))
+    return log
+
+
+def pages(folder: Path) -> Path:
+    for name, title, text in [("a", "日本の報道", "東京で記者会見が開かれた。ニュースの続報"), ("b", "美中会谈", "他们不是ガキの使い")]:
+        path = folder / "2024" / f"{name}.html"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(PAGE.format(title=title, source="大纪元", text=text), encoding="utf-8")
+    return folder
+
+
+def test_the_service_indexes_pages_with_kana_exactly_as_the_command(tmp_path):
+    stage = pages(tmp_path / "stage")
+    warm = Indexer.start()
+    try:
+        warm.index(stage, tmp_path / "by-service")
+    finally:
+        warm.close()
+    subprocess.run(search.pagefind_command(stage, tmp_path / "by-command"), check=True, capture_output=True)
+    made = bundle(tmp_path / "by-service")
+    assert made == bundle(tmp_path / "by-command")
+    assert made["pagefind-entry.json"]["languages"]["zh"]["page_count"] == 2  # the scratch page is not in it
+
+
+def test_the_service_is_told_the_scratch_page_first_and_the_bundle_after(tmp_path, monkeypatch):
+    log = fake_service(tmp_path, monkeypatch, "answer")
+    warm = Indexer.start()
+    warm.index(tmp_path / "stage", tmp_path / "out")
+    warm.close()
+    sent = [json.loads(line)["payload"] for line in log.read_text(encoding="utf-8").splitlines()]
+    assert [p["type"] for p in sent] == ["NewIndex", "AddFile", "NewIndex", "AddDir", "WriteFiles"]
+    assert "の" in sent[1]["file_contents"] and sent[1]["index_id"] == 0
+    assert sent[3]["index_id"] == sent[4]["index_id"] == 7  # the id the service gave, not the one assumed
+    assert sent[3]["path"] == str(tmp_path / "stage") and sent[4]["output_path"] == str(tmp_path / "out")
+    assert warm.process.returncode is not None  # closed: no process left behind
+
+
+@pytest.mark.parametrize(
+    ("how", "reason"),
+    [
+        ("die", "pagefind exited with status 3"),
+        ("refuse", "Error: no pages here"),
+        ("garbage", "pagefind answered outside its protocol"),
+        ("unreadable", "pagefind could not read a message: could not parse the message"),
+    ],
+)
+def test_a_service_that_fails_gives_one_line(tmp_path, monkeypatch, how, reason):
+    fake_service(tmp_path, monkeypatch, how)
+    warm = Indexer.start()
+    with pytest.raises(IndexerError) as failed:
+        warm.index(tmp_path / "stage", tmp_path / "out")
+    warm.close()
+    assert str(failed.value) == reason
+
+
+def test_a_failed_service_run_keeps_that_bundle_and_the_others_are_indexed(tmp_path, monkeypatch):
+    site = tmp_path / "_site"
+    state: search.BundleState = {"bundles": {}, "order": [], "sigs": {}, "next": 0, "open": [], "japanese": ["b1"]}
+    url_to_out = {}
+    for name in ("b1", "b2"):
+        pages(site / name)
+        url_to_out[f"/{name}/2024/a.html"] = f"{name}/2024/a.html"
+        state["bundles"][name], state["order"] = [f"/{name}/2024/a.html"], [*state["order"], name]
+    old = site / "pagefind" / "b1"
+    old.mkdir(parents=True)
+    (old / "pagefind-entry.json").write_text("the last good index")
+    real = indexer.pagefind_executable()
+    fake_service(tmp_path, monkeypatch, "refuse")
+    monkeypatch.setattr(search, "pagefind_executable", lambda: real)  # the command (b2) runs the real Pagefind
+    problems = search.index_bundles(site, search.Plan(state, {"b1", "b2"}), url_to_out, 2, lambda d, t: None, Indexer.start())
+    assert problems == ["search bundle b1: pagefind failed: Error: no pages here"]
+    assert (old / "pagefind-entry.json").read_text() == "the last good index"
+    assert bundle(site / "pagefind" / "b2")["pagefind-entry.json"]["languages"]["zh"]["page_count"] == 1
+    assert sorted(p.name for p in (site / "pagefind").iterdir()) == ["b1", "b2"]
+
+
+def test_a_build_starts_the_service_only_for_a_new_post_with_kana_and_indexes_its_bundle_with_it(tmp_path, monkeypatch):
+    root = tmp_path / "mirror"
+    init_archive(root, title="测试镜像")
+    posts = Archive(root)
+    for i in range(3):
+        posts.write_post(article(i))
+    posts.write_post(article(9, content="<p>日本語のニュース</p>"))
+    started: list[Indexer] = []
+    real_start = Indexer.start
+
+    def start() -> Indexer:
+        started.append(real_start())
+        return started[-1]
+
+    monkeypatch.setattr(indexer.Indexer, "start", staticmethod(start))
+    used: list[str] = []
+    real_run = search._run_service
+    monkeypatch.setattr(search, "_run_service", lambda ix, stage, fresh: used.append(stage.name) or real_run(ix, stage, fresh))
+
+    def build():
+        report = build_site(load_config(root), jobs=2, with_search=True)
+        assert not report.errors, report.errors
+        return load_build_cache_search(root)
+
+    first = build()  # no build before it: whether a post holds kana is not known yet
+    assert (len(started), used) == (0, [])
+    posts.write_post(article(3))
+    build()  # a new post without kana
+    assert (len(started), used) == (0, [])
+    posts.write_post(article(10, content="<p>東京のニュース</p>"))
+    after = build()
+    assert len(started) == 1 and used == after["japanese"] == first["japanese"]
+    assert started[0].process.returncode is not None  # closed
+    build_site(load_config(root), jobs=2, with_search=False)  # no search: no service
+    assert len(started) == 1
+
+
+def load_build_cache_search(root: Path) -> dict:
+    from newsmirror.site.cache import load_build_cache
+
+    return dict(load_build_cache(root / "_site").search)
