@@ -154,6 +154,8 @@ def test_incremental_builds_match_a_clean_build(tmp_path, small_bundles, monkeyp
     build(root)
     state = load_build_cache(root / "_site").search
     assert len(state["order"]) == 4 and [len(state["bundles"][b]) for b in state["japanese"]] == [1]
+    assert served == state["japanese"]  # its bundle indexed by the warm service
+    served.clear()
 
     for i in range(7, 10):  # three new posts: a new open bundle, and a new page of a list
         posts.write_post(article(i, "大纪元"))

@@ -5,7 +5,11 @@ a one-line reason. The fake services here speak Pagefind's protocol (base64 JSON
 
 from __future__ import annotations
 
+import gzip
 import json
+import multiprocessing
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +34,9 @@ import base64, json, sys
 how, log = sys.argv[1], open(sys.argv[2], "a", encoding="utf-8")
 if how == "die":
     sys.exit(3)
+if how == "panic":
+    sys.stderr.write("thread 'main' panicked at src/service.rs\\nnote: run with RUST_BACKTRACE=1\\n")
+    sys.exit(101)
 buffer = b""
 while True:
     more = sys.stdin.buffer.read1(65536)
@@ -40,17 +47,23 @@ while True:
         message, buffer = buffer.split(b",", 1)
         sent = json.loads(base64.b64decode(message))
         log.write(json.dumps(sent, ensure_ascii=False) + "\\n"); log.flush()
-        kind = sent["payload"]["type"]
-        if how == "garbage" and kind == "AddDir":
+        kind, number = sent["payload"]["type"], sent["message_id"]
+        if kind == "AddDir" and how == "silent":
+            continue
+        if kind == "AddDir" and how == "garbage":
             sys.stdout.buffer.write(b"not base64 at all!,"); sys.stdout.flush(); continue
-        if how == "unreadable" and kind == "AddDir":
-            answer = {"payload": {"type": "Error", "message": "could not parse\\n the message"}}
-        elif how == "refuse" and kind == "AddDir":
-            answer = {"message_id": sent["message_id"], "payload": {"type": "Error", "message": "Error: no pages\\nhere"}}
-        elif kind == "NewIndex":
-            answer = {"message_id": sent["message_id"], "payload": {"type": "NewIndex", "index_id": 7}}
-        else:
-            answer = {"message_id": sent["message_id"], "payload": {"type": "Done"}}
+        payload = {"NewIndex": {"type": "NewIndex", "index_id": 7}, "AddFile": {"type": "IndexedFile"},
+                   "AddDir": {"type": "IndexedDir", "page_count": 2}, "WriteFiles": {"type": "WriteFiles"}}[kind]
+        if kind == "AddDir" and how == "refuse":
+            payload = {"type": "Error", "message": "Error: no pages\\nhere"}
+        if kind == "AddDir" and how == "no pages":
+            payload = {"type": "IndexedDir", "page_count": 0}
+        if kind == "AddDir" and how == "wrong answer":
+            payload = {"type": "WriteFiles"}
+        answer = {"message_id": number, "payload": payload}
+        if kind == "AddDir" and how in ("unreadable", "unreadable, named"):  # as Pagefind answers what it cannot parse
+            original = json.dumps({"message_id": number}) if how == "unreadable, named" else "{"
+            answer = {"payload": {"type": "Error", "message": "could not parse\\n the message", "original_message": original}}
         sys.stdout.buffer.write(base64.b64encode(json.dumps(answer).encode()) + b","); sys.stdout.flush()
 """
 
@@ -102,39 +115,108 @@ def test_the_service_is_told_the_scratch_page_first_and_the_bundle_after(tmp_pat
     ("how", "reason"),
     [
         ("die", "pagefind exited with status 3"),
+        ("panic", "pagefind exited with status 101: note: run with RUST_BACKTRACE=1"),
         ("refuse", "Error: no pages here"),
+        ("no pages", "Pagefind indexed no page"),
+        ("wrong answer", "pagefind answered outside its protocol"),
         ("garbage", "pagefind answered outside its protocol"),
         ("unreadable", "pagefind could not read a message: could not parse the message"),
+        ("unreadable, named", "could not parse the message"),
+        ("silent", "pagefind did not answer within 0.5 s"),
     ],
 )
 def test_a_service_that_fails_gives_one_line(tmp_path, monkeypatch, how, reason):
     fake_service(tmp_path, monkeypatch, how)
+    monkeypatch.setattr(indexer, "ANSWER_WITHIN", 0.5)
     warm = Indexer.start()
+    if how in ("die", "panic"):
+        warm.process.wait()  # dead before it is written to: the writes fail too
     with pytest.raises(IndexerError) as failed:
         warm.index(tmp_path / "stage", tmp_path / "out")
-    warm.close()
+    warm.close()  # even with bytes a dead process never read
     assert str(failed.value) == reason
+    assert warm.process.returncode is not None
 
 
-def test_a_failed_service_run_keeps_that_bundle_and_the_others_are_indexed(tmp_path, monkeypatch):
-    site = tmp_path / "_site"
+def _two_bundles(site: Path) -> tuple[search.Plan, dict[str, str]]:
     state: search.BundleState = {"bundles": {}, "order": [], "sigs": {}, "next": 0, "open": [], "japanese": ["b1"]}
     url_to_out = {}
     for name in ("b1", "b2"):
         pages(site / name)
         url_to_out[f"/{name}/2024/a.html"] = f"{name}/2024/a.html"
         state["bundles"][name], state["order"] = [f"/{name}/2024/a.html"], [*state["order"], name]
+    return search.Plan(state, {"b1", "b2"}), url_to_out
+
+
+def test_a_failed_service_run_falls_back_on_the_command(tmp_path, monkeypatch):
+    site = tmp_path / "_site"
+    plan, url_to_out = _two_bundles(site)
+    real = indexer.pagefind_executable()
+    fake_service(tmp_path, monkeypatch, "refuse")
+    monkeypatch.setattr(search, "pagefind_executable", lambda: real)  # the command runs the real Pagefind
+    problems = search.index_bundles(site, plan, url_to_out, 2, lambda d, t: None, Indexer.start())
+    assert problems == []
+    for name in ("b1", "b2"):
+        assert bundle(site / "pagefind" / name)["pagefind-entry.json"]["languages"]["zh"]["page_count"] == 1
+
+
+def test_when_the_command_fails_too_the_bundle_on_disk_stays_and_the_reason_is_the_commands(tmp_path, monkeypatch):
+    site = tmp_path / "_site"
+    plan, url_to_out = _two_bundles(site)
     old = site / "pagefind" / "b1"
     old.mkdir(parents=True)
     (old / "pagefind-entry.json").write_text("the last good index")
-    real = indexer.pagefind_executable()
-    fake_service(tmp_path, monkeypatch, "refuse")
-    monkeypatch.setattr(search, "pagefind_executable", lambda: real)  # the command (b2) runs the real Pagefind
-    problems = search.index_bundles(site, search.Plan(state, {"b1", "b2"}), url_to_out, 2, lambda d, t: None, Indexer.start())
-    assert problems == ["search bundle b1: pagefind failed: Error: no pages here"]
+    fake_service(tmp_path, monkeypatch, "die")
+    monkeypatch.setattr(search, "pagefind_command", lambda stage, out: [sys.executable, "-c", "print('Error: said by the command'); raise SystemExit(2)"])
+    problems = search.index_bundles(site, plan, url_to_out, 2, lambda d, t: None, Indexer.start())
+    assert problems == ["search bundle b1: pagefind failed: Error: said by the command",
+                        "search bundle b2: pagefind failed: Error: said by the command"]  # fmt: skip
     assert (old / "pagefind-entry.json").read_text() == "the last good index"
-    assert bundle(site / "pagefind" / "b2")["pagefind-entry.json"]["languages"]["zh"]["page_count"] == 1
-    assert sorted(p.name for p in (site / "pagefind").iterdir()) == ["b1", "b2"]
+    assert sorted(p.name for p in (site / "pagefind").iterdir()) == ["b1"]
+
+
+def test_pagefind_settings_around_the_build_change_no_bundle(tmp_path, monkeypatch):
+    """The command would read PAGEFIND_* variables and a pagefind.yml where it runs; the service reads neither.
+    Neither is let in, so a bundle is the same whichever made it."""
+    stage = tmp_path / "stage"
+    pages(stage / "b1")  # at the paths the build stages them
+    warm = Indexer.start()
+    warm.index(stage, tmp_path / "by-service")
+    warm.close()
+    elsewhere = tmp_path / "where-the-build-runs"
+    elsewhere.mkdir()
+    (elsewhere / "pagefind.yml").write_text("exclude_selectors:\n  - p\n", encoding="utf-8")
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setenv("PAGEFIND_EXCLUDE_SELECTORS", "p")
+    site = tmp_path / "_site"
+    shutil.copytree(stage, site)
+    problem = search._index_bundle(site, "b1", ["/b1/2024/a.html", "/b1/2024/b.html"],
+                                   {"/b1/2024/a.html": "b1/2024/a.html", "/b1/2024/b.html": "b1/2024/b.html"}, None)  # fmt: skip
+    assert problem is None
+    made = bundle(site / "pagefind" / "b1")
+    assert made == bundle(tmp_path / "by-service")
+    text = b"".join(gzip.decompress(v) for k, v in made.items() if k.startswith("fragment/")).decode("utf-8", "replace")
+    assert "記者会見" in text.replace("\u200b", "")  # the paragraphs indexed, not excluded
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads /proc")
+def test_a_process_forked_from_the_build_lets_go_of_the_service_pipes(tmp_path):
+    warm = Indexer.start()
+    try:
+        fds = [warm.process.stdin.fileno(), warm.process.stdout.fileno()]
+        context = multiprocessing.get_context("fork")
+        queue = context.Queue()
+        child = context.Process(target=_fd_targets, args=(fds, queue))
+        child.start()
+        child.join(30)
+        assert queue.get(timeout=5) == [os.devnull, os.devnull]
+        assert all(os.readlink(f"/proc/self/fd/{fd}").startswith("pipe:") for fd in fds)  # the build's stay
+    finally:
+        warm.close()
+
+
+def _fd_targets(fds: list[int], queue) -> None:
+    queue.put([os.readlink(f"/proc/self/fd/{fd}") for fd in fds])
 
 
 def test_a_build_starts_the_service_only_for_a_new_post_with_kana_and_indexes_its_bundle_with_it(tmp_path, monkeypatch):
@@ -161,14 +243,19 @@ def test_a_build_starts_the_service_only_for_a_new_post_with_kana_and_indexes_it
         assert not report.errors, report.errors
         return load_build_cache_search(root)
 
-    first = build()  # no build before it: whether a post holds kana is not known yet
-    assert (len(started), used) == (0, [])
+    first = build()  # no build before it: every post file is read (they are few), one holds kana
+    assert len(started) == 1 and used == first["japanese"]
+    started.clear(), used.clear()
     posts.write_post(article(3))
     build()  # a new post without kana
     assert (len(started), used) == (0, [])
+    kana = next(p for p in (root / "_posts").rglob("*.md") if "日本語" in p.read_text(encoding="utf-8"))
+    os.utime(kana, ns=(kana.stat().st_mtime_ns + 10**9,) * 2)
+    build()  # the post with kana touched, its text the same: nothing to index, no service
+    assert (len(started), used) == (0, [])
     posts.write_post(article(10, content="<p>東京のニュース</p>"))
     after = build()
-    assert len(started) == 1 and used == after["japanese"] == first["japanese"]
+    assert len(started) == 1 and used == after["japanese"] == first["japanese"]  # its bundle, by the warm service
     assert started[0].process.returncode is not None  # closed
     build_site(load_config(root), jobs=2, with_search=False)  # no search: no service
     assert len(started) == 1
@@ -178,3 +265,17 @@ def load_build_cache_search(root: Path) -> dict:
     from newsmirror.site.cache import load_build_cache
 
     return dict(load_build_cache(root / "_site").search)
+
+
+def test_kana_is_looked_for_in_a_few_unknown_files_only(tmp_path, monkeypatch):
+    from newsmirror.site import build as site_build
+
+    root = tmp_path / "mirror"
+    init_archive(root, title="测试镜像")
+    posts = Archive(root)
+    for i in range(3):
+        posts.write_post(article(i, content="<p>日本語のニュース</p>" if i == 2 else "<p>新闻</p>"))
+    scanned = Archive(root).scan_posts()
+    assert site_build._kana_added(root, scanned, {}) is True
+    monkeypatch.setattr(site_build, "KANA_PROBE", 2)  # more files unknown than that: a rebuild that large
+    assert site_build._kana_added(root, scanned, {}) is False

@@ -97,3 +97,46 @@ def test_pagefind_runs_as_the_wheels_binary_not_through_python(monkeypatch):
 def test_pagefind_binary_path_overrides_the_wheel(monkeypatch, tmp_path):
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(tmp_path / "my-pagefind"))
     assert search.pagefind_command(tmp_path / "s", tmp_path / "o")[0] == str(tmp_path / "my-pagefind")
+
+
+def test_a_page_gone_before_it_is_staged_costs_its_bundle_alone(tmp_path, monkeypatch):
+    site, plan, url_to_out = _site(tmp_path, ["b1", "b2"])
+    _fake_pagefind(monkeypatch, {"b1": "quick", "b2": "quick"})
+    (site / "b1" / "post.html").unlink()
+    problems = search.index_bundles(site, plan, url_to_out, 2, lambda done, total: None)
+    assert len(problems) == 1 and problems[0].startswith("search bundle b1: pagefind failed: No such file or directory")
+    assert (site / "pagefind" / "b2" / "pagefind-entry.json").read_text() == "quick"
+    assert not (site / search.STAGE_DIR).exists()
+
+
+def test_a_fault_in_one_run_is_that_bundles_problem_and_the_others_are_indexed(tmp_path, monkeypatch):
+    site, plan, url_to_out = _site(tmp_path, ["b1", "b2"])
+    _fake_pagefind(monkeypatch, {"b1": "quick", "b2": "quick"})
+    real = search._index_bundle
+
+    def faulty(site_dir, bundle, *rest):
+        if bundle == "b1":
+            raise RuntimeError("a bug")
+        return real(site_dir, bundle, *rest)
+
+    monkeypatch.setattr(search, "_index_bundle", faulty)
+    assert search.index_bundles(site, plan, url_to_out, 2, lambda done, total: None) == [
+        "search bundle b1: RuntimeError: a bug"]  # fmt: skip
+    assert (site / "pagefind" / "b2" / "pagefind-entry.json").read_text() == "quick"
+
+
+def test_a_fault_of_the_index_thread_is_reported_not_taken_for_a_complete_index(tmp_path, monkeypatch):
+    site, plan, url_to_out = _site(tmp_path, ["b1"])
+    monkeypatch.setattr(search, "index_bundles", lambda *args: 1 / 0)
+    index = search.BackgroundIndex(site, plan, url_to_out, 2, lambda done, total: None)
+    assert index.wait() == ["search index: ZeroDivisionError: division by zero"]
+
+
+def test_a_stopped_build_starts_no_further_run(tmp_path, monkeypatch):
+    site, plan, url_to_out = _site(tmp_path, ["b1", "b2", "b3"])
+    monkeypatch.setattr(search, "pagefind_command", lambda s, o: [sys.executable, "-c", "import time; time.sleep(1)"])
+    index = search.BackgroundIndex(site, plan, url_to_out, 1, lambda done, total: None)
+    index.cancel()  # at once: b1 may have started, b2 and b3 do not
+    problems = index.wait()
+    assert "search bundle b3: not indexed: the build stopped" in problems
+    assert not (site / "pagefind" / "b3").exists()

@@ -42,7 +42,7 @@ from newsmirror.site.cache import (
 )
 from newsmirror.site.outputs import Outputs, signature
 from newsmirror.site.render import Renderer, site_context, template_fingerprint
-from newsmirror.site.scan import PostsRead, Scanned, page_file, read_chunk, read_posts
+from newsmirror.site.scan import PostRecord, PostsRead, Scanned, digest, page_file, read_chunk, read_posts
 
 if TYPE_CHECKING:  # the phases' modules are imported when there is work (see build_site)
     from newsmirror.site import search
@@ -136,10 +136,10 @@ def _build(config: Config, note: BuildProgress, jobs: int | None, full: bool, wi
     from newsmirror.site.placement import place_posts
     from newsmirror.site.pool import Workers
 
-    with _warm_japanese(config.root, scanned, quick, with_search) as warm_japanese:
-        cache = load_build_cache(site_dir)
-        if full:
-            cache = cache.forget_all_but_outputs()
+    cache = load_build_cache(site_dir)
+    if full:
+        cache = cache.forget_all_but_outputs()
+    with _warm_japanese(config.root, scanned, cache, with_search) as warm_japanese:
         # Outputs and a search index made with other templates or settings are all made again.
         same_kind = cache.fingerprint == fingerprint
         previous_outputs, previous_index = (cache.outputs, cache.search) if same_kind else ({}, {})
@@ -163,12 +163,17 @@ def _build(config: Config, note: BuildProgress, jobs: int | None, full: bool, wi
                 japanese={r.url for r in placement.ordered if r.japanese}, sizes={r.url: r.size for r in placement.ordered},
             )
             index = _start_index(site_dir, plan, placement, workers.processes, note, warm_japanese) if with_search else None
-            with _phase(report, "lists"):  # the search index is being built meanwhile
-                _lists_and_pages(renderer, PageInputs(config, placement, unreadable, histories), plan, outputs, report, note)
-            report.deleted = outputs.remove_gone(cache.outputs)
-            report.written = outputs.written
-            with _phase(report, "images"):
-                report.written += sync_images(config.root, site_dir)
+            try:
+                with _phase(report, "lists"):  # the search index is being built meanwhile
+                    _lists_and_pages(renderer, PageInputs(config, placement, unreadable, histories), plan, outputs, report, note)
+                report.deleted = outputs.remove_gone(cache.outputs)
+                report.written = outputs.written
+                with _phase(report, "images"):
+                    report.written += sync_images(config.root, site_dir)
+            except BaseException:  # Ctrl-C, a full disk: no further Pagefind run starts
+                if index:
+                    index.cancel()
+                raise
 
         with _phase(report, "search"):
             indexed = _finish_index(index, plan, report) if index else SearchOutcome(previous_index, complete=False)
@@ -178,16 +183,16 @@ def _build(config: Config, note: BuildProgress, jobs: int | None, full: bool, wi
 
 
 @contextmanager
-def _warm_japanese(root: Path, scanned: Scanned, quick: QuickCache | None, with_search: bool) -> Iterator[Indexer | None]:
-    """When a post file new or changed since the last build holds kana, a Pagefind process for its search bundle,
+def _warm_japanese(root: Path, scanned: Scanned, cache: BuildCache, with_search: bool) -> Iterator[Indexer | None]:
+    """When a post whose text is new since the last build holds kana, a Pagefind process for its search bundle,
     started now: it loads the Japanese dictionary while the posts are parsed and rendered (site/indexer.py)."""
     from newsmirror.site.indexer import Indexer, IndexerError
 
     indexer = None
-    if with_search and _kana_added(root, scanned, quick):
+    if with_search and _kana_added(root, scanned, cache.records):
         try:
             indexer = Indexer.start()
-        except (OSError, IndexerError):  # no Pagefind to start: the bundle's own run will say so
+        except IndexerError:  # no Pagefind to start: the bundle's run of the command says so
             indexer = None
     try:
         yield indexer
@@ -196,22 +201,22 @@ def _warm_japanese(root: Path, scanned: Scanned, quick: QuickCache | None, with_
             indexer.close()
 
 
-def _kana_added(root: Path, scanned: Scanned, quick: QuickCache | None) -> bool:
-    """Whether a post file new or changed since the last build holds kana. Unknown without a last build, and not
-    looked for past KANA_PROBE changed files (a rebuild that large gains little from the head start): False."""
+def _kana_added(root: Path, scanned: Scanned, known: Mapping[str, PostRecord]) -> bool:
+    """Whether a post file whose text is new since the last build holds kana. The files the cache does not know
+    by their mtime and size are read (a touched file whose text is the same is not new), at most KANA_PROBE of
+    them: a rebuild that large gains little from the head start."""
     from newsmirror.site.search import needs_japanese
 
-    if quick is None:
+    unsure = [rel for rel, seen in scanned.items() if (r := known.get(rel)) is None or (r.mtime_ns, r.size) != seen]
+    if len(unsure) > KANA_PROBE:
         return False
-    changed = [rel for rel, seen in scanned.items() if quick.scanned.get(rel) != seen]
-    if len(changed) > KANA_PROBE:
-        return False
-    for rel in changed:
+    for rel in unsure:
         try:
-            if needs_japanese((root / rel).read_bytes()):
-                return True
+            data = (root / rel).read_bytes()
         except OSError:
             continue
+        if (rel not in known or known[rel].digest != digest(data)) and needs_japanese(data):
+            return True
     return False
 
 

@@ -13,26 +13,34 @@ dictionary (~0.3 s) loaded or not.
 The protocol is that of Pagefind's own Python and Node clients (messages of base64 JSON, each ended by a comma;
 each answer names its message). The `pagefind` package's client is not used: it reads each answer 100 ms after the
 one before (pagefind/service/__init__.py, `_wait_for_responses`) and needs an asyncio loop the build has none of.
+Whatever goes wrong with the service (it dies, refuses, answers outside the protocol or not within ANSWER_WITHIN
+seconds) raises IndexerError, and the bundle is then indexed by the command (site/search.py).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import subprocess
 import sys
+import tempfile
+import threading
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 # A scratch document with kana: segmenting it loads the Japanese dictionary (and the Chinese one).
 _WARM_UP = '<html lang="zh"><body><p>预先载入分词词典 の 辞書</p></body></html>'
 LANGUAGE = "zh"  # every page is indexed as Chinese (kana still go to the Japanese segmenter)
+ANSWER_WITHIN = 600.0  # seconds for one answer: a 500-post bundle with kana takes ~6 s here
+_LIVE: weakref.WeakSet[Indexer] = weakref.WeakSet()  # the services of this process, for _close_in_child
 
 
 class IndexerError(Exception):
-    """Pagefind refused or died; str() is one line."""
+    """Pagefind refused, died or did not answer; str() is one line."""
 
 
 def pagefind_executable() -> list[str]:
@@ -46,45 +54,70 @@ def pagefind_executable() -> list[str]:
     return [str(found)] if found else [sys.executable, "-m", "pagefind"]  # the module then says what is missing
 
 
-@dataclass
+def pagefind_environment() -> dict[str, str]:
+    """The environment of every Pagefind process: without the PAGEFIND_* settings the `pagefind` command would read
+    (the service reads none), so that a bundle is the same whichever indexed it. PAGEFIND_BINARY_PATH stays: it
+    only says which binary runs."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("PAGEFIND_") or k == "PAGEFIND_BINARY_PATH"}
+
+
+@dataclass(eq=False)
 class Indexer:
     """A `pagefind --service` process, loading the Japanese dictionary from its start."""
 
     process: subprocess.Popen[bytes]
+    errors: IO[bytes]  # its stderr, for the reason it gives when it dies
     _sent: int = 0
     _buffer: bytes = b""
     _answers: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
-    def start(cls) -> Indexer:
+    def start(cls, cwd: Path | None = None) -> Indexer:
         """Start the process and have it load its dictionaries: the scratch document goes to the process's first
-        index, number 0, without waiting for NewIndex to say so (were it another, Pagefind would answer an error
-        nothing waits for, and only the head start would be lost)."""
-        process = subprocess.Popen(
-            [*pagefind_executable(), "--service"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        indexer = cls(process)
-        indexer._send({"type": "NewIndex", "config": {"force_language": LANGUAGE}})
-        indexer._send({"type": "AddFile", "index_id": 0, "url": "/", "file_path": None, "file_contents": _WARM_UP})
+        index, number 0, without waiting for NewIndex to say so (Pagefind 1.5 numbers its indexes from 0; were it
+        another, Pagefind would answer an error nothing waits for, and only the head start would be lost)."""
+        errors = tempfile.TemporaryFile()  # noqa: SIM115 (kept open with the process, closed by close())
+        try:
+            process = subprocess.Popen(
+                [*pagefind_executable(), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
+                cwd=cwd, env=pagefind_environment(),
+            )  # fmt: skip
+        except OSError as exc:
+            errors.close()
+            raise IndexerError(f"cannot start pagefind: {exc}") from None
+        indexer = cls(process, errors)
+        _LIVE.add(indexer)
+        try:
+            indexer._send({"type": "NewIndex", "config": {"force_language": LANGUAGE}})
+            indexer._send({"type": "AddFile", "index_id": 0, "url": "/", "file_path": None, "file_contents": _WARM_UP})
+        except IndexerError:
+            pass  # it died at once: index() says why
         return indexer
 
-    def index(self, pages: Path, output: Path) -> None:
+    def index(self, pages: Path, output: Path) -> int:
         """Index the pages under `pages` (their URLs are their paths there, as with `pagefind --site`) into the
-        bundle `output`."""
-        index_id = int(self._answer(self._send({"type": "NewIndex", "config": {"force_language": LANGUAGE}}))["index_id"])
+        bundle `output`; returns how many pages it indexed (none is an error, as it is for the command)."""
+        made = self._expect(self._send({"type": "NewIndex", "config": {"force_language": LANGUAGE}}), "NewIndex")
+        index_id = made.get("index_id")
+        if not isinstance(index_id, int):
+            raise IndexerError("pagefind answered outside its protocol")
         added = self._send({"type": "AddDir", "index_id": index_id, "path": str(pages), "glob": None})
         written = self._send({"type": "WriteFiles", "index_id": index_id, "output_path": str(output)})
-        self._answer(added)
-        self._answer(written)
+        count = self._expect(added, "IndexedDir").get("page_count")
+        self._expect(written, "WriteFiles")
+        if not isinstance(count, int) or count < 1:
+            raise IndexerError("Pagefind indexed no page")
+        return count
 
     def close(self) -> None:
+        """Stop the process (it may be dead already) and let go of its pipes."""
+        _LIVE.discard(self)
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
-        for pipe in (self.process.stdin, self.process.stdout):
-            if pipe is not None:
-                pipe.close()
+        for pipe in (self.process.stdin, self.process.stdout, self.errors):
+            with contextlib.suppress(OSError, AttributeError):  # stdin's last bytes cannot reach a dead process
+                pipe.close()  # type: ignore[union-attr]
 
     def _send(self, payload: dict[str, Any]) -> int:
         self._sent += 1
@@ -97,30 +130,49 @@ class Indexer:
             raise IndexerError(self._exited()) from None
         return self._sent
 
+    def _expect(self, message_id: int, kind: str) -> dict[str, Any]:
+        """The answer to message `message_id`, which must be of `kind` (an Error answer gives its message)."""
+        answer = self._answer(message_id)
+        if answer.get("type") == "Error":
+            raise IndexerError(_one_line(answer.get("message")))
+        if answer.get("type") != kind:
+            raise IndexerError("pagefind answered outside its protocol")
+        return answer
+
     def _answer(self, message_id: int) -> dict[str, Any]:
-        """The answer to message `message_id` (answers to earlier messages are read on the way)."""
+        """The answer to message `message_id`, waited for up to ANSWER_WITHIN seconds (answers to other messages are
+        kept on the way)."""
         assert self.process.stdout is not None
-        while message_id not in self._answers:
-            end = self._buffer.find(b",")
-            if end < 0:
+        late = threading.Event()
+
+        def give_up() -> None:
+            late.set()
+            self.process.kill()
+
+        timer = threading.Timer(ANSWER_WITHIN, give_up)
+        timer.start()
+        try:
+            while message_id not in self._answers:
+                end = self._buffer.find(b",")
+                if end >= 0:
+                    message, self._buffer = self._buffer[:end], self._buffer[end + 1 :]
+                    self._take(message)
+                    continue
                 try:
                     more = os.read(self.process.stdout.fileno(), 1 << 16)
                 except OSError:
                     more = b""
                 if not more:
-                    raise IndexerError(self._exited())
+                    raise IndexerError(f"pagefind did not answer within {ANSWER_WITHIN:g} s" if late.is_set() else self._exited())
                 self._buffer += more
-                continue
-            message, self._buffer = self._buffer[:end], self._buffer[end + 1 :]
-            self._take(message)
-        payload = self._answers.pop(message_id)
-        if payload.get("type") == "Error":
-            raise IndexerError(_one_line(payload.get("message")))
-        return payload
+        finally:
+            timer.cancel()
+        return self._answers.pop(message_id)
 
     def _take(self, message: bytes) -> None:
-        """Keep an answer by the number of the message it answers. One that names none is Pagefind failing to read
-        a message: nothing would answer the one waited for."""
+        """Keep an answer by the number of the message it answers. An error about a message Pagefind could not
+        read names it only in `original_message`; one that names none cannot be matched, and nothing would
+        answer the message waited for."""
         try:
             answer = json.loads(base64.b64decode(message))
         except ValueError:
@@ -130,6 +182,8 @@ class Indexer:
             raise IndexerError("pagefind answered outside its protocol")
         answered = answer.get("message_id")
         if not isinstance(answered, int):
+            answered = _original_id(payload)
+        if answered is None:
             raise IndexerError(f"pagefind could not read a message: {_one_line(payload.get('message'))}")
         self._answers[answered] = payload
 
@@ -138,8 +192,37 @@ class Indexer:
             status = self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             return "pagefind stopped answering"
-        return f"pagefind exited with status {status}"
+        self.errors.seek(0)
+        said = [line for line in self.errors.read().decode("utf-8", "replace").splitlines() if line.strip()]
+        return f"pagefind exited with status {status}" + (f": {_one_line(said[-1])}" if said else "")
+
+
+def _original_id(payload: dict[str, Any]) -> int | None:
+    try:
+        sent = json.loads(payload.get("original_message") or "null")
+    except (ValueError, TypeError):
+        return None
+    answered = sent.get("message_id") if isinstance(sent, dict) else None
+    return answered if isinstance(answered, int) else None
 
 
 def _one_line(message: object) -> str:
     return " ".join(str(message or "an error").split())[:300]
+
+
+def _close_in_child() -> None:
+    """In a process forked from the build (its worker pool): let go of the services' pipes, which would otherwise
+    keep a service alive after the build is killed (it ends when its stdin closes). Each is replaced by /dev/null,
+    so that the number stays taken while the child's copies of the pipe objects exist."""
+    if not _LIVE:
+        return
+    null = os.open(os.devnull, os.O_RDWR)
+    for indexer in list(_LIVE):
+        for pipe in (indexer.process.stdin, indexer.process.stdout):
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                os.dup2(null, pipe.fileno())  # type: ignore[union-attr]
+    os.close(null)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_in_child)

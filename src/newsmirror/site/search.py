@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
 
-from newsmirror.site.indexer import LANGUAGE, Indexer, IndexerError, pagefind_executable
+from newsmirror.site.indexer import LANGUAGE, Indexer, IndexerError, pagefind_environment, pagefind_executable
 from newsmirror.site.urls import SEARCH_BUNDLES, href, search_bundle_url
 
 # Measured with Pagefind 1.5 on the real posts (benchmarks/build.py --real): one Pagefind run over 500 posts takes
@@ -239,22 +239,29 @@ def index_bundles(
     workers: int,
     note: Callable[[int, int], None],
     warm_japanese: Indexer | None = None,
+    stop: threading.Event | None = None,
 ) -> list[str]:
     """Run Pagefind for each dirty bundle (up to `workers` at once) and swap the new bundle in; returns problems.
     `warm_japanese`, a Pagefind service that loaded the Japanese segmenter meanwhile, indexes the first bundle of
-    posts with kana (site/indexer.py)."""
+    posts with kana (site/indexer.py). Once `stop` is set, no further run starts."""
     bundles_dir = site_dir / BUNDLES_DIR
     bundles_dir.mkdir(parents=True, exist_ok=True)
     # The runs over posts with kana first: loading the Japanese segmenter makes them the longest.
     family = set(plan.state["japanese"])
     queue = sorted((b for b in plan.state["order"] if b in plan.dirty), key=lambda b: b not in family)
     spare = {queue[0]: warm_japanese} if warm_japanese and queue and queue[0] in family else {}
+    stop = stop or threading.Event()
     problems: list[str] = []
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pagefind") as pool:
         # A free worker takes the next bundle while a long run goes on.
-        runs = [pool.submit(_index_bundle, site_dir, b, plan.state["bundles"][b], url_to_out, spare.get(b)) for b in queue]
+        runs = {pool.submit(_index_unless, stop, site_dir, b, plan.state["bundles"][b], url_to_out, spare.get(b)): b
+                for b in queue}  # fmt: skip
         for done, run in enumerate(as_completed(runs), 1):
-            if problem := run.result():
+            try:
+                problem = run.result()
+            except Exception as exc:  # a fault of ours: this bundle's alone
+                problem = f"search bundle {runs[run]}: {type(exc).__name__}: {exc}"
+            if problem:
                 problems.append(problem)
             note(done, len(queue))
     shutil.rmtree(site_dir / STAGE_DIR, ignore_errors=True)
@@ -265,30 +272,45 @@ def index_bundles(
     return sorted(problems)
 
 
+def _index_unless(stop: threading.Event, *run: Any) -> str | None:
+    if stop.is_set():
+        _close(run[-1])
+        return f"search bundle {run[1]}: not indexed: the build stopped"
+    return _index_bundle(*run)
+
+
 def _index_bundle(
     site_dir: Path, bundle: str, urls: list[str], url_to_out: dict[str, str], indexer: Indexer | None
 ) -> str | None:
-    """Stage the bundle's pages, index them (with `indexer` if given, else a run of `pagefind`) and swap the new
-    bundle in; returns the problem, the bundle on disk left as it was."""
+    """Stage the bundle's pages, index them (with `indexer` if given, falling back on a run of the `pagefind`
+    command) and swap the new bundle in; returns the problem, the bundle on disk left as it was."""
     stage = site_dir / STAGE_DIR / bundle
     fresh = site_dir / BUNDLES_DIR / f".{bundle}.new"
     shutil.rmtree(fresh, ignore_errors=True)
     try:
         _stage(site_dir, stage, urls, url_to_out)
-        failed = _run_pagefind(stage, fresh) if indexer is None else _run_service(indexer, stage, fresh)
+        failed = None
+        if indexer is None or not _run_service(indexer, stage, fresh):
+            shutil.rmtree(fresh, ignore_errors=True)  # what a failed service left
+            failed = _run_pagefind(stage, fresh)
+        if not failed and not (fresh / "pagefind-entry.json").exists():
+            failed = "it wrote no index"
+        if not failed:
+            _swap_in(fresh, site_dir / BUNDLES_DIR / bundle)
     except OSError as exc:  # a page gone from _site/ meanwhile, a full disk
-        failed = f"cannot stage its pages: {exc}"
+        failed = f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)
     finally:
-        if indexer is not None:
-            indexer.close()
+        _close(indexer)
         shutil.rmtree(stage, ignore_errors=True)
-    if not failed and not (fresh / "pagefind-entry.json").exists():
-        failed = "it wrote no index"
     if failed:
         shutil.rmtree(fresh, ignore_errors=True)
         return f"search bundle {bundle}: pagefind failed: {failed}"
-    _swap_in(fresh, site_dir / BUNDLES_DIR / bundle)
     return None
+
+
+def _close(indexer: Indexer | None) -> None:
+    if indexer is not None:
+        indexer.close()
 
 
 def pagefind_command(site: Path, output: Path) -> list[str]:
@@ -297,14 +319,17 @@ def pagefind_command(site: Path, output: Path) -> list[str]:
 
 
 def _run_pagefind(stage: Path, fresh: Path) -> str | None:
-    """One run of the `pagefind` command over the staged pages; its last line of output if it failed."""
+    """One run of the `pagefind` command over the staged pages; its last line of output if it failed. It runs in
+    the stage's folder, where no pagefind.yml/.toml/.json lies, without PAGEFIND_* settings: the service reads
+    neither, and a bundle is the same whichever made it."""
     log = stage.with_name(f"{stage.name}.log")
     try:
         with log.open("wb") as out:  # a file, not a pipe: nothing to read while it runs
-            status = subprocess.run(pagefind_command(stage, fresh), stdout=out, stderr=subprocess.STDOUT).returncode
+            status = subprocess.run(
+                pagefind_command(stage, fresh), stdout=out, stderr=subprocess.STDOUT, cwd=stage,
+                env=pagefind_environment(),
+            ).returncode  # fmt: skip
         output = log.read_bytes().decode("utf-8", "replace").strip()
-    except OSError as exc:
-        return str(exc)
     finally:
         log.unlink(missing_ok=True)
     if status == 0:
@@ -312,12 +337,14 @@ def _run_pagefind(stage: Path, fresh: Path) -> str | None:
     return output.splitlines()[-1] if output else f"exit status {status}"
 
 
-def _run_service(indexer: Indexer, stage: Path, fresh: Path) -> str | None:
+def _run_service(indexer: Indexer, stage: Path, fresh: Path) -> bool:
+    """The warm service's run; False if it failed (the command then indexes the bundle, and says why if it fails
+    too)."""
     try:
         indexer.index(stage, fresh)
-    except IndexerError as exc:
-        return str(exc)
-    return None
+    except IndexerError:
+        return False
+    return True
 
 
 def _stage(site_dir: Path, stage: Path, urls: list[str], url_to_out: dict[str, str]) -> None:
@@ -359,11 +386,12 @@ class BackgroundIndex:
     ) -> None:
         self.problems: list[str] = []
         self.seconds = 0.0  # how long the Pagefind runs took, all told (the build report's phases["pagefind"])
+        self._stop = threading.Event()
 
         def index() -> None:
             started = time.perf_counter()
             try:
-                self.problems.extend(index_bundles(site_dir, plan, url_to_out, workers, note, warm_japanese))
+                self.problems.extend(index_bundles(site_dir, plan, url_to_out, workers, note, warm_japanese, self._stop))
             except Exception as exc:  # a fault of this thread's: said in the report, all indexed again next time
                 self.problems.append(f"search index: {type(exc).__name__}: {exc}")
             self.seconds = time.perf_counter() - started
@@ -375,3 +403,7 @@ class BackgroundIndex:
         """The problems, once every bundle is indexed."""
         self._thread.join()
         return self.problems
+
+    def cancel(self) -> None:
+        """Start no further run (the build stops): the runs going on finish, the rest are not indexed."""
+        self._stop.set()
