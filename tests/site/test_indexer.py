@@ -52,8 +52,12 @@ while True:
             continue
         if kind == "AddDir" and how == "garbage":
             sys.stdout.buffer.write(b"not base64 at all!,"); sys.stdout.flush(); continue
+        files = [{"path": "pagefind-entry.json", "content": base64.b64encode(b"{}").decode()},
+                 {"path": "fragment/zh_1.pf_fragment", "content": base64.b64encode(b"a fragment").decode()}]
+        if how == "escape":
+            files[1]["path"] = "../../outside.txt"
         payload = {"NewIndex": {"type": "NewIndex", "index_id": 7}, "AddFile": {"type": "IndexedFile"},
-                   "AddDir": {"type": "IndexedDir", "page_count": 2}, "WriteFiles": {"type": "WriteFiles"}}[kind]
+                   "AddDir": {"type": "IndexedDir", "page_count": 2}, "GetFiles": {"type": "GetFiles", "files": files}}[kind]
         if kind == "AddDir" and how == "refuse":
             payload = {"type": "Error", "message": "Error: no pages\\nhere"}
         if kind == "AddDir" and how == "no pages":
@@ -101,13 +105,16 @@ def test_the_service_indexes_pages_with_kana_exactly_as_the_command(tmp_path):
 def test_the_service_is_told_the_scratch_page_first_and_the_bundle_after(tmp_path, monkeypatch):
     log = fake_service(tmp_path, monkeypatch, "answer")
     warm = Indexer.start()
-    warm.index(tmp_path / "stage", tmp_path / "out")
+    assert warm.index(tmp_path / "stage", tmp_path / "out") == 2
     warm.close()
     sent = [json.loads(line)["payload"] for line in log.read_text(encoding="utf-8").splitlines()]
-    assert [p["type"] for p in sent] == ["NewIndex", "AddFile", "NewIndex", "AddDir", "WriteFiles"]
+    assert [p["type"] for p in sent] == ["NewIndex", "AddFile", "NewIndex", "AddDir", "GetFiles"]
     assert "の" in sent[1]["file_contents"] and sent[1]["index_id"] == 0
     assert sent[3]["index_id"] == sent[4]["index_id"] == 7  # the id the service gave, not the one assumed
-    assert sent[3]["path"] == str(tmp_path / "stage") and sent[4]["output_path"] == str(tmp_path / "out")
+    assert sent[3]["path"] == str(tmp_path / "stage")
+    # The files as the service gave them, written here (it answers WriteFiles before its files are whole).
+    assert (tmp_path / "out" / "fragment" / "zh_1.pf_fragment").read_bytes() == b"a fragment"
+    assert (tmp_path / "out" / "pagefind-entry.json").read_bytes() == b"{}"
     assert warm.process.returncode is not None  # closed: no process left behind
 
 
@@ -123,6 +130,7 @@ def test_the_service_is_told_the_scratch_page_first_and_the_bundle_after(tmp_pat
         ("unreadable", "pagefind could not read a message: could not parse the message"),
         ("unreadable, named", "could not parse the message"),
         ("silent", "pagefind did not answer within 0.5 s"),
+        ("escape", "pagefind named a file outside its bundle: ../../outside.txt"),
     ],
 )
 def test_a_service_that_fails_gives_one_line(tmp_path, monkeypatch, how, reason):
@@ -136,6 +144,7 @@ def test_a_service_that_fails_gives_one_line(tmp_path, monkeypatch, how, reason)
     warm.close()  # even with bytes a dead process never read
     assert str(failed.value) == reason
     assert warm.process.returncode is not None
+    assert not (tmp_path.parent / "outside.txt").exists()
 
 
 def _two_bundles(site: Path) -> tuple[search.Plan, dict[str, str]]:
@@ -152,10 +161,12 @@ def test_a_failed_service_run_falls_back_on_the_command(tmp_path, monkeypatch):
     site = tmp_path / "_site"
     plan, url_to_out = _two_bundles(site)
     real = indexer.pagefind_executable()
-    fake_service(tmp_path, monkeypatch, "refuse")
+    log = fake_service(tmp_path, monkeypatch, "refuse")
     monkeypatch.setattr(search, "pagefind_executable", lambda: real)  # the command runs the real Pagefind
     problems = search.index_bundles(site, plan, url_to_out, 2, lambda d, t: None, Indexer.start())
     assert problems == []
+    asked = [json.loads(line)["payload"] for line in log.read_text(encoding="utf-8").splitlines()]
+    assert [p["path"] for p in asked if p["type"] == "AddDir"] == [str((site / ".search-stage" / "b1").resolve())]
     for name in ("b1", "b2"):
         assert bundle(site / "pagefind" / name)["pagefind-entry.json"]["languages"]["zh"]["page_count"] == 1
 
@@ -253,6 +264,21 @@ def test_a_build_starts_the_service_only_for_a_new_post_with_kana_and_indexes_it
     os.utime(kana, ns=(kana.stat().st_mtime_ns + 10**9,) * 2)
     build()  # the post with kana touched, its text the same: nothing to index, no service
     assert (len(started), used) == (0, [])
+    broken = root / "_posts" / "2024-05-03-坏的.md"
+    broken.write_text("---\ntitle: [unclosed\n---\n<p>東京のニュース</p>\n", encoding="utf-8")
+
+    def build_with_broken() -> None:
+        report = build_site(load_config(root), jobs=2, with_search=True)
+        assert len(report.errors) == 1 and "坏的" in report.errors[0], report.errors
+
+    build_with_broken()
+    assert len(started) == 1 and used == []  # new, so read: its kana start the service, never used
+    started[0].process.wait(timeout=10)  # and closed
+    started.clear()
+    posts.write_post(article(4))
+    build_with_broken()
+    assert (len(started), used) == (0, [])  # the broken post unchanged since the last build: not read again
+    broken.unlink()
     posts.write_post(article(10, content="<p>東京のニュース</p>"))
     after = build()
     assert len(started) == 1 and used == after["japanese"] == first["japanese"]  # its bundle, by the warm service
@@ -276,6 +302,6 @@ def test_kana_is_looked_for_in_a_few_unknown_files_only(tmp_path, monkeypatch):
     for i in range(3):
         posts.write_post(article(i, content="<p>日本語のニュース</p>" if i == 2 else "<p>新闻</p>"))
     scanned = Archive(root).scan_posts()
-    assert site_build._kana_added(root, scanned, {}) is True
+    assert site_build._kana_added(root, scanned, None, {}) is True
     monkeypatch.setattr(site_build, "KANA_PROBE", 2)  # more files unknown than that: a rebuild that large
-    assert site_build._kana_added(root, scanned, {}) is False
+    assert site_build._kana_added(root, scanned, None, {}) is False

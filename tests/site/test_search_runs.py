@@ -7,6 +7,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 from newsmirror.site import indexer, search
 
 # Stands in for Pagefind: argv = [site, output, behaviour]; writes the entry file Pagefind writes last.
@@ -140,3 +142,27 @@ def test_a_stopped_build_starts_no_further_run(tmp_path, monkeypatch):
     problems = index.wait()
     assert "search bundle b3: not indexed: the build stopped" in problems
     assert not (site / "pagefind" / "b3").exists()
+
+
+def test_an_interrupted_wait_starts_no_further_run(tmp_path, monkeypatch):
+    site, plan, url_to_out = _site(tmp_path, ["b1", "b2", "b3"])
+    monkeypatch.setattr(search, "pagefind_command", lambda s, o: [sys.executable, "-c", "import time; time.sleep(1)"])
+    index = search.BackgroundIndex(site, plan, url_to_out, 1, lambda done, total: None)
+    thread_join = index._thread.join
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    index._thread.join = interrupted  # Ctrl-C while the build waits for the index
+    with pytest.raises(KeyboardInterrupt):
+        index.wait()
+    thread_join()
+    assert "search bundle b3: not indexed: the build stopped" in index.problems
+
+
+def test_a_relative_site_folder_is_indexed_as_an_absolute_one(tmp_path, monkeypatch):
+    site, plan, url_to_out = _site(tmp_path, ["b1"])
+    _fake_pagefind(monkeypatch, {"b1": "quick"})
+    monkeypatch.chdir(tmp_path)
+    assert search.index_bundles(Path("_site"), plan, url_to_out, 2, lambda done, total: None) == []
+    assert (site / "pagefind" / "b1" / "pagefind-entry.json").read_text() == "quick"

@@ -139,7 +139,7 @@ def _build(config: Config, note: BuildProgress, jobs: int | None, full: bool, wi
     cache = load_build_cache(site_dir)
     if full:
         cache = cache.forget_all_but_outputs()
-    with _warm_japanese(config.root, scanned, cache, with_search) as warm_japanese:
+    with _warm_japanese(config.root, scanned, quick, cache, with_search) as warm_japanese:
         # Outputs and a search index made with other templates or settings are all made again.
         same_kind = cache.fingerprint == fingerprint
         previous_outputs, previous_index = (cache.outputs, cache.search) if same_kind else ({}, {})
@@ -183,31 +183,40 @@ def _build(config: Config, note: BuildProgress, jobs: int | None, full: bool, wi
 
 
 @contextmanager
-def _warm_japanese(root: Path, scanned: Scanned, cache: BuildCache, with_search: bool) -> Iterator[Indexer | None]:
+def _warm_japanese(
+    root: Path, scanned: Scanned, quick: QuickCache | None, cache: BuildCache, with_search: bool
+) -> Iterator[Indexer | None]:
     """When a post whose text is new since the last build holds kana, a Pagefind process for its search bundle,
     started now: it loads the Japanese dictionary while the posts are parsed and rendered (site/indexer.py)."""
     from newsmirror.site.indexer import Indexer, IndexerError
 
     indexer = None
-    if with_search and _kana_added(root, scanned, cache.records):
+    if with_search and _kana_added(root, scanned, quick, cache.records):
         try:
             indexer = Indexer.start()
         except IndexerError:  # no Pagefind to start: the bundle's run of the command says so
             indexer = None
     try:
         yield indexer
-    finally:
+    except BaseException:
         if indexer is not None:
-            indexer.close()
+            indexer.kill()  # the index thread may be reading from it: it lets go of the pipes itself
+        raise
+    if indexer is not None:
+        indexer.close()
 
 
-def _kana_added(root: Path, scanned: Scanned, known: Mapping[str, PostRecord]) -> bool:
-    """Whether a post file whose text is new since the last build holds kana. The files the cache does not know
-    by their mtime and size are read (a touched file whose text is the same is not new), at most KANA_PROBE of
-    them: a rebuild that large gains little from the head start."""
+def _kana_added(
+    root: Path, scanned: Scanned, quick: QuickCache | None, known: Mapping[str, PostRecord]
+) -> bool:
+    """Whether a post file whose text is new since the last build holds kana. The files the last build did not see
+    as they are (`quick`: every file it saw, those it could not read included) are read, at most KANA_PROBE of them
+    (a rebuild that large gains little from the head start); one whose text is the one the cache knows (a touched
+    file) is not new."""
     from newsmirror.site.search import needs_japanese
 
-    unsure = [rel for rel, seen in scanned.items() if (r := known.get(rel)) is None or (r.mtime_ns, r.size) != seen]
+    seen_before = quick.scanned if quick else {}
+    unsure = [rel for rel, seen in scanned.items() if seen_before.get(rel) != seen]
     if len(unsure) > KANA_PROBE:
         return False
     for rel in unsure:

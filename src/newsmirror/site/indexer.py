@@ -68,7 +68,8 @@ class Indexer:
     process: subprocess.Popen[bytes]
     errors: IO[bytes]  # its stderr, for the reason it gives when it dies
     _sent: int = 0
-    _buffer: bytes = b""
+    _buffer: bytearray = field(default_factory=bytearray)
+    _looked: int = 0  # how far _buffer holds no comma
     _answers: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
@@ -96,18 +97,27 @@ class Indexer:
 
     def index(self, pages: Path, output: Path) -> int:
         """Index the pages under `pages` (their URLs are their paths there, as with `pagefind --site`) into the
-        bundle `output`; returns how many pages it indexed (none is an error, as it is for the command)."""
+        bundle `output`; returns how many pages it indexed (none is an error, as it is for the command).
+
+        The bundle's files are asked for (GetFiles) and written here, not by the service (WriteFiles): it answers
+        WriteFiles before every file it wrote is whole, and a file it was writing was found truncated or empty
+        after it ended, killed (1 of 15 runs here) or at the end of its input (1 of 30); the command, 0 of 30."""
         made = self._expect(self._send({"type": "NewIndex", "config": {"force_language": LANGUAGE}}), "NewIndex")
         index_id = made.get("index_id")
         if not isinstance(index_id, int):
             raise IndexerError("pagefind answered outside its protocol")
         added = self._send({"type": "AddDir", "index_id": index_id, "path": str(pages), "glob": None})
-        written = self._send({"type": "WriteFiles", "index_id": index_id, "output_path": str(output)})
+        files = self._send({"type": "GetFiles", "index_id": index_id})
         count = self._expect(added, "IndexedDir").get("page_count")
-        self._expect(written, "WriteFiles")
         if not isinstance(count, int) or count < 1:
             raise IndexerError("Pagefind indexed no page")
+        _write_bundle(output, self._expect(files, "GetFiles").get("files"))
         return count
+
+    def kill(self) -> None:
+        """Stop the process, leaving its pipes to the thread that may be reading them (it gets an IndexerError)."""
+        if self.process.poll() is None:
+            self.process.kill()
 
     def close(self) -> None:
         """Stop the process (it may be dead already) and let go of its pipes."""
@@ -153,14 +163,17 @@ class Indexer:
         timer.start()
         try:
             while message_id not in self._answers:
-                end = self._buffer.find(b",")
+                end = self._buffer.find(b",", self._looked)
                 if end >= 0:
-                    message, self._buffer = self._buffer[:end], self._buffer[end + 1 :]
+                    message = bytes(self._buffer[:end])
+                    del self._buffer[: end + 1]
+                    self._looked = 0
                     self._take(message)
                     continue
+                self._looked = len(self._buffer)  # a bundle's files come as one answer of megabytes
                 try:
-                    more = os.read(self.process.stdout.fileno(), 1 << 16)
-                except OSError:
+                    more = os.read(self.process.stdout.fileno(), 1 << 20)
+                except (OSError, ValueError):  # ValueError: closed by the build's way out (kill)
                     more = b""
                 if not more:
                     raise IndexerError(f"pagefind did not answer within {ANSWER_WITHIN:g} s" if late.is_set() else self._exited())
@@ -192,9 +205,33 @@ class Indexer:
             status = self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             return "pagefind stopped answering"
-        self.errors.seek(0)
-        said = [line for line in self.errors.read().decode("utf-8", "replace").splitlines() if line.strip()]
+        with contextlib.suppress(OSError, ValueError):
+            self.errors.seek(0)
+        try:
+            said = [line for line in self.errors.read().decode("utf-8", "replace").splitlines() if line.strip()]
+        except (OSError, ValueError):
+            said = []
         return f"pagefind exited with status {status}" + (f": {_one_line(said[-1])}" if said else "")
+
+
+def _write_bundle(output: Path, files: object) -> None:
+    """The bundle's files, as GetFiles gives them ({path, content in base64}), under `output`: each path must lie
+    inside it."""
+    if not isinstance(files, list) or not files:
+        raise IndexerError("pagefind answered outside its protocol")
+    for file in files:
+        if not isinstance(file, dict) or not isinstance(file.get("path"), str) or not isinstance(file.get("content"), str):
+            raise IndexerError("pagefind answered outside its protocol")
+        relative = Path(file["path"])
+        if relative.is_absolute() or not relative.parts or ".." in relative.parts:
+            raise IndexerError(f"pagefind named a file outside its bundle: {_one_line(file['path'])}")
+        try:
+            data = base64.b64decode(file["content"], validate=True)
+        except ValueError:
+            raise IndexerError("pagefind answered outside its protocol") from None
+        target = output.joinpath(*relative.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
 
 
 def _original_id(payload: dict[str, Any]) -> int | None:

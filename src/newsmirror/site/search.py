@@ -56,6 +56,7 @@ SMALL_SIZE = SEALED_SIZE // 2
 JAPANESE = re.compile(rb"\xe3[\x81-\x83]")
 BUNDLES_DIR = SEARCH_BUNDLES
 STAGE_DIR = ".search-stage"
+RUN_WITHIN = 600.0  # seconds for one run of the command: 500 real posts with kana take ~6–10 s here
 
 
 def needs_japanese(post_file: bytes) -> bool:
@@ -244,6 +245,7 @@ def index_bundles(
     """Run Pagefind for each dirty bundle (up to `workers` at once) and swap the new bundle in; returns problems.
     `warm_japanese`, a Pagefind service that loaded the Japanese segmenter meanwhile, indexes the first bundle of
     posts with kana (site/indexer.py). Once `stop` is set, no further run starts."""
+    site_dir = site_dir.resolve()  # Pagefind runs in the stage folder: every path it is given is absolute
     bundles_dir = site_dir / BUNDLES_DIR
     bundles_dir.mkdir(parents=True, exist_ok=True)
     # The runs over posts with kana first: loading the Japanese segmenter makes them the longest.
@@ -327,9 +329,11 @@ def _run_pagefind(stage: Path, fresh: Path) -> str | None:
         with log.open("wb") as out:  # a file, not a pipe: nothing to read while it runs
             status = subprocess.run(
                 pagefind_command(stage, fresh), stdout=out, stderr=subprocess.STDOUT, cwd=stage,
-                env=pagefind_environment(),
+                env=pagefind_environment(), timeout=RUN_WITHIN,
             ).returncode  # fmt: skip
         output = log.read_bytes().decode("utf-8", "replace").strip()
+    except subprocess.TimeoutExpired:
+        return f"it did not finish within {RUN_WITHIN:g} s"
     finally:
         log.unlink(missing_ok=True)
     if status == 0:
@@ -400,8 +404,12 @@ class BackgroundIndex:
         self._thread.start()
 
     def wait(self) -> list[str]:
-        """The problems, once every bundle is indexed."""
-        self._thread.join()
+        """The problems, once every bundle is indexed (interrupted, no further run starts)."""
+        try:
+            self._thread.join()
+        except BaseException:
+            self.cancel()
+            raise
         return self.problems
 
     def cancel(self) -> None:
