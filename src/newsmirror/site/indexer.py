@@ -73,7 +73,7 @@ class Indexer:
     _answers: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
-    def start(cls, cwd: Path | None = None) -> Indexer:
+    def start(cls) -> Indexer:
         """Start the process and have it load its dictionaries: the scratch document goes to the process's first
         index, number 0, without waiting for NewIndex to say so (Pagefind 1.5 numbers its indexes from 0; were it
         another, Pagefind would answer an error nothing waits for, and only the head start would be lost)."""
@@ -81,7 +81,7 @@ class Indexer:
         try:
             process = subprocess.Popen(
                 [*pagefind_executable(), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
-                cwd=cwd, env=pagefind_environment(),
+                env=pagefind_environment(),
             )  # fmt: skip
         except OSError as exc:
             errors.close()
@@ -136,7 +136,7 @@ class Indexer:
         try:
             self.process.stdin.write(base64.b64encode(message) + b",")
             self.process.stdin.flush()
-        except OSError:
+        except (OSError, ValueError):  # ValueError: closed
             raise IndexerError(self._exited()) from None
         return self._sent
 
