@@ -163,8 +163,10 @@ def test_a_failed_service_run_falls_back_on_the_command(tmp_path, monkeypatch):
     real = indexer.pagefind_executable()
     log = fake_service(tmp_path, monkeypatch, "refuse")
     monkeypatch.setattr(search, "pagefind_executable", lambda: real)  # the command runs the real Pagefind
-    problems = search.index_bundles(site, plan, url_to_out, 2, lambda d, t: None, Indexer.start())
+    warnings: list[str] = []
+    problems = search.index_bundles(site, plan, url_to_out, 2, lambda d, t: None, Indexer.start(), warnings=warnings)
     assert problems == []
+    assert warnings == ["search bundle b1: the Pagefind service failed: Error: no pages here; the command was run instead"]
     asked = [json.loads(line)["payload"] for line in log.read_text(encoding="utf-8").splitlines()]
     assert [p["path"] for p in asked if p["type"] == "AddDir"] == [str((site / ".search-stage" / "b1").resolve())]
     for name in ("b1", "b2"):
@@ -305,3 +307,27 @@ def test_kana_is_looked_for_in_a_few_unknown_files_only(tmp_path, monkeypatch):
     assert site_build._kana_added(root, scanned, None, {}) is True
     monkeypatch.setattr(site_build, "KANA_PROBE", 2)  # more files unknown than that: a rebuild that large
     assert site_build._kana_added(root, scanned, None, {}) is False
+
+
+def test_the_build_warns_when_the_service_fails_and_the_command_makes_good(tmp_path):
+    """`newsmirror build` with a Pagefind whose service mode dies (the command mode is the real one): the bundle of
+    posts with kana is indexed all the same, and the report says what happened, as a warning, not an error."""
+    from conftest import run_cli
+
+    real = indexer.pagefind_executable()
+    program = tmp_path / "pagefind-without-service"
+    program.write_text(f"#!{sys.executable}\nimport os, sys\nif '--service' in sys.argv:\n    sys.exit(3)\n"
+                       f"os.execv({real[-1]!r}, [{real[-1]!r}, *sys.argv[1:]])\n", encoding="utf-8")  # fmt: skip
+    program.chmod(0o755)
+    root = tmp_path / "mirror"
+    init_archive(root, title="测试镜像")
+    posts = Archive(root)
+    posts.write_post(article(1))
+    posts.write_post(article(2, content="<p>日本語のニュース</p>"))
+    built = run_cli("build", "-C", str(root), env={"PAGEFIND_BINARY_PATH": str(program)})
+    assert built.returncode == 0, built.stderr
+    assert "error" not in built.stderr
+    (japanese,) = load_build_cache_search(root)["japanese"]
+    assert f"warning search bundle {japanese}: the Pagefind service failed: pagefind exited with status 3; the " \
+           "command was run instead" in " ".join(built.stderr.split())  # fmt: skip
+    assert bundle(root / "_site" / "pagefind" / japanese)["pagefind-entry.json"]["languages"]["zh"]["page_count"] == 1

@@ -116,10 +116,10 @@ def test_a_fault_in_one_run_is_that_bundles_problem_and_the_others_are_indexed(t
     _fake_pagefind(monkeypatch, {"b1": "quick", "b2": "quick"})
     real = search._index_bundle
 
-    def faulty(site_dir, bundle, *rest):
+    def faulty(site_dir, bundle, *rest, **kw):
         if bundle == "b1":
             raise RuntimeError("a bug")
-        return real(site_dir, bundle, *rest)
+        return real(site_dir, bundle, *rest, **kw)
 
     monkeypatch.setattr(search, "_index_bundle", faulty)
     assert search.index_bundles(site, plan, url_to_out, 2, lambda done, total: None) == [

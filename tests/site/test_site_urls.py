@@ -212,7 +212,7 @@ def test_index_runs_start_with_the_bundles_of_posts_with_kana(tmp_path, monkeypa
     posts = _posts(30)
     plan = search.plan_bundles({}, posts, japanese=frozenset({posts[3][0]}))
     started = []
-    monkeypatch.setattr(search, "_index_bundle", lambda site, bundle, urls, out, warm: started.append((bundle, warm)))
+    monkeypatch.setattr(search, "_index_bundle", lambda site, bundle, urls, out, warm, **kw: started.append((bundle, warm)))
     search.index_bundles(tmp_path, plan, {}, 1, lambda done, total: None, warm_japanese="the warm service")
     (first,) = plan.state["japanese"]
     assert started == [(first, "the warm service")] + [(b, None) for b in plan.state["order"] if b != first]

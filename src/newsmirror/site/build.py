@@ -74,6 +74,7 @@ class BuildReport:
     indexed_posts: int = 0
     collisions: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # nothing lost, something to look at
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)
     nothing_changed: bool = False
@@ -330,6 +331,7 @@ def _finish_index(index: search.BackgroundIndex, plan: search.Plan, report: Buil
     problems = index.wait()
     report.phases["pagefind"] = index.seconds
     report.errors.extend(problems)
+    report.warnings.extend(index.warnings)
     report.indexed_bundles = sorted(plan.dirty)
     report.indexed_posts = sum(len(plan.state["bundles"][b]) for b in plan.dirty if b in plan.state["bundles"])
     if problems:  # after a failure: index everything next time

@@ -14,7 +14,8 @@ The protocol is that of Pagefind's own Python and Node clients (messages of base
 each answer names its message). The `pagefind` package's client is not used: it reads each answer 100 ms after the
 one before (pagefind/service/__init__.py, `_wait_for_responses`) and needs an asyncio loop the build has none of.
 Whatever goes wrong with the service (it dies, refuses, answers outside the protocol or not within ANSWER_WITHIN
-seconds) raises IndexerError, and the bundle is then indexed by the command (site/search.py).
+seconds) raises IndexerError, and the bundle is then indexed by the command (site/search.py); the build report
+warns with the reason (BuildReport.warnings), as the head start is lost.
 """
 
 from __future__ import annotations

@@ -241,10 +241,12 @@ def index_bundles(
     note: Callable[[int, int], None],
     warm_japanese: Indexer | None = None,
     stop: threading.Event | None = None,
+    warnings: list[str] | None = None,
 ) -> list[str]:
     """Run Pagefind for each dirty bundle (up to `workers` at once) and swap the new bundle in; returns problems.
     `warm_japanese`, a Pagefind service that loaded the Japanese segmenter meanwhile, indexes the first bundle of
-    posts with kana (site/indexer.py). Once `stop` is set, no further run starts."""
+    posts with kana (site/indexer.py); if it fails, the command does, and `warnings` gets why. Once `stop` is set,
+    no further run starts."""
     site_dir = site_dir.resolve()  # Pagefind runs in the stage folder: every path it is given is absolute
     bundles_dir = site_dir / BUNDLES_DIR
     bundles_dir.mkdir(parents=True, exist_ok=True)
@@ -253,11 +255,12 @@ def index_bundles(
     queue = sorted((b for b in plan.state["order"] if b in plan.dirty), key=lambda b: b not in family)
     spare = {queue[0]: warm_japanese} if warm_japanese and queue and queue[0] in family else {}
     stop = stop or threading.Event()
+    warnings = [] if warnings is None else warnings
     problems: list[str] = []
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pagefind") as pool:
         # A free worker takes the next bundle while a long run goes on.
-        runs = {pool.submit(_index_unless, stop, site_dir, b, plan.state["bundles"][b], url_to_out, spare.get(b)): b
-                for b in queue}  # fmt: skip
+        runs = {pool.submit(_index_unless, stop, warnings, site_dir, b, plan.state["bundles"][b], url_to_out,
+                            spare.get(b)): b for b in queue}  # fmt: skip
         for done, run in enumerate(as_completed(runs), 1):
             try:
                 problem = run.result()
@@ -274,15 +277,19 @@ def index_bundles(
     return sorted(problems)
 
 
-def _index_unless(stop: threading.Event, *run: Any) -> str | None:
+def _index_unless(
+    stop: threading.Event, warnings: list[str], site_dir: Path, bundle: str, urls: list[str],
+    url_to_out: dict[str, str], indexer: Indexer | None,
+) -> str | None:  # fmt: skip
     if stop.is_set():
-        _close(run[-1])
-        return f"search bundle {run[1]}: not indexed: the build stopped"
-    return _index_bundle(*run)
+        _close(indexer)
+        return f"search bundle {bundle}: not indexed: the build stopped"
+    return _index_bundle(site_dir, bundle, urls, url_to_out, indexer, warnings=warnings)
 
 
 def _index_bundle(
-    site_dir: Path, bundle: str, urls: list[str], url_to_out: dict[str, str], indexer: Indexer | None
+    site_dir: Path, bundle: str, urls: list[str], url_to_out: dict[str, str], indexer: Indexer | None,
+    warnings: list[str] | None = None,
 ) -> str | None:
     """Stage the bundle's pages, index them (with `indexer` if given, falling back on a run of the `pagefind`
     command) and swap the new bundle in; returns the problem, the bundle on disk left as it was."""
@@ -291,8 +298,11 @@ def _index_bundle(
     shutil.rmtree(fresh, ignore_errors=True)
     try:
         _stage(site_dir, stage, urls, url_to_out)
+        refused = _run_service(indexer, stage, fresh) if indexer else None
         failed = None
-        if indexer is None or not _run_service(indexer, stage, fresh):
+        if indexer is None or refused:
+            if refused and warnings is not None:
+                warnings.append(f"search bundle {bundle}: the Pagefind service failed: {refused}; the command was run instead")
             shutil.rmtree(fresh, ignore_errors=True)  # what a failed service left
             failed = _run_pagefind(stage, fresh)
         if not failed and not (fresh / "pagefind-entry.json").exists():
@@ -341,14 +351,13 @@ def _run_pagefind(stage: Path, fresh: Path) -> str | None:
     return output.splitlines()[-1] if output else f"exit status {status}"
 
 
-def _run_service(indexer: Indexer, stage: Path, fresh: Path) -> bool:
-    """The warm service's run; False if it failed (the command then indexes the bundle, and says why if it fails
-    too)."""
+def _run_service(indexer: Indexer, stage: Path, fresh: Path) -> str | None:
+    """The warm service's run; why it failed, if it did."""
     try:
         indexer.index(stage, fresh)
-    except IndexerError:
-        return False
-    return True
+    except IndexerError as exc:
+        return str(exc)
+    return None
 
 
 def _stage(site_dir: Path, stage: Path, urls: list[str], url_to_out: dict[str, str]) -> None:
@@ -389,13 +398,15 @@ class BackgroundIndex:
         warm_japanese: Indexer | None = None,
     ) -> None:
         self.problems: list[str] = []
+        self.warnings: list[str] = []  # a service failed and the command made good (site/indexer.py)
         self.seconds = 0.0  # how long the Pagefind runs took, all told (the build report's phases["pagefind"])
         self._stop = threading.Event()
 
         def index() -> None:
             started = time.perf_counter()
             try:
-                self.problems.extend(index_bundles(site_dir, plan, url_to_out, workers, note, warm_japanese, self._stop))
+                self.problems.extend(index_bundles(site_dir, plan, url_to_out, workers, note, warm_japanese, self._stop,
+                                                   self.warnings))
             except Exception as exc:  # a fault of this thread's: said in the report, all indexed again next time
                 self.problems.append(f"search index: {type(exc).__name__}: {exc}")
             self.seconds = time.perf_counter() - started

@@ -48,6 +48,8 @@ def print_build_report(out: Console, err: Console, report: BuildReport, as_json:
         err.print(f"[red]error[/] {escape(message)}", highlight=False)
     for message in report.collisions:
         err.print(f"[yellow]same URL[/] {escape(message)}", highlight=False)
+    for message in report.warnings:
+        err.print(f"[yellow]warning[/] {escape(message)}", highlight=False)
     if report.nothing_changed:
         out.print(f"Nothing changed: {report.posts} posts, 0 files written ({report.seconds:.2f} s).")
         return
