@@ -365,24 +365,27 @@ def test_include_exclude_and_disabled_sources(server, tmp_path):
 
 
 def test_a_second_run_on_the_same_archive_is_refused_or_waits(server, tmp_path):
-    server.add("/slow.xml", GOLDEN_FEED.read_bytes(), delay=4)
+    # The first run holds the archive while its feed answers: long enough for two more runs to start beside it on a
+    # loaded CI machine (a Python start there can take seconds).
+    server.add("/slow.xml", GOLDEN_FEED.read_bytes(), delay=10)
     write_config(tmp_path, [{"name": "大纪元", "url": server.url("/slow.xml")}])
     env = {"PYTHONUTF8": "1", "NO_COLOR": "1"}
     first = subprocess.Popen(
         [sys.executable, "-m", "newsmirror", "fetch", "-C", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**env, "PATH": "/usr/bin:/bin"}
     )
     try:
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while not server.hits.get("/slow.xml") and time.monotonic() < deadline:
             time.sleep(0.05)
+        assert server.hits.get("/slow.xml"), "the first run never asked for its feed"
         second = run_cli("fetch", "-C", str(tmp_path))
         assert second.returncode == 3
         assert "another newsmirror run" in second.stderr
-        waiting = run_cli("fetch", "-C", str(tmp_path), "--wait", "30", "--json")
+        waiting = run_cli("fetch", "-C", str(tmp_path), "--wait", "60", "--json")
         assert waiting.returncode == 0, waiting.stderr
         assert json.loads(waiting.stdout)["new_posts"] == 0  # the first run wrote it; the waiting one knows
     finally:
-        first.wait(timeout=30)
+        first.wait(timeout=60)
     assert first.returncode == 0
     assert posts(tmp_path) == [GOLDEN_NAME]
 
