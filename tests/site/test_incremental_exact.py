@@ -92,6 +92,14 @@ def bundle(folder: Path) -> dict[str, object]:
     return found
 
 
+def bundles_served(monkeypatch) -> list[str]:
+    """The bundles the warm Pagefind service (site/indexer.py) is given from now on, not the command, in order."""
+    served: list[str] = []
+    real = search._run_service
+    monkeypatch.setattr(search, "_run_service", lambda ix, stage, fresh: served.append(stage.name) or real(ix, stage, fresh))
+    return served
+
+
 def fragments(site: Path) -> list[dict]:
     """Every post Pagefind indexed, in any bundle: its URL, text, filters and meta."""
     found = []
@@ -141,9 +149,7 @@ def assert_same_as_clean(root: Path, tmp: Path, step: str) -> None:
 def test_incremental_builds_match_a_clean_build(tmp_path, small_bundles, monkeypatch):
     from newsmirror.scaffold import init_archive
 
-    served: list[str] = []  # the bundles the warm Pagefind service indexed (site/indexer.py), not the command
-    real_service = search._run_service
-    monkeypatch.setattr(search, "_run_service", lambda ix, stage, fresh: served.append(stage.name) or real_service(ix, stage, fresh))
+    served = bundles_served(monkeypatch)
 
     root = tmp_path / "mirror"
     init_archive(root, title="测试镜像")

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_incremental_exact import bundle
+from test_incremental_exact import bundle, bundles_served
 from test_site_build import article
 
 from newsmirror.archive.layout import Archive
@@ -247,9 +247,7 @@ def test_a_build_starts_the_service_only_for_a_new_post_with_kana_and_indexes_it
         return started[-1]
 
     monkeypatch.setattr(indexer.Indexer, "start", staticmethod(start))
-    used: list[str] = []
-    real_run = search._run_service
-    monkeypatch.setattr(search, "_run_service", lambda ix, stage, fresh: used.append(stage.name) or real_run(ix, stage, fresh))
+    used = bundles_served(monkeypatch)
 
     def build():
         report = build_site(load_config(root), jobs=2, with_search=True)

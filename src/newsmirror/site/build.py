@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -304,7 +305,8 @@ def _start_index(
     note("search", 0, max(1, len(plan.dirty)))
     staged = {url for bundle in plan.dirty for url in plan.state["bundles"].get(bundle, ())}  # usually 100 posts
     url_to_out = {r.url: page_file(r) for r in placement.ordered if r.url in staged}
-    return search.BackgroundIndex(site_dir, plan, url_to_out, processes, lambda done, total: note("search", done, total), warm_japanese)
+    progress = lambda done, total: note("search", done, total)  # noqa: E731
+    return search.BackgroundIndex(partial(search.index_bundles, site_dir, plan, url_to_out, processes, progress, warm_japanese))
 
 
 def _lists_and_pages(

@@ -386,17 +386,10 @@ def _swap_in(fresh: Path, final: Path) -> None:
 
 
 class BackgroundIndex:
-    """index_bundles in a thread: Pagefind reads the post pages just written while the build renders the rest."""
+    """A run of the bundles in a thread: Pagefind reads the post pages just written while the build renders the
+    rest. `run(stop=…, warnings=…)` is index_bundles with the rest of its arguments given (functools.partial)."""
 
-    def __init__(
-        self,
-        site_dir: Path,
-        plan: Plan,
-        url_to_out: dict[str, str],
-        workers: int,
-        note: Callable[[int, int], None],
-        warm_japanese: Indexer | None = None,
-    ) -> None:
+    def __init__(self, run: Callable[..., list[str]]) -> None:
         self.problems: list[str] = []
         self.warnings: list[str] = []  # a service failed and the command made good (site/indexer.py)
         self.seconds = 0.0  # how long the Pagefind runs took, all told (the build report's phases["pagefind"])
@@ -405,8 +398,7 @@ class BackgroundIndex:
         def index() -> None:
             started = time.perf_counter()
             try:
-                self.problems.extend(index_bundles(site_dir, plan, url_to_out, workers, note, warm_japanese, self._stop,
-                                                   self.warnings))
+                self.problems.extend(run(stop=self._stop, warnings=self.warnings))
             except Exception as exc:  # a fault of this thread's: said in the report, all indexed again next time
                 self.problems.append(f"search index: {type(exc).__name__}: {exc}")
             self.seconds = time.perf_counter() - started
