@@ -29,6 +29,7 @@ from pathlib import Path
 
 _SKIPPED = {".newsmirror-build.cache", ".newsmirror-build-quick.cache", ".newsmirror-build.pickle",
             ".newsmirror-build-quick.pickle"}  # the build caches (.pickle: of earlier versions)
+_BASES = ".newsmirror-build-base-"  # the build cache's bases (site/cache.py)
 _CLOCK = re.compile(rb"\d{4}-\d\d-\d\d(?: \d\d:\d\d UTC)?")  # the status page says when it was built, and charts end today
 
 
@@ -85,7 +86,8 @@ def compare(before: Path, after: Path, part: str) -> list[str]:
     a_root, b_root = before / part, after / part
     a_files = {p.relative_to(a_root) for p in a_root.rglob("*") if p.is_file()}
     b_files = {p.relative_to(b_root) for p in b_root.rglob("*") if p.is_file()}
-    plain = lambda files: {f for f in files if f.name not in _SKIPPED and not _is_search_index(f)}  # noqa: E731
+    plain = lambda files: {f for f in files if f.name not in _SKIPPED and not f.name.startswith(_BASES)  # noqa: E731
+                           and not _is_search_index(f)}
     differences = [f"only before: {f}" for f in sorted(plain(a_files) - plain(b_files))]
     differences += [f"only after: {f}" for f in sorted(plain(b_files) - plain(a_files))]
     for relative in sorted(plain(a_files) & plain(b_files)):

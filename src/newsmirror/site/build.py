@@ -10,8 +10,9 @@ One build is a list of phases, each in its own module:
              site/atom.py, sitemap.py, pages.py: feeds, sitemap and robots.txt, extra pages and the stylesheet
   images     site/assets.py     the mirrored images the posts point at (only the new ones)
   clean up   site/outputs.py    drop outputs that no longer exist
-  save       site/cache.py      the build cache (_site/.newsmirror-build.cache): each post's parsed header and
-                                each output's input signature, so a build with nothing changed writes nothing.
+  save       site/cache.py      the build cache (_site/.newsmirror-build*.cache): each post's parsed header and
+                                each output's input signature, so a build with nothing changed writes nothing;
+                                usually only what changed since the cache was last written in full.
 Every URL and output path comes from site/urls.py.
 """
 
@@ -179,7 +180,8 @@ def _build(config: Config, note: BuildProgress, jobs: int | None, full: bool, wi
 
         with _phase(report, "search"):
             indexed = _finish_index(index, plan, report) if index else SearchOutcome(previous_index, complete=False)
-        _save(site_dir, fingerprint, scanned, posts, outputs.current, indexed, report, histories.records)
+        _save(site_dir, BuildCache(fingerprint, posts.records, outputs.current, {}, indexed.state, base=cache.base),
+              scanned, posts, report, histories.records, indexed.complete)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -342,24 +344,19 @@ def _finish_index(index: search.BackgroundIndex, plan: search.Plan, report: Buil
 
 
 def _save(
-    site_dir: Path,
-    fingerprint: str,
-    scanned: Scanned,
-    posts: PostsRead,
-    outputs: dict[str, bytes],
-    indexed: SearchOutcome,
-    report: BuildReport,
-    records: Records,
+    site_dir: Path, cache: BuildCache, scanned: Scanned, posts: PostsRead, report: BuildReport, records: Records,
+    complete: bool,
 ) -> None:
-    kept_errors = {rel: line for rel, line in posts.errors.items() if rel in scanned}
-    save_build_cache(site_dir, BuildCache(fingerprint, posts.records, outputs, kept_errors, indexed.state))
+    """The build cache (as a delta against the base it was read from where it can: site/cache.py), then the quick one."""
+    cache.post_errors = {rel: line for rel, line in posts.errors.items() if rel in scanned}
+    save_build_cache(site_dir, cache)
     quick = QuickCache(
-        fingerprint=fingerprint,
+        fingerprint=cache.fingerprint,
         scanned=scanned,
         posts=len(posts.records),
-        errors=sorted(kept_errors.values()),
+        errors=sorted(cache.post_errors.values()),
         collisions=report.collisions,
-        search_complete=indexed.complete,
+        search_complete=complete,
         records=records,
         state=state_files_signature(Archive(site_dir.parent)),  # after the build: reading the status may move it
     )
