@@ -97,6 +97,21 @@ def test_pagefind_runs_as_the_wheels_binary_not_through_python(monkeypatch):
     assert version.startswith("pagefind")
 
 
+def test_the_binary_is_the_one_the_pagefind_package_finds_without_importing_asyncio(monkeypatch, tmp_path):
+    """The lookup is restated (indexer._pagefind_binary) to keep asyncio out of the hourly build's path to its first
+    Pagefind run: it must find what pagefind.service.get_executable finds, with and without PAGEFIND_BINARY_PATH."""
+    import subprocess
+
+    from pagefind.service import get_executable
+
+    monkeypatch.delenv("PAGEFIND_BINARY_PATH", raising=False)
+    assert indexer.pagefind_executable() == [str(get_executable())]
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(tmp_path / "my-pagefind"))
+    assert indexer.pagefind_executable() == [str(get_executable())] == [str(tmp_path / "my-pagefind")]
+    probe = "import sys; from newsmirror.site.indexer import pagefind_executable; pagefind_executable(); print('asyncio' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
 def test_pagefind_binary_path_overrides_the_wheel(monkeypatch, tmp_path):
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(tmp_path / "my-pagefind"))
     assert search.pagefind_command(tmp_path / "s", tmp_path / "o")[0] == str(tmp_path / "my-pagefind")

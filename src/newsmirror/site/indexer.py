@@ -24,12 +24,14 @@ import base64
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import weakref
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
 from typing import IO, Any
 
@@ -45,14 +47,28 @@ class IndexerError(Exception):
 
 
 def pagefind_executable() -> list[str]:
-    """The Pagefind binary, as the pagefind package finds it (PAGEFIND_BINARY_PATH, else the pagefind[extended]
-    wheel's, with CJK segmentation), run directly: `python -m pagefind` only finds it and execs it, and that Python
-    start cost 0.3–0.5 s wall and ~0.24 s CPU of every run here (`--version` timed 5 times each way), beside runs of
-    1.2–1.5 s over 100 new real posts."""
-    from pagefind.service import get_executable  # imports asyncio (~60 ms): only in builds that index
-
-    found = get_executable()
+    """The Pagefind binary, found as the pagefind package finds it, run directly: `python -m pagefind` only finds it
+    and execs it, and that Python start cost 0.3–0.5 s wall and ~0.24 s CPU of every run here (`--version` timed 5
+    times each way), beside runs of ~1 s over 100 new real posts."""
+    found = _pagefind_binary()
     return [str(found)] if found else [sys.executable, "-m", "pagefind"]  # the module then says what is missing
+
+
+def _pagefind_binary() -> Path | None:
+    """pagefind.service.get_executable's lookup, in its order: PAGEFIND_BINARY_PATH, the pagefind[extended] wheel's
+    binary (with CJK segmentation), the plain wheel's, then PATH. Restated because importing pagefind.service
+    imports asyncio, and the first Pagefind run of an hourly build waited for it: 50–70 ms from the index thread's
+    start to the run (the import contends with the lists rendered meanwhile), 5–10 ms without it."""
+    given = os.environ.get("PAGEFIND_BINARY_PATH")
+    if given is not None:
+        return Path(given)
+    for wheel in ("pagefind_bin_extended", "pagefind_bin"):
+        try:
+            return import_module(wheel).get_executable()
+        except ImportError:
+            continue
+    found = shutil.which("pagefind_extended") or shutil.which("pagefind")
+    return Path(found) if found else None
 
 
 def pagefind_environment() -> dict[str, str]:
