@@ -9,6 +9,8 @@ Per size and run, for each version of newsmirror (--src, interleaved, the order 
   full build     `newsmirror build` into an empty _site/ (pages and search)
   +100 posts     100 more real posts, dated after all others (the hourly case), built on that _site/
   nothing        the same build once more, nothing changed
+  Pagefind alone one `pagefind` run over the +100's pages without kana, as the build runs it, nothing else running:
+                 the floor under the +100 figure (the build runs it beside the rest of its work)
   more hours     (last run, --batches N) N more lots of 100 real posts, one build each: the open search bundles
                  fill as they do hour after hour, so this is the hourly cost over a bundle's life, not just its first
 and, where `hugo` is on PATH, Hugo's full build of the same posts (pages declared Chinese: languageCode zh-cn,
@@ -37,7 +39,8 @@ from pathlib import Path
 from realposts import RealPost, every_kth, read_posts
 
 from newsmirror.archive.postformat import parse_front_matter
-from newsmirror.site.indexer import pagefind_executable
+from newsmirror.site.indexer import pagefind_environment, pagefind_executable
+from newsmirror.site.search import needs_japanese, pagefind_command
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDED = 100  # posts added after a build (the hourly case)
@@ -277,6 +280,7 @@ def one_round(
     same = build(archive, src, rows.setdefault(f"{label}: nothing changed", Figures()))
     if full["errors"] or more["posts"] != full["posts"] + ADDED or not same["nothing_changed"]:
         raise SystemExit(f"{label}: unexpected build reports: {full['errors'][:3]} {more['posts']} {same['nothing_changed']}")
+    pagefind_alone(archive / "_site", added, rows)
     for n, lot in enumerate(hours, 1):
         for f in lot:
             (archive / "_posts" / f.name).write_text(f.text, encoding="utf-8")
@@ -288,6 +292,32 @@ def one_round(
             raise SystemExit(f"{label}: hour {n}: unexpected build report: {hour['posts']} {hour['errors'][:3]}")
     for f in added + [f for lot in hours for f in lot]:
         (archive / "_posts" / f.name).unlink()
+
+
+def pagefind_alone(site: Path, added: list[PostFile], rows: dict[str, Figures]) -> None:
+    """The floor under the +100 figure: one run of the `pagefind` command, as the build runs it, over the new posts'
+    pages without kana (those of the bundle the build indexed with the command), staged apart, nothing else running.
+    A page is known by its "原文" link, which carries the post's tag (new=<i>, see added_posts)."""
+    plain = {str(i) for i, f in enumerate(added) if not needs_japanese(f.text.encode("utf-8"))}
+    tagged = re.compile(r'href="[^"]*[?&](?:amp;)?new=(\d+)"')
+    pages = []
+    for page in site.glob("[0-9][0-9][0-9][0-9]/**/*.html"):
+        found = tagged.search(page.read_text(encoding="utf-8"))
+        if found and found.group(1) in plain:
+            pages.append(page)
+    stage, output = site.parent / ".pagefind-alone", site.parent / ".pagefind-alone-out"
+    for folder in (stage, output):
+        shutil.rmtree(folder, ignore_errors=True)
+    for page in pages:
+        target = stage / page.relative_to(site)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(page, target)
+    figures = rows.setdefault(f"Pagefind alone: the +{ADDED}'s {len(pages)} pages without kana", Figures())
+    wall, peak, _ = run(pagefind_command(stage.resolve(), output.resolve()), stage, pagefind_environment())
+    figures.wall.append(wall)
+    figures.peak_mb.append(peak)
+    for folder in (stage, output):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _line(name: str, figures: Figures, anchor: float | None) -> str:
