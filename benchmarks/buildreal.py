@@ -25,6 +25,7 @@ run, as an editable install under PYTHONDONTWRITEBYTECODE does).
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -294,16 +295,23 @@ def one_round(
         (archive / "_posts" / f.name).unlink()
 
 
+_ORIGINAL = re.compile(r'<a class="original" href="([^"]*)"')
+
+
+def _from_link(post_file: str) -> str:
+    found = re.search(r"^from: (.*)$", post_file, flags=re.M)
+    return found.group(1).strip() if found else ""
+
+
 def pagefind_alone(site: Path, added: list[PostFile], rows: dict[str, Figures]) -> None:
     """The floor under the +100 figure: one run of the `pagefind` command, as the build runs it, over the new posts'
     pages without kana (those of the bundle the build indexed with the command), staged apart, nothing else running.
-    A page is known by its "原文" link, which carries the post's tag (new=<i>, see added_posts)."""
-    plain = {str(i) for i, f in enumerate(added) if not needs_japanese(f.text.encode("utf-8"))}
-    tagged = re.compile(r'href="[^"]*[?&](?:amp;)?new=(\d+)"')
+    A page is known by its "原文" link, the post's from: link (each added post's is its own: added_posts)."""
+    links = {_from_link(f.text) for f in added if not needs_japanese(f.text.encode("utf-8"))}
     pages = []
     for page in site.glob("[0-9][0-9][0-9][0-9]/**/*.html"):
-        found = tagged.search(page.read_text(encoding="utf-8"))
-        if found and found.group(1) in plain:
+        found = _ORIGINAL.search(page.read_text(encoding="utf-8"))
+        if found and html.unescape(found.group(1)) in links:
             pages.append(page)
     stage, output = site.parent / ".pagefind-alone", site.parent / ".pagefind-alone-out"
     for folder in (stage, output):
