@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_fulltext_rules import PARAGRAPHS, URL, assert_whole_article, page
 
 from newsmirror.ingest import fulltext
@@ -148,3 +151,45 @@ def test_trafilatura_without_its_fingerprint_gives_nothing_where_extract_gives_n
     tree = parse_page("<html><body><div><a href='/'>首页</a></div></body></html>")
     assert trafilatura.extract(tree, url=URL, **fulltext._TRAFILATURA_OPTIONS) is None
     assert fulltext._trafilatura_html(tree, URL) == ""
+
+
+def _with_lxml_html_classes(text: str):
+    """The page as lxml.html's own parser makes it (its Python class lookup: FormElement, InputElement …)."""
+    import lxml.html
+
+    return lxml.html.document_fromstring(text)
+
+
+@pytest.mark.parametrize("path", PAGES, ids=[p.stem for p in PAGES])
+def test_the_parser_with_the_lookup_in_c_gives_what_lxml_html_s_own_gives(path, monkeypatch):
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    url = f"https://news.example.org/{path.stem}.html"
+    ours = extract_article(text, url)
+    assert all(type(e) is lxml.html.HtmlElement for e in parse_page(text).iter("form", "input", "select", "label"))
+    monkeypatch.setattr(fulltext, "parse_page", _with_lxml_html_classes)
+    assert extract_article(text, url) == ours
+
+
+_NAME_WORDS = ["share", "Bar", "comment", "s", "-", "_", " ", "main", "ad", "x", "1", "content", "Related", "menu"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_NAME_WORDS), max_size=6), st.lists(st.sampled_from(_NAME_WORDS), max_size=6))
+def test_the_class_and_the_id_asked_apart_give_what_they_gave_asked_together(class_words, id_words):
+    element = lxml.html.fragment_fromstring("<div></div>")
+    klass, ident = "".join(class_words), "".join(id_words)
+    element.set("class", klass)
+    element.set("id", ident)
+    names = f"{klass} {ident}".strip()
+    words = f"{names} {fulltext._CAMEL.sub(' ', names)}" if fulltext._CAMEL.search(names) else names
+    assert fulltext._is_boilerplate(element) == bool(names and fulltext._BOILERPLATE.search(words))
+
+
+_LABEL_PIECES = ["related", "评论", " ", "\n", "\u3000", "【", "】", "（", "3", "条", "）", ":", "x", "相关新闻", "\t"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_LABEL_PIECES), max_size=8))
+def test_a_label_stripped_matches_as_it_did_unstripped(pieces):
+    text = "".join(pieces)
+    assert bool(fulltext._BLOCK_LABEL.match(text.strip())) == bool(fulltext._BLOCK_LABEL.match(text))

@@ -87,9 +87,24 @@ def _length(text: str) -> int:
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
 
+def _page_parser() -> lxml.html.HTMLParser:
+    """lxml.html's parser with a class lookup done in C: every element an HtmlElement, none of the form classes
+    (FormElement, InputElement …) that no step here uses. lxml.html's own lookup is Python code, called each time
+    an element of the tree first becomes a Python object (about 4,500 times per real page, over all the passes
+    here and in trafilatura); same trees, same results, 5% of an extraction less."""
+    parser = lxml.html.HTMLParser()
+    parser.set_element_class_lookup(lxml.etree.ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment, pi=lxml.html.HtmlProcessingInstruction,
+        entity=lxml.html.HtmlEntity))
+    return parser
+
+
+_PAGE_PARSER = _page_parser()
+
+
 def parse_page(text: str) -> lxml.html.HtmlElement:
     try:
-        tree = lxml.html.document_fromstring(_XML_DECLARATION.sub("", text, count=1) or "<html></html>")
+        tree = lxml.html.document_fromstring(_XML_DECLARATION.sub("", text, count=1) or "<html></html>", parser=_PAGE_PARSER)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise ExtractError(f"the page is not readable HTML: {exc}") from None
     return tree
@@ -125,10 +140,11 @@ _NEVER = ("script", "style", "noscript", "template", "form", "button", "input", 
 _KEEP_EVEN_IF_MATCHED = {"body", "html", "main", "article"}
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16384)
 def _names_boilerplate(names: str) -> bool:
-    """Whether an element's class and id words name boilerplate. Cached: a page repeats the same few class
-    strings on thousands of elements, and the pattern is tried at every character of each."""
+    """Whether an element's class (or id) words name boilerplate. Cached: a page repeats the same few class
+    strings on thousands of elements, and the pattern is tried at every character of each. The class and the id
+    are asked apart (no word spans both): an id is unique on its page, and with it in the key most lookups missed."""
     # camelCase names (shareBar, commentList) are words too: "shareBar" is also read as "share Bar".
     words = f"{names} {_CAMEL.sub(' ', names)}" if _CAMEL.search(names) else names
     return bool(_BOILERPLATE.search(words))
@@ -141,8 +157,7 @@ def _is_boilerplate(element: lxml.html.HtmlElement) -> bool:
         return True
     if element.get("role") in ("navigation", "complementary", "banner", "contentinfo"):
         return True
-    names = f"{element.get('class', '')} {element.get('id', '')}".strip()
-    return bool(names) and _names_boilerplate(names)
+    return _names_boilerplate(element.get("class") or "") or _names_boilerplate(element.get("id") or "")
 
 
 @lru_cache(maxsize=256)
@@ -261,7 +276,9 @@ def _prune_labelled_blocks(tree: lxml.html.HtmlElement, core: lxml.html.HtmlElem
     largest container around it that does not hold the article. A label inside the article itself drops only
     itself and the links that follow it (an inline "延伸閱讀" list)."""
     for label in list(tree.iter(*_LABEL_TAGS)):
-        if label.getparent() is None or not _BLOCK_LABEL.match(label.text_content()) or _contains(label, core):
+        # Stripped first: the same match (the pattern allows white space at both ends), but a text that begins with
+        # white space would have every label word tried after each of its leading spaces in turn.
+        if label.getparent() is None or not _BLOCK_LABEL.match(label.text_content().strip()) or _contains(label, core):
             continue
         if next(label.iterancestors("body"), None) is None:  # already dropped with an earlier block
             continue
