@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from xml.etree import ElementTree
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import GOLDEN_FEED, run_cli, write_config
 from newsmirror.archive.health import CHART_DAYS, build_status, flag_for, status_data
 from newsmirror.archive.layout import Archive
+from newsmirror.archive.postformat import as_datetime
 from newsmirror.archive.state import SourceHealth, State
 from newsmirror.cli.output.status import sparkline, text_chart
 from newsmirror.config import Config, SourceConfig, load_config
@@ -108,6 +111,58 @@ def test_build_status_counts_per_day_and_windows():
     assert report.per_day[-1] == 2  # 甲 and 乙 today
     assert [s.name for s in report.sources] == ["甲", "乙"]  # configured first, then sources known only by posts
 
+
+
+def _reference_counts(posts, fetched, now):
+    """What build_status counts, with every stamp read as a date (no shortcut for stamps outside the chart)."""
+    first = now.date() - timedelta(days=CHART_DAYS - 1)
+    def slot(stamp):
+        moment = datetime.fromtimestamp(stamp, UTC) if isinstance(stamp, float) else as_datetime(stamp)
+        if moment is None:
+            return None, None
+        offset = (moment.astimezone(UTC).date() - first).days
+        return moment, offset if 0 <= offset < CHART_DAYS else None
+    published, per_day, day, week = [0] * CHART_DAYS, [0] * CHART_DAYS, 0, 0
+    for _, stamp in posts:
+        if (at := slot(stamp)[1]) is not None:
+            published[at] += 1
+    for _, stamp in fetched:
+        moment, at = slot(stamp)
+        if moment is not None:
+            day += moment >= now - timedelta(hours=24)
+            week += moment >= now - timedelta(days=7)
+            if at is not None:
+                per_day[at] += 1
+    return published, per_day, day, week
+
+
+_OFFSETS = st.integers(-14 * 60, 14 * 60).map(lambda minutes: timezone(timedelta(minutes=minutes)))
+_FIRST_MIDNIGHT = -((CHART_DAYS - 1) * 86400 + 12 * 3600)  # seconds from NOW to the chart's first day (UTC)
+_SECONDS = st.one_of(
+    st.integers(-45 * 86400, 2 * 86400),
+    st.integers(-2 * 86400, 2 * 86400).map(lambda s: _FIRST_MIDNIGHT + s),  # the chart's edge, at any offset
+    st.integers(-3, 3).map(lambda s: _FIRST_MIDNIGHT + s),
+)
+_MOMENTS = st.builds(lambda seconds, zone: (NOW + timedelta(seconds=seconds)).astimezone(zone), _SECONDS, _OFFSETS)
+_STAMPS = st.one_of(
+    _MOMENTS.map(lambda m: m.isoformat()), _MOMENTS.map(lambda m: m.isoformat(" ")), _MOMENTS,
+    _MOMENTS.map(lambda m: m.timestamp()), _MOMENTS.map(lambda m: m.date().isoformat()),
+    _MOMENTS.map(lambda m: m.strftime("%Y%m%dT%H%M%S%z")), _MOMENTS.map(lambda m: " " + m.isoformat()),
+    st.none(), st.text(max_size=12),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_STAMPS, max_size=30), st.lists(_STAMPS, max_size=30))
+def test_build_status_counts_as_if_every_stamp_were_read(post_stamps, fetch_stamps):
+    """Stamps far outside the chart are told apart without being read (the site passes UTC seconds, the state ISO
+    text): the counts are those of reading every one, at any offset and in any ISO form."""
+    config = Config(path=__import__("pathlib").Path("/x/newsmirror.toml"), sources=[SourceConfig("甲", "https://a/f")])
+    posts, fetched = [("甲", s) for s in post_stamps], [("甲", s) for s in fetch_stamps]
+    first = build_status(config, {}, posts, {}, NOW, fetched=fetched).sources[0]
+    published, per_day, day, week = _reference_counts(posts, fetched, NOW)
+    assert (first.published_per_day, first.per_day, first.posts_24h, first.posts_7d) == (published, per_day, day, week)
+    assert first.posts_total == len(posts)
 
 def test_charts():
     assert sparkline([0, 1, 4, 8]) == " ▁▄█"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from newsmirror.archive.layout import Archive
 from newsmirror.archive.postformat import as_datetime
@@ -139,10 +139,38 @@ def page_health(config: Config) -> dict[str, str]:
         state.close()
 
 
+Stamp = str | datetime | float | None  # a post's date or fetch time: ISO text, a datetime or UTC seconds
+
+
+class _Window:
+    """The chart's days. Every count but the total is of stamps inside them, and nearly all of a large archive's
+    are years older: those are told apart without being read as dates."""
+
+    def __init__(self, first: date) -> None:
+        # An ISO date with an offset is at most a day from its UTC date: two days' margin.
+        self._before_text = (first - timedelta(days=2)).isoformat()
+        self._before_seconds = datetime(first.year, first.month, first.day, tzinfo=UTC).timestamp()
+
+    def moment(self, stamp: Stamp) -> datetime | None:
+        """The stamp as a datetime, or None when it cannot fall in the chart (or is no date)."""
+        if isinstance(stamp, float | int) and not isinstance(stamp, bool):
+            if stamp < self._before_seconds:
+                return None
+            try:
+                return datetime.fromtimestamp(stamp, UTC)
+            except (OverflowError, OSError, ValueError):
+                return None
+        if isinstance(stamp, str):
+            text = stamp.lstrip()
+            if len(text) >= 10 and text[4] == "-" and text[7] == "-" and text[:10] < self._before_text:
+                return None  # YYYY-MM-DD…: compared as text, exactly (other ISO forms are read)
+        return as_datetime(stamp)
+
+
 def build_status(
     config: Config,
     health: dict[str, SourceHealth],
-    posts: Sequence[tuple[str, str | datetime | None]],  # (source, date: ISO or datetime) of every readable post
+    posts: Sequence[tuple[str, Stamp]],  # (source, date: ISO, datetime or UTC seconds) of every readable post
     validators: dict[str, tuple[str, str]],  # feed URL → (etag, last_modified)
     now: datetime,
     unreadable: int = 0,
@@ -162,16 +190,19 @@ def build_status(
     for status in statuses.values():
         status.per_day, status.published_per_day = [0] * CHART_DAYS, [0] * CHART_DAYS
     changed = changed_pages(config, pages or {})
+    window = _Window(days[0])
     for source, stamp in posts:
-        status = statuses.setdefault(source, SourceStatus(name=source, enabled=False, per_day=[0] * CHART_DAYS,
-                                                          published_per_day=[0] * CHART_DAYS))  # fmt: skip
+        if source not in statuses:  # not setdefault: its default would be made for every post
+            statuses[source] = SourceStatus(name=source, enabled=False, per_day=[0] * CHART_DAYS,
+                                            published_per_day=[0] * CHART_DAYS)  # fmt: skip
+        status = statuses[source]
         status.posts_total += 1
-        moment = as_datetime(stamp)
+        moment = window.moment(stamp)
         slot = None if moment is None else index_of.get(moment.astimezone(UTC).date())
         if slot is not None:
             status.published_per_day[slot] += 1
     for source, stamp in fetched:
-        moment = as_datetime(stamp)
+        moment = window.moment(stamp)
         if source not in statuses or moment is None:
             continue
         status = statuses[source]
@@ -228,7 +259,7 @@ def _source_validators(config: Config, state: State) -> dict[str, tuple[str, str
 def status_data(
     config: Config,
     now: datetime | None = None,
-    posts: Sequence[tuple[str, str | datetime | None]] | None = None,
+    posts: Sequence[tuple[str, Stamp]] | None = None,
     unreadable: int = 0,
 ) -> StatusReport:
     """The status of every source. Without `posts` (source, ISO date or datetime), the state is first brought up to

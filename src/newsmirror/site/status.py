@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
-from newsmirror.archive.health import SourceStatus, StatusReport, status_data
+from newsmirror.archive.health import SourceStatus, Stamp, StatusReport, status_data
 from newsmirror.archive.postformat import as_datetime
 from newsmirror.config import Config
 
@@ -122,7 +122,7 @@ def _short(stamp: str | None) -> str:
 
 
 def status_page_context(
-    config: Config, posts: Sequence[tuple[str, str | datetime | None]], unreadable: int, now: datetime | None = None
+    config: Config, posts: Sequence[tuple[str, Stamp]], unreadable: int, now: datetime | None = None
 ) -> dict:
     """What the site's status page template (pages/status.html) needs, from the posts the builder read; never
     fails the build for it."""
