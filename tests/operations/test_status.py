@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
@@ -112,10 +113,10 @@ def test_build_status_counts_per_day_and_windows():
     assert [s.name for s in report.sources] == ["甲", "乙"]  # configured first, then sources known only by posts
 
 
-
 def _reference_counts(posts, fetched, now):
     """What build_status counts, with every stamp read as a date (no shortcut for stamps outside the chart)."""
     first = now.date() - timedelta(days=CHART_DAYS - 1)
+
     def slot(stamp):
         moment = datetime.fromtimestamp(stamp, UTC) if isinstance(stamp, float) else as_datetime(stamp)
         if moment is None:
@@ -157,12 +158,13 @@ _STAMPS = st.one_of(
 def test_build_status_counts_as_if_every_stamp_were_read(post_stamps, fetch_stamps):
     """Stamps far outside the chart are told apart without being read (the site passes UTC seconds, the state ISO
     text): the counts are those of reading every one, at any offset and in any ISO form."""
-    config = Config(path=__import__("pathlib").Path("/x/newsmirror.toml"), sources=[SourceConfig("甲", "https://a/f")])
+    config = Config(path=Path("/x/newsmirror.toml"), sources=[SourceConfig("甲", "https://a/f")])
     posts, fetched = [("甲", s) for s in post_stamps], [("甲", s) for s in fetch_stamps]
     first = build_status(config, {}, posts, {}, NOW, fetched=fetched).sources[0]
     published, per_day, day, week = _reference_counts(posts, fetched, NOW)
     assert (first.published_per_day, first.per_day, first.posts_24h, first.posts_7d) == (published, per_day, day, week)
     assert first.posts_total == len(posts)
+
 
 def test_charts():
     assert sparkline([0, 1, 4, 8]) == " ▁▄█"

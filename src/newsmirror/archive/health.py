@@ -153,13 +153,8 @@ class _Window:
 
     def moment(self, stamp: Stamp) -> datetime | None:
         """The stamp as a datetime, or None when it cannot fall in the chart (or is no date)."""
-        if isinstance(stamp, float | int) and not isinstance(stamp, bool):
-            if stamp < self._before_seconds:
-                return None
-            try:
-                return datetime.fromtimestamp(stamp, UTC)
-            except (OverflowError, OSError, ValueError):
-                return None
+        if isinstance(stamp, float):  # a record's timestamp, made from a datetime: always one again
+            return None if stamp < self._before_seconds else datetime.fromtimestamp(stamp, UTC)
         if isinstance(stamp, str):
             text = stamp.lstrip()
             if len(text) >= 10 and text[4] == "-" and text[7] == "-" and text[:10] < self._before_text:
@@ -262,8 +257,9 @@ def status_data(
     posts: Sequence[tuple[str, Stamp]] | None = None,
     unreadable: int = 0,
 ) -> StatusReport:
-    """The status of every source. Without `posts` (source, ISO date or datetime), the state is first brought up to
-    date with the posts on disk and they are read from it; the site builder passes the posts it has just read."""
+    """The status of every source. Without `posts` (source, ISO date, datetime or UTC seconds), the state is first
+    brought up to date with the posts on disk and they are read from it; the site builder passes the posts it has
+    just read."""
     now = now or datetime.now(UTC)
     state = State.open(Archive(config.root))
     try:
